@@ -1,0 +1,1 @@
+"""The domain: records, rules, services and the headless command line. No Qt here."""

@@ -1,0 +1,36 @@
+"""Date arithmetic the rules share: months, intervals, ISO text."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clamped to the month's end (Jan 31 + 1 → Feb 28)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_interval(day: date, interval: str) -> date:
+    if interval == "week":
+        return day + timedelta(days=7)
+    if interval == "month":
+        return add_months(day, 1)
+    if interval == "quarter":
+        return add_months(day, 3)
+    raise ValueError(f"unknown interval {interval!r}")
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def from_iso(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

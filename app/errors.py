@@ -1,0 +1,21 @@
+"""Failures the user can fix, with Chinese messages that say what to do."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Something the user can put right; str(error) is the message to show."""
+
+
+class ValidationError(UserError, ValueError):
+    """One or more fields are wrong; `errors` maps field name to message."""
+
+    def __init__(self, errors: dict[str, str] | str, field: str = ""):
+        if isinstance(errors, str):
+            errors = {field: errors}
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+
+class NotFound(UserError):
+    """The record asked for does not exist (or is in the 回收站)."""

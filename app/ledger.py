@@ -1,0 +1,19 @@
+"""Opening the community's ledger: the database, migrated, with its defaults in place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.stamps import install_default_checklist
+from db.store import Clock, Store, open_store, utc_now
+
+
+def open_ledger(path: str | Path, *, user: str = "", clock: Clock = utc_now) -> Store:
+    """Open or create the database at path; a new one gets the default stamp checklist."""
+    store = open_store(path, user=user, clock=clock)
+    try:
+        install_default_checklist(store)
+    except Exception:
+        store.close()
+        raise
+    return store

@@ -1,0 +1,17 @@
+"""Where the program keeps its files (platformdirs' user data directory)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+APP_NAME = "CommunityLedger"
+
+
+def data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_db_path() -> Path:
+    return data_dir() / "ledger.db"

@@ -1,0 +1,90 @@
+"""The community's settings: name, code, who signs ledgers, star thresholds, visit intervals."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from app.errors import ValidationError
+from app.validation import Collector, optional_text, required_text
+from db.store import Store
+
+DEFAULT_STAR_HOURS = (100, 300, 600, 1000, 1500)
+INTERVALS = {"week": "每周", "month": "每月", "quarter": "每季度"}
+# National guidance: every covered elder at least monthly; 高风险 weekly is the common local scheme.
+DEFAULT_VISIT_INTERVALS = {"高风险": "week", "重点": "month", "一般": "month"}
+
+
+@dataclass
+class Settings:
+    community_name: str = ""
+    community_code: str = ""
+    street: str = ""
+    preparer: str = ""
+    reviewer: str = ""
+    star_hours: tuple[int, ...] = DEFAULT_STAR_HOURS
+    visit_intervals: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_VISIT_INTERVALS))
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.community_name)
+
+
+_TEXT_FIELDS = {
+    "community_name": ("社区（村）名称", True),
+    "community_code": ("社区代码", False),
+    "street": ("所属街道/乡镇", False),
+    "preparer": ("制表人", False),
+    "reviewer": ("审核人", False),
+}
+
+
+def load(store: Store) -> Settings:
+    values: dict[str, Any] = {}
+    for key in (*_TEXT_FIELDS, "star_hours", "visit_intervals"):
+        value = store.setting(key)
+        if value is not None:
+            values[key] = tuple(value) if key == "star_hours" else value
+    return Settings(**values)
+
+
+def _star_hours(value: Any) -> tuple[int, ...]:
+    try:
+        hours = tuple(int(v) for v in value)
+    except (TypeError, ValueError):
+        raise ValidationError("星级时长应为 5 个整数（小时）") from None
+    if len(hours) != 5 or any(h <= 0 for h in hours):
+        raise ValidationError("星级时长应为 5 个大于 0 的整数（小时），对应一至五星")
+    if any(b <= a for a, b in zip(hours, hours[1:])):
+        raise ValidationError("星级时长应逐级增加，例如 100、300、600、1000、1500")
+    return hours
+
+
+def _visit_intervals(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict) or set(value) != set(DEFAULT_VISIT_INTERVALS):
+        raise ValidationError("探访周期应为高风险、重点、一般三个等级各设一个")
+    if any(v not in INTERVALS for v in value.values()):
+        raise ValidationError("探访周期只能是每周、每月或每季度")
+    return dict(value)
+
+
+def save(store: Store, data: dict[str, Any]) -> Settings:
+    """Validate and store the settings given (others keep their value)."""
+    c = Collector()
+    for key, (label, required) in _TEXT_FIELDS.items():
+        if key in data:
+            check = required_text if required else optional_text
+            c.field(key, check, data[key], field=label, max_length=100)
+    if "star_hours" in data:
+        c.field("star_hours", _star_hours, data["star_hours"])
+    if "visit_intervals" in data:
+        c.field("visit_intervals", _visit_intervals, data["visit_intervals"])
+    values = c.done()
+    with store.transaction():
+        for key, value in values.items():
+            store.set_setting(key, list(value) if key == "star_hours" else (value or ""))
+    return load(store)
+
+
+def as_dict(settings: Settings) -> dict[str, Any]:
+    return asdict(settings)

@@ -1,0 +1,61 @@
+"""The month's figures of every module (the `stats` command and the 工作台)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from app.consultation import CLOSED_STATES
+from app.dates import month_bounds
+from app.elders import month_duty
+from db import consultation, elders, people, service, stamps
+from db.store import Store
+
+
+def month_stats(store: Store, year: int, month: int, *, today: date | None = None) -> dict[str, Any]:
+    today = today or date.today()
+    start, end = month_bounds(year, month)
+    span = (start.isoformat(), end.isoformat())
+    work = service.month_figures(store, *span)
+    duty = month_duty(store, year, month, today=today)
+    requests = stamps.month_counts(store, *span)
+    return {
+        "month": f"{year:04d}-{month:02d}",
+        "people_total": people.count(store),
+        "volunteers_total": service.count_volunteers(store, "在册"),
+        "activities": work["activities"],
+        "service_records": work["records"],
+        "service_hours": round(work["minutes"] / 60, 2),
+        "service_hours_confirmed": round(work["confirmed"] / 60, 2),
+        "elders_total": elders.count_elders(store, "在册"),
+        "elders_due": duty.due,
+        "elders_visited": duty.visited,
+        "visit_rate": round(duty.rate, 4),
+        "elders_overdue": len(duty.overdue),
+        "visits": elders.count_visits_between(store, *span),
+        "topics_open": consultation.count_topics(store, excluding=CLOSED_STATES),
+        "meetings": consultation.count_meetings_between(store, *span),
+        "stamp_requests": requests["requests"],
+        "stamp_refused": requests["refused"],
+    }
+
+
+LABELS = {
+    "month": "月份",
+    "people_total": "居民人数",
+    "volunteers_total": "在册志愿者",
+    "activities": "志愿活动",
+    "service_records": "服务记录",
+    "service_hours": "服务时长（小时）",
+    "service_hours_confirmed": "其中已确认（小时）",
+    "elders_total": "在册老年人",
+    "elders_due": "应探访",
+    "elders_visited": "已探访",
+    "visit_rate": "探访率",
+    "elders_overdue": "逾期未探访",
+    "visits": "探访次数",
+    "topics_open": "在办议题",
+    "meetings": "协商会议",
+    "stamp_requests": "盖章登记",
+    "stamp_refused": "其中不予盖章",
+}

@@ -1,0 +1,105 @@
+"""Volunteers (志愿者) and their star level."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import date
+from typing import Any
+
+from app import settings as settings_module
+from app.errors import NotFound, ValidationError
+from app.people import get_person
+from app.validation import Collector, choice, optional_text, parse_date
+from db import service as queries
+from db.store import Row, Store
+
+STATUSES = ("在册", "暂停", "退出")
+POLITICAL = ("中共党员", "中共预备党员", "共青团员", "民主党派", "群众")
+
+
+def clean_volunteer(data: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
+    today = today or date.today()
+    c = Collector()
+    if not data.get("person_id"):
+        c.error("person_id", "请选择志愿者本人（先在居民中登记）")
+    else:
+        c.values["person_id"] = data["person_id"]
+    c.field("volunteer_no", optional_text, data.get("volunteer_no"), field="志愿者编号", max_length=40)
+    c.field("team", optional_text, data.get("team"), field="服务队", max_length=60)
+    political = str(data.get("political_status") or "").strip()
+    if political:
+        c.field("political_status", choice, political, POLITICAL, field="政治面貌")
+    else:
+        c.values["political_status"] = None
+    c.field("skills", optional_text, data.get("skills"), field="专长", max_length=200)
+    registered = c.field(
+        "registered_on", parse_date, data.get("registered_on") or today, field="注册日期"
+    )
+    if registered and registered > today:
+        c.error("registered_on", "注册日期不能晚于今天")
+    elif registered:
+        c.values["registered_on"] = registered.isoformat()
+    c.field("status", choice, data.get("status") or "在册", STATUSES, field="状态")
+    return c.done()
+
+
+def _refuse_duplicates(store: Store, values: dict[str, Any], own_id: str | None = None) -> None:
+    person = get_person(store, values["person_id"])
+    existing = queries.volunteer_of_person(store, values["person_id"])
+    if existing and existing["id"] != own_id:
+        raise ValidationError(f"“{person['name']}”已经是志愿者", "person_id")
+    if values.get("volunteer_no"):
+        numbered = queries.volunteer_by_number(store, values["volunteer_no"])
+        if numbered and numbered["id"] != own_id:
+            raise ValidationError("志愿者编号已被使用，请换一个", "volunteer_no")
+
+
+def add_volunteer(store: Store, data: dict[str, Any], *, today: date | None = None) -> Row:
+    values = clean_volunteer(data, today=today)
+    with store.transaction():
+        _refuse_duplicates(store, values)
+        return store.insert("volunteers", values)
+
+
+def update_volunteer(store: Store, volunteer_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:
+    current = get_volunteer(store, volunteer_id)
+    values = clean_volunteer({**current, **data}, today=today)
+    with store.transaction():
+        _refuse_duplicates(store, values, volunteer_id)
+        return store.update("volunteers", volunteer_id, values)
+
+
+def get_volunteer(store: Store, volunteer_id: str) -> Row:
+    volunteer = store.get("volunteers", volunteer_id)
+    if volunteer is None:
+        raise NotFound("找不到该志愿者，可能已被删除")
+    return volunteer
+
+
+def delete_volunteer(store: Store, volunteer_id: str) -> Row:
+    get_volunteer(store, volunteer_id)
+    return store.delete("volunteers", volunteer_id)
+
+
+def restore_volunteer(store: Store, volunteer_id: str) -> Row:
+    record = store.get("volunteers", volunteer_id, include_deleted=True)
+    if record is None:
+        raise NotFound("回收站中没有这位志愿者")
+    with store.transaction():
+        _refuse_duplicates(store, record, volunteer_id)
+        return store.restore("volunteers", volunteer_id)
+
+
+def volunteers_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100,
+                    status: str | None = None) -> list[Row]:
+    return queries.volunteer_page(store, after=after, limit=limit, status=status)
+
+
+def star_level(minutes: int, star_hours: tuple[int, ...]) -> int:
+    """0–5 stars for a total of confirmed service minutes."""
+    return bisect_right([h * 60 for h in star_hours], minutes)
+
+
+def volunteer_star(store: Store, volunteer_id: str) -> int:
+    hours = settings_module.load(store).star_hours
+    return star_level(queries.confirmed_minutes(store, volunteer_id), hours)

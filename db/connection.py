@@ -1,0 +1,74 @@
+"""Opening a ledger database file with the pragmas the program relies on."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+
+from db.errors import DamagedDatabase, NotFoundError, NotLedgerDatabase
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open (or create) the file with WAL, foreign keys, FULL sync and a busy timeout."""
+    path = Path(path)
+    if path.parent and not path.parent.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    try:
+        db = sqlite_utils.Database(conn, execute_plugins=False)
+        _apply_pragmas(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise classify_error(path, exc) from None
+    return db
+
+
+def _apply_pragmas(db: sqlite_utils.Database) -> None:
+    with db.ensure_autocommit_on():
+        db.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Reading the header here makes a non-database file fail now, not at first query.
+        db.conn.execute("PRAGMA schema_version").fetchone()
+        db.conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        # A power cut in a village office must not lose a record the user saw saved.
+        db.conn.execute("PRAGMA synchronous = FULL")
+        db.conn.execute("PRAGMA foreign_keys = ON")
+
+
+def classify_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """Turn a low-level SQLite error on opening into a message the user can act on."""
+    text = str(exc).lower()
+    if "not a database" in text or "file is encrypted" in text:
+        return NotLedgerDatabase(f"文件“{path.name}”不是社区台账数据库，请检查所选文件。")
+    return DamagedDatabase(
+        f"数据库文件“{path.name}”已损坏（{_short(exc)}），请从备份恢复。"
+    )
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:80]
+
+
+def open_existing(path: str | Path) -> sqlite_utils.Database:
+    """Open a file that must already exist (for commands that only read)."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotFoundError(f"找不到数据库文件“{path}”，请检查路径。")
+    return connect(path)
+
+
+def integrity_problems(db: sqlite_utils.Database, *, quick: bool = False) -> list[str]:
+    """Run SQLite's integrity check; an empty list means the file is sound."""
+    pragma = "quick_check" if quick else "integrity_check"
+    try:
+        rows = db.conn.execute(f"PRAGMA {pragma}").fetchall()
+        problems = [r[0] for r in rows if r[0] != "ok"]
+        problems += [
+            f"外键错误：{r[0]}" for r in db.conn.execute("PRAGMA foreign_key_check").fetchall()
+        ]
+    except sqlite3.DatabaseError as exc:
+        return [_short(exc)]
+    return problems

@@ -1,0 +1,93 @@
+"""Queries over elders and visits."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from db.store import Row, Store
+
+
+def elder_of_person(store: Store, person_id: str) -> Row | None:
+    rows = store.query("SELECT * FROM elders WHERE person_id = ? AND deleted_at IS NULL", [person_id])
+    return rows[0] if rows else None
+
+
+def in_care_between(store: Store, start: str, end: str) -> list[Row]:
+    """Elders in care for at least one day of [start, end], with the person's name."""
+    return store.query(
+        """SELECT e.id, e.person_id, e.risk_level, e.categories, e.status, e.joined_on, e.left_on,
+                  e.responsible_visitor, p.name, p.sort_key, p.phone, p.estate, p.building, p.unit,
+                  p.room, p.village_group
+           FROM elders e JOIN people p ON p.id = e.person_id
+           WHERE e.deleted_at IS NULL AND p.deleted_at IS NULL
+             AND e.joined_on <= :end AND (e.left_on IS NULL OR e.left_on >= :start)
+           ORDER BY p.sort_key, e.id""",
+        {"start": start, "end": end},
+    )
+
+
+def last_visit_before(store: Store, day: str) -> dict[str, str]:
+    """elder id → date of the latest visit before day."""
+    rows = store.query(
+        """SELECT elder_id, max(date) AS last FROM visits
+           WHERE deleted_at IS NULL AND date < ? GROUP BY elder_id""",
+        [day],
+    )
+    return {r["elder_id"]: r["last"] for r in rows}
+
+
+def visit_dates_between(store: Store, start: str, end: str) -> dict[str, list[str]]:
+    """elder id → sorted dates of visits in [start, end]."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for row in store.query(
+        """SELECT elder_id, date FROM visits WHERE deleted_at IS NULL AND date BETWEEN ? AND ?
+           ORDER BY date""",
+        [start, end],
+    ):
+        found[row["elder_id"]].append(row["date"])
+    return found
+
+
+def last_visit(store: Store, elder_id: str) -> str | None:
+    return store.scalar(
+        "SELECT max(date) FROM visits WHERE elder_id = ? AND deleted_at IS NULL", [elder_id]
+    )
+
+
+def visits_of(store: Store, elder_id: str, *, limit: int = 100) -> list[Row]:
+    return store.query(
+        "SELECT * FROM visits WHERE elder_id = ? AND deleted_at IS NULL ORDER BY date DESC, id LIMIT ?",
+        [elder_id, limit],
+    )
+
+
+def elder_page(
+    store: Store, *, after: tuple[str, str] | None = None, limit: int = 100, status: str | None = None
+) -> list[Row]:
+    params: dict[str, Any] = {"limit": limit}
+    conditions = ["e.deleted_at IS NULL"]
+    if status:
+        conditions.append("e.status = :status")
+        params["status"] = status
+    if after:
+        conditions.append("(p.sort_key, e.id) > (:k, :i)")
+        params.update(k=after[0], i=after[1])
+    return store.query(
+        f"""SELECT e.*, p.name, p.gender, p.birth_date, p.phone, p.id_number, p.sort_key
+            FROM elders e JOIN people p ON p.id = e.person_id
+            WHERE {' AND '.join(conditions)} ORDER BY p.sort_key, e.id LIMIT :limit""",
+        params,
+    )
+
+
+def count_elders(store: Store, status: str | None = None) -> int:
+    if status:
+        return store.scalar("SELECT count(*) FROM elders WHERE deleted_at IS NULL AND status = ?", [status])
+    return store.scalar("SELECT count(*) FROM elders WHERE deleted_at IS NULL")
+
+
+def count_visits_between(store: Store, start: str, end: str) -> int:
+    return store.scalar(
+        "SELECT count(*) FROM visits WHERE deleted_at IS NULL AND date BETWEEN ? AND ?", [start, end]
+    )

@@ -1,0 +1,259 @@
+"""The schema, as sqlite-utils migrations. Every schema change is a new migration here."""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from db.errors import NewerSchema, NotLedgerDatabase
+
+migrations = Migrations("community_ledger")
+
+# Every record table carries these, so that sync can merge by id and nothing is erased.
+COMMON_COLUMNS = """
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL"""
+
+# name -> column definitions (after the common ones)
+RECORD_TABLES: dict[str, str] = {
+    "settings": """
+    value TEXT NOT NULL""",
+    "people": """
+    name TEXT NOT NULL,
+    gender TEXT CHECK (gender IN ('男', '女') OR gender IS NULL),
+    id_number TEXT,
+    birth_date TEXT,
+    phone TEXT,
+    estate TEXT,
+    building TEXT,
+    unit TEXT,
+    room TEXT,
+    village_group TEXT,
+    grid TEXT,
+    note TEXT,
+    pinyin TEXT NOT NULL DEFAULT '',
+    initials TEXT NOT NULL DEFAULT '',
+    sort_key TEXT NOT NULL DEFAULT ''""",
+    "volunteers": """
+    person_id TEXT NOT NULL REFERENCES people(id),
+    volunteer_no TEXT,
+    team TEXT,
+    political_status TEXT,
+    skills TEXT,
+    registered_on TEXT NOT NULL,
+    status TEXT NOT NULL""",
+    "activities": """
+    date TEXT NOT NULL,
+    name TEXT NOT NULL,
+    category TEXT,
+    location TEXT,
+    organizer TEXT,
+    start_time TEXT,
+    end_time TEXT,
+    beneficiaries TEXT,
+    note TEXT""",
+    "service_records": """
+    activity_id TEXT NOT NULL REFERENCES activities(id),
+    volunteer_id TEXT NOT NULL REFERENCES volunteers(id),
+    minutes INTEGER NOT NULL CHECK (minutes > 0),
+    content TEXT,
+    recorder TEXT,
+    attested_by TEXT,
+    is_backfill INTEGER NOT NULL DEFAULT 0,
+    backfill_reason TEXT,
+    review_state TEXT NOT NULL,
+    review_note TEXT""",
+    "redemptions": """
+    volunteer_id TEXT NOT NULL REFERENCES volunteers(id),
+    date TEXT NOT NULL,
+    minutes INTEGER NOT NULL CHECK (minutes > 0),
+    reason TEXT NOT NULL,
+    handler TEXT""",
+    "elders": """
+    person_id TEXT NOT NULL REFERENCES people(id),
+    categories TEXT NOT NULL DEFAULT '[]',
+    risk_level TEXT NOT NULL,
+    emergency_contact TEXT,
+    emergency_phone TEXT,
+    supporter TEXT,
+    supporter_phone TEXT,
+    responsible_visitor TEXT,
+    status TEXT NOT NULL,
+    joined_on TEXT NOT NULL,
+    left_on TEXT,
+    health_note TEXT""",
+    "visits": """
+    elder_id TEXT NOT NULL REFERENCES elders(id),
+    date TEXT NOT NULL,
+    method TEXT NOT NULL,
+    visitor TEXT NOT NULL,
+    health TEXT,
+    living TEXT,
+    family_support TEXT,
+    safety TEXT,
+    needs TEXT,
+    problems TEXT,
+    measures TEXT,
+    referral TEXT,
+    next_due TEXT""",
+    "topics": """
+    title TEXT NOT NULL,
+    description TEXT,
+    proposer TEXT,
+    proposed_on TEXT NOT NULL,
+    category TEXT,
+    procedure TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reject_reason TEXT,
+    resolution TEXT,
+    resolution_published_on TEXT,
+    result TEXT,
+    result_published_on TEXT,
+    evaluation TEXT""",
+    "topic_events": """
+    topic_id TEXT NOT NULL REFERENCES topics(id),
+    date TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state TEXT NOT NULL,
+    note TEXT""",
+    "topic_steps": """
+    topic_id TEXT NOT NULL REFERENCES topics(id),
+    step TEXT NOT NULL,
+    date TEXT NOT NULL,
+    body TEXT,
+    expected INTEGER,
+    present INTEGER,
+    votes_for INTEGER,
+    votes_against INTEGER,
+    votes_abstain INTEGER,
+    note TEXT""",
+    "meetings": """
+    topic_id TEXT REFERENCES topics(id),
+    date TEXT NOT NULL,
+    location TEXT,
+    form TEXT NOT NULL,
+    host TEXT,
+    recorder TEXT,
+    minutes_text TEXT,
+    votes_for INTEGER,
+    votes_against INTEGER,
+    votes_abstain INTEGER,
+    outcome TEXT""",
+    "meeting_participants": """
+    meeting_id TEXT NOT NULL REFERENCES meetings(id),
+    person_id TEXT REFERENCES people(id),
+    name TEXT NOT NULL,
+    role TEXT,
+    organization TEXT""",
+    "followups": """
+    topic_id TEXT NOT NULL REFERENCES topics(id),
+    date TEXT NOT NULL,
+    content TEXT NOT NULL,
+    handler TEXT,
+    progress TEXT""",
+    "stamp_items": """
+    kind TEXT NOT NULL CHECK (kind IN ('保留', '负面')),
+    name TEXT NOT NULL,
+    keywords TEXT,
+    basis TEXT,
+    department TEXT,
+    note TEXT,
+    position INTEGER NOT NULL DEFAULT 0""",
+    "stamp_requests": """
+    serial TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    date TEXT NOT NULL,
+    applicant TEXT NOT NULL,
+    id_number TEXT,
+    phone TEXT,
+    person_id TEXT REFERENCES people(id),
+    matter TEXT NOT NULL,
+    item_id TEXT REFERENCES stamp_items(id),
+    result TEXT NOT NULL,
+    reason TEXT,
+    referral TEXT,
+    purpose TEXT,
+    handler TEXT""",
+    "counters": """
+    value INTEGER NOT NULL""",
+}
+
+INDEXES = [
+    "CREATE UNIQUE INDEX people_id_number ON people(id_number) WHERE id_number IS NOT NULL",
+    "CREATE INDEX people_sort ON people(sort_key, id)",
+    "CREATE INDEX people_updated ON people(updated_at)",
+    "CREATE UNIQUE INDEX volunteers_person ON volunteers(person_id) WHERE deleted_at IS NULL",
+    "CREATE UNIQUE INDEX volunteers_no ON volunteers(volunteer_no) WHERE volunteer_no IS NOT NULL",
+    "CREATE INDEX activities_date ON activities(date, id)",
+    "CREATE UNIQUE INDEX service_records_pair ON service_records(activity_id, volunteer_id)"
+    " WHERE deleted_at IS NULL",
+    "CREATE INDEX service_records_volunteer ON service_records(volunteer_id)",
+    "CREATE INDEX redemptions_volunteer ON redemptions(volunteer_id)",
+    "CREATE UNIQUE INDEX elders_person ON elders(person_id) WHERE deleted_at IS NULL",
+    "CREATE INDEX visits_elder_date ON visits(elder_id, date)",
+    "CREATE INDEX visits_date ON visits(date, id)",
+    "CREATE INDEX topics_state ON topics(state, proposed_on)",
+    "CREATE INDEX topics_proposed ON topics(proposed_on, id)",
+    "CREATE INDEX topic_events_topic ON topic_events(topic_id, date)",
+    "CREATE UNIQUE INDEX topic_steps_step ON topic_steps(topic_id, step) WHERE deleted_at IS NULL",
+    "CREATE INDEX meetings_date ON meetings(date, id)",
+    "CREATE INDEX meetings_topic ON meetings(topic_id)",
+    "CREATE INDEX meeting_participants_meeting ON meeting_participants(meeting_id)",
+    "CREATE INDEX followups_topic ON followups(topic_id, date)",
+    "CREATE INDEX stamp_items_kind ON stamp_items(kind, position)",
+    "CREATE UNIQUE INDEX stamp_requests_serial ON stamp_requests(serial)",
+    "CREATE INDEX stamp_requests_date ON stamp_requests(date, id)",
+]
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    """Every record table of DESIGN §3, the audit trail and the local meta table."""
+    # meta is local to this file (device id); it is never synced.
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for name, columns in RECORD_TABLES.items():
+        db.execute(f"CREATE TABLE {name} ({COMMON_COLUMNS},{columns}\n)")
+    db.execute(
+        """CREATE TABLE audit (
+            id TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL DEFAULT '',
+            device_id TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete', 'restore')),
+            before TEXT,
+            after TEXT
+        )"""
+    )
+    for sql in INDEXES + [
+        "CREATE INDEX audit_record ON audit(table_name, record_id, at)",
+        "CREATE INDEX audit_at ON audit(at)",
+    ]:
+        db.execute(sql)
+
+
+def known_migrations() -> list[str]:
+    """Names of the migrations this version of the program knows."""
+    return [m.name for m in migrations._migrations]
+
+
+def check_version(db: sqlite_utils.Database) -> None:
+    """Refuse a file that is not ours, or that a newer program has migrated."""
+    tables = set(db.table_names())
+    if tables and Migrations.migrations_table not in tables:
+        raise NotLedgerDatabase("该文件不是社区台账数据库（没有版本记录），请检查所选文件。")
+    applied = {m.name for m in migrations.applied(db)}
+    unknown = applied - set(known_migrations())
+    if unknown:
+        raise NewerSchema("该数据库由更新版本的社区台账写入，请先升级本程序再打开。")
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Apply pending migrations; applying them twice changes nothing."""
+    check_version(db)
+    migrations.apply(db)

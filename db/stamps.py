@@ -1,0 +1,56 @@
+"""Queries over the stamp checklist, stamp requests and yearly serial counters."""
+
+from __future__ import annotations
+
+from db.store import Row, Store
+
+
+def checklist(store: Store, kind: str | None = None) -> list[Row]:
+    if kind:
+        return store.query(
+            "SELECT * FROM stamp_items WHERE deleted_at IS NULL AND kind = ? ORDER BY position, name",
+            [kind],
+        )
+    return store.query(
+        "SELECT * FROM stamp_items WHERE deleted_at IS NULL ORDER BY kind DESC, position, name"
+    )
+
+
+def count_items(store: Store, *, include_deleted: bool = True) -> int:
+    where = "" if include_deleted else " WHERE deleted_at IS NULL"
+    return store.scalar(f"SELECT count(*) FROM stamp_items{where}")
+
+
+def next_serial(store: Store, counter_id: str) -> int:
+    """Take the next number of a counter. Call inside a write transaction."""
+    current = store.get("counters", counter_id)
+    if current is None:
+        store.insert("counters", {"id": counter_id, "value": 1})
+        return 1
+    value = current["value"] + 1
+    store.update("counters", counter_id, {"value": value})
+    return value
+
+
+def request_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100) -> list[Row]:
+    """Stamp requests, newest serial first."""
+    if after:
+        return store.query(
+            """SELECT * FROM stamp_requests WHERE deleted_at IS NULL AND (date, serial) < (?, ?)
+               ORDER BY date DESC, serial DESC LIMIT ?""",
+            [after[0], after[1], limit],
+        )
+    return store.query(
+        "SELECT * FROM stamp_requests WHERE deleted_at IS NULL ORDER BY date DESC, serial DESC LIMIT ?",
+        [limit],
+    )
+
+
+def month_counts(store: Store, start: str, end: str) -> Row:
+    return store.query(
+        """SELECT count(*) AS requests,
+                  coalesce(sum(result = '不予盖章'), 0) AS refused,
+                  coalesce(sum(result = '已盖章'), 0) AS stamped
+           FROM stamp_requests WHERE deleted_at IS NULL AND date BETWEEN ? AND ?""",
+        [start, end],
+    )[0]

@@ -1,0 +1,222 @@
+"""The one way records are written: ids, timestamps, soft delete and the audit trail."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from db import connection, schema
+from db.errors import DatabaseLocked
+
+Row = dict[str, Any]
+Clock = Callable[[], datetime]
+
+PROTECTED = ("id", "created_at", "updated_at", "deleted_at", "device_id")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Store:
+    """A migrated ledger database plus who is writing (device, user) and a clock."""
+
+    def __init__(self, db: sqlite_utils.Database, *, user: str = "", clock: Clock = utc_now):
+        self.db = db
+        self.user = user
+        self.clock = clock
+        self.device_id = _device_id(db)
+
+    # -- transactions -------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One write transaction; nested calls become savepoints.
+
+        BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the
+        busy timeout instead of failing when a read lock is upgraded.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            name = f"sp_{secrets.token_hex(6)}"
+            conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise DatabaseLocked("数据库正被另一个程序写入，请稍后再试。") from None
+            raise
+        try:
+            yield self
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    # -- reading ------------------------------------------------------------------
+
+    def now(self) -> str:
+        return self.clock().astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+    def get(self, table: str, record_id: str, *, include_deleted: bool = False) -> Row | None:
+        cursor = self.db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [record_id])
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        record = dict(zip((d[0] for d in cursor.description), row))
+        if record["deleted_at"] and not include_deleted:
+            return None
+        return record
+
+    def query(self, sql: str, params: Any = ()) -> list[Row]:
+        return list(self.db.query(sql, params))
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        row = self.db.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    # -- writing ------------------------------------------------------------------
+
+    def insert(self, table: str, values: Row) -> Row:
+        now = self.now()
+        record = {k: v for k, v in values.items() if k not in PROTECTED}
+        record.update(
+            id=values.get("id") or new_id(),
+            created_at=now,
+            updated_at=now,
+            deleted_at=None,
+            device_id=self.device_id,
+        )
+        with self.transaction():
+            self.db[table].insert(record)
+            self._audit(table, record["id"], "insert", None, record)
+        return record
+
+    def update(self, table: str, record_id: str, changes: Row) -> Row:
+        """Apply changes to a live record; returns the record after the change."""
+        with self.transaction():
+            before = self._require(table, record_id)
+            changed = {
+                k: v for k, v in changes.items() if k not in PROTECTED and before.get(k) != v
+            }
+            if not changed:
+                return before
+            changed.update(updated_at=self.now(), device_id=self.device_id)
+            self.db[table].update(record_id, changed)
+            after = {**before, **changed}
+            self._audit(table, record_id, "update", before, after)
+        return after
+
+    def delete(self, table: str, record_id: str) -> Row:
+        """Soft delete: the record goes to the 回收站, nothing is erased."""
+        with self.transaction():
+            before = self._require(table, record_id)
+            now = self.now()
+            changed = {"deleted_at": now, "updated_at": now, "device_id": self.device_id}
+            self.db[table].update(record_id, changed)
+            after = {**before, **changed}
+            self._audit(table, record_id, "delete", before, after)
+        return after
+
+    def restore(self, table: str, record_id: str) -> Row:
+        with self.transaction():
+            before = self.get(table, record_id, include_deleted=True)
+            if before is None:
+                raise KeyError(record_id)
+            if not before["deleted_at"]:
+                return before
+            changed = {"deleted_at": None, "updated_at": self.now(), "device_id": self.device_id}
+            self.db[table].update(record_id, changed)
+            after = {**before, **changed}
+            self._audit(table, record_id, "restore", before, after)
+        return after
+
+    def _require(self, table: str, record_id: str) -> Row:
+        record = self.get(table, record_id)
+        if record is None:
+            raise KeyError(record_id)
+        return record
+
+    def _audit(self, table: str, record_id: str, action: str, before: Row | None, after: Row | None) -> None:
+        self.db["audit"].insert(
+            {
+                "id": new_id(),
+                "at": self.now(),
+                "user": self.user,
+                "device_id": self.device_id,
+                "table_name": table,
+                "record_id": record_id,
+                "action": action,
+                "before": _json(before),
+                "after": _json(after),
+            }
+        )
+
+    # -- settings -----------------------------------------------------------------
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        row = self.get("settings", key)
+        return default if row is None else json.loads(row["value"])
+
+    def set_setting(self, key: str, value: Any) -> None:
+        encoded = json.dumps(value, ensure_ascii=False)
+        with self.transaction():
+            if self.get("settings", key, include_deleted=True) is None:
+                self.insert("settings", {"id": key, "value": encoded})
+            else:
+                self.update("settings", key, {"value": encoded})
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def _json(record: Row | None) -> str | None:
+    return None if record is None else json.dumps(record, ensure_ascii=False, sort_keys=True)
+
+
+def _device_id(db: sqlite_utils.Database) -> str:
+    row = db.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()
+    if row:
+        return row[0]
+    device = new_id()
+    db.execute("INSERT INTO meta (key, value) VALUES ('device_id', ?)", [device])
+    return device
+
+
+def open_store(path: str | Path, *, user: str = "", clock: Clock = utc_now) -> Store:
+    """Open or create a ledger database, migrated to this version."""
+    db = connection.connect(path)
+    try:
+        schema.migrate(db)
+        return Store(db, user=user, clock=clock)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise connection.classify_error(Path(path), exc) from None
+    except Exception:
+        db.close()
+        raise
