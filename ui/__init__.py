@@ -1,0 +1,1 @@
+"""The PySide6 window. Calls app/ services only; never SQL, never a workbook."""
