@@ -40,15 +40,15 @@ def normalize_id_number(text: str, today: date | None = None) -> str:
     value = re.sub(r"[\s\-]", "", raw).upper()
     if not value:
         raise ValidationError("请填写身份证号")
-    if re.fullmatch(r"\d(\.\d+)?E\+?\d+", value):
+    if re.fullmatch(r"[0-9](\.[0-9]+)?E\+?[0-9]+", value):
         raise ValidationError(
             "身份证号被 Excel 存成了数字，末几位已丢失，请把该列设为文本后重新填写"
         )
-    if re.fullmatch(r"\d{15}", value):
+    if re.fullmatch(r"[0-9]{15}", value):
         raise ValidationError("15 位旧身份证号已停用，请填写 18 位身份证号")
     if len(value) != 18:
         raise ValidationError(f"身份证号应为 18 位，现在是 {len(value)} 位")
-    if not re.fullmatch(r"\d{17}[\dX]", value):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         raise ValidationError("身份证号前 17 位应为数字，最后一位为数字或 X")
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -80,10 +80,13 @@ def mask_id_number(id_number: str | None) -> str:
 
 
 def mask_phone(phone: str | None) -> str:
-    """`138****5678`; landlines keep the area code and the last four."""
+    """`138****5678`; landlines keep the area code and the last four (`0512-****1234`)."""
     if not phone:
         return ""
-    digits = phone.replace("-", "")
+    if "-" in phone:
+        area, _, number = phone.partition("-")
+        return f"{area}-{mask_phone(number)}" if len(number) > 4 else f"{area}-{number}"
+    digits = phone
     if len(digits) <= 7:
         return "*" * (len(digits) - 2) + digits[-2:]
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
@@ -97,14 +100,14 @@ def normalize_phone(text: str) -> str:
     if value.startswith("+86"):
         value = value[3:]
     ext = ""
-    m = re.fullmatch(r"(\d+)(?:转|#|ext)(\d{1,6})", value)
+    m = re.fullmatch(r"(\d+)(?:转|#|ext)(\d{1,6})", value, re.ASCII)
     if m:
         value, ext = m.group(1), m.group(2)
-    if re.fullmatch(r"1[3-9]\d{9}", value) and not ext:
+    if re.fullmatch(r"1[3-9]\d{9}", value, re.ASCII) and not ext:
         return value
     if value.startswith("1"):
         raise ValidationError("手机号应为 1 开头的 11 位数字（第二位 3–9）")
-    landline = re.fullmatch(r"(0(?:10|2\d|[3-9]\d{2}))([2-9]\d{6,7})", value)
+    landline = re.fullmatch(r"(0(?:10|2\d|[3-9]\d{2}))([2-9]\d{6,7})", value, re.ASCII)
     if landline:
         number = f"{landline.group(1)}-{landline.group(2)}"
         return f"{number}转{ext}" if ext else number
@@ -112,9 +115,9 @@ def normalize_phone(text: str) -> str:
 
 
 _DATE_PATTERNS = (
-    re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})"),
-    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?"),
-    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+    re.compile(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})", re.ASCII),
+    re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", re.ASCII),
+    re.compile(r"(\d{4})(\d{2})(\d{2})", re.ASCII),
 )
 
 
@@ -142,9 +145,9 @@ def parse_date(text: str | date, *, field: str = "日期") -> date:
 def parse_month(text: str) -> tuple[int, int]:
     """`2026-11` (or `2026.11`, `2026年11月`) as (year, month)."""
     value = re.sub(r"\s", "", _halfwidth(str(text or "")))
-    m = re.fullmatch(r"(\d{4})(?:[-./]|年)(\d{1,2})月?", value)
+    m = re.fullmatch(r"(\d{4})(?:[-./]|年)(\d{1,2})月?", value, re.ASCII)
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise ValidationError(f"月份格式不对：{value or '（空）'}，应写成 YYYY-MM，例如 2026-11")
+        raise ValidationError("月份格式不对，应写成 YYYY-MM，例如 2026-11")
     return int(m.group(1)), int(m.group(2))
 
 
@@ -195,10 +198,10 @@ def parse_minutes(text: str | int, *, field: str = "服务时长") -> int:
         minutes = text
     else:
         value = re.sub(r"\s", "", _halfwidth(str(text or ""))).lower()
-        m = re.fullmatch(r"(?:(\d+(?:\.\d+)?)(?:小时|h|时))?(?:(\d+)(?:分钟|分|min|m))?", value)
+        m = re.fullmatch(r"(?:([0-9]{1,3}(?:\.[0-9]{1,2})?)(?:小时|h|时))?(?:([0-9]{1,5})(?:分钟|分|min|m))?", value)
         if value and m and (m.group(1) or m.group(2)):
             minutes = round(float(m.group(1) or 0) * 60) + int(m.group(2) or 0)
-        elif re.fullmatch(r"\d+", value):
+        elif re.fullmatch(r"[0-9]{1,6}", value):
             minutes = int(value)
         else:
             raise ValidationError(f"{field}格式不对，请写分钟数或如“1小时30分”")

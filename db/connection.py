@@ -13,7 +13,11 @@ BUSY_TIMEOUT_MS = 5000
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:
-    """Open (or create) the file with WAL, foreign keys, FULL sync and a busy timeout."""
+    """Open (or create) the file with foreign keys, FULL sync and a busy timeout.
+
+    WAL is switched on by enable_wal once the file is known to be ours: journal
+    mode is stored in the file, and another program's file must stay as it was.
+    """
     path = Path(path)
     if path.parent and not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -32,10 +36,14 @@ def _apply_pragmas(db: sqlite_utils.Database) -> None:
         db.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # Reading the header here makes a non-database file fail now, not at first query.
         db.conn.execute("PRAGMA schema_version").fetchone()
-        db.conn.execute("PRAGMA journal_mode = WAL").fetchone()
         # A power cut in a village office must not lose a record the user saw saved.
         db.conn.execute("PRAGMA synchronous = FULL")
         db.conn.execute("PRAGMA foreign_keys = ON")
+
+
+def enable_wal(db: sqlite_utils.Database) -> None:
+    with db.ensure_autocommit_on():
+        db.conn.execute("PRAGMA journal_mode = WAL").fetchone()
 
 
 def classify_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:

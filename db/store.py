@@ -212,6 +212,8 @@ def open_store(path: str | Path, *, user: str = "", clock: Clock = utc_now) -> S
     """Open or create a ledger database, migrated to this version."""
     db = connection.connect(path)
     try:
+        schema.check_version(db)
+        connection.enable_wal(db)
         schema.migrate(db)
         return Store(db, user=user, clock=clock)
     except sqlite3.DatabaseError as exc:
