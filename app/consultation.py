@@ -381,3 +381,30 @@ def followups_of(store: Store, topic_id: str) -> list[Row]:
 def topics_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100,
                 states: tuple[str, ...] = ()) -> list[Row]:
     return queries.topic_page(store, after=after, limit=limit, states=states)
+
+
+def topic_detail(store: Store, topic_id: str) -> dict[str, Any]:
+    """A topic with what the window shows beside it: steps, events, meetings, follow-ups, next moves."""
+    topic = get_topic(store, topic_id)
+    steps = queries.steps_of(store, topic_id)
+    return {
+        "topic": topic,
+        "allowed": allowed_next(topic["state"]),
+        "steps": [steps[s] for s in STEPS if s in steps],
+        "next_step": next((s for s in FOUR_STEPS if s not in steps), None)
+        if topic["procedure"] == "四议两公开" else None,
+        "events": queries.events_of(store, topic_id),
+        "meetings": queries.meetings_of(store, topic_id),
+        "followups": queries.followups_of(store, topic_id),
+    }
+
+
+def parse_participants(text: str) -> list[dict[str, str]]:
+    """`张三 居民代表` per line (name, then role and unit if given) → participant dicts."""
+    found = []
+    for line in (text or "").splitlines():
+        parts = line.replace("，", " ").replace(",", " ").split()
+        if parts:
+            found.append({"name": parts[0], "role": parts[1] if len(parts) > 1 else "",
+                          "organization": " ".join(parts[2:])})
+    return found

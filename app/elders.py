@@ -173,8 +173,8 @@ def restore_elder(store: Store, elder_id: str) -> Row:
 
 
 def elders_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100,
-                status: str | None = None) -> list[Row]:
-    return queries.elder_page(store, after=after, limit=limit, status=status)
+                status: str | None = None, search: str = "") -> list[Row]:
+    return queries.elder_page(store, after=after, limit=limit, status=status, search=search)
 
 
 def interval_of(store: Store, risk_level: str) -> str:
@@ -184,13 +184,21 @@ def interval_of(store: Store, risk_level: str) -> str:
 # -- visits --------------------------------------------------------------------------
 
 
-def clean_visit(data: dict[str, Any], elder: Row, *, today: date) -> dict[str, Any]:
+def clean_visit(data: dict[str, Any], elder: Row | None, *, today: date) -> dict[str, Any]:
+    """Validate a visit; without the elder's record (a form being typed) the dates are checked only against today."""
     c = Collector()
-    c.values["elder_id"] = elder["id"]
+    if elder:
+        c.values["elder_id"] = elder["id"]
+    elif data.get("elder_id"):
+        c.values["elder_id"] = data["elder_id"]
+    else:
+        c.error("elder_id", "请选择要探访的老人（输入姓名或拼音首字母）")
     day = c.field("date", parse_date, data.get("date") or today, field="探访日期")
     if day:
         if day > today:
             c.error("date", "探访日期不能晚于今天")
+        elif elder is None:
+            pass
         elif day < date.fromisoformat(elder["joined_on"]):
             c.error("date", "探访日期早于该老人的纳入日期")
         elif elder.get("left_on") and day > date.fromisoformat(elder["left_on"]):
@@ -333,3 +341,8 @@ def month_duty(store: Store, year: int, month: int, *, today: date | None = None
             )
         )
     return MonthDuty(year, month, reference, lines)
+
+
+def search_elders(store: Store, text: str, *, limit: int = 20) -> list[Row]:
+    """Elders in care matching a name, pinyin, ID or phone fragment (for pickers)."""
+    return queries.elder_page(store, limit=limit, status="在册", search=text)

@@ -227,3 +227,9 @@ def delete_activity(store: Store, activity_id: str) -> Row:
 
 def records_of_activity(store: Store, activity_id: str) -> list[Row]:
     return queries.records_of_activity(store, activity_id)
+
+
+def activities_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100,
+                    month: tuple[str, str] | None = None) -> list[Row]:
+    """Activities newest first, with their number of volunteers, minutes and pending reviews."""
+    return queries.activity_page(store, after=after, limit=limit, month=month)

@@ -143,14 +143,24 @@ class MatterCheck:
 
 def match_matter(store: Store, text: str, *, limit: int = 5) -> list[Row]:
     """Checklist items that the typed matter may mean, best first."""
-    scored = [(match_score(item, text), item) for item in queries.checklist(store)]
+    return best_matches(queries.checklist(store), text, limit=limit)
+
+
+def best_matches(items: list[Row], text: str, *, limit: int = 5) -> list[Row]:
+    """The items a matter may mean, best first (pure: the window runs it on every keystroke)."""
+    scored = [(match_score(item, text), item) for item in items]
     scored = [(s, i) for s, i in scored if s >= MATCH_THRESHOLD]
     scored.sort(key=lambda pair: (-pair[0], pair[1]["kind"] != "负面", pair[1]["position"]))
     return [{**item, "score": score} for score, item in scored[:limit]]
 
 
 def check_matter(store: Store, text: str) -> MatterCheck:
-    matches = match_matter(store, text)
+    return advise(queries.checklist(store), text)
+
+
+def advise(items: list[Row], text: str) -> MatterCheck:
+    """What to tell the applicant about a matter, from the checklist items given."""
+    matches = best_matches(items, text)
     if not matches:
         return MatterCheck(None, [], False, "清单中没有相近的事项，请核对后按规定办理")
     best = matches[0]
@@ -235,3 +245,10 @@ def delete_request(store: Store, request_id: str) -> Row:
     if store.get("stamp_requests", request_id) is None:
         raise NotFound("找不到该盖章登记，可能已被删除")
     return store.delete("stamp_requests", request_id)
+
+
+def get_item(store: Store, item_id: str) -> Row:
+    item = store.get("stamp_items", item_id)
+    if item is None:
+        raise NotFound("找不到该清单事项，可能已被删除")
+    return item

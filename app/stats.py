@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from app.consultation import CLOSED_STATES
+from app.consultation import CLOSED_STATES, topics_page
 from app.dates import month_bounds
 from app.elders import month_duty
 from db import consultation, elders, people, service, stamps
@@ -59,3 +59,19 @@ LABELS = {
     "stamp_requests": "盖章登记",
     "stamp_refused": "其中不予盖章",
 }
+
+
+def dashboard(store: Store, *, today: date | None = None) -> dict[str, Any]:
+    """The 工作台: this month's figures, the overdue elders and the topics waiting for follow-up."""
+    today = today or date.today()
+    duty = month_duty(store, today.year, today.month, today=today)
+    return {
+        "figures": month_stats(store, today.year, today.month, today=today),
+        "overdue": [
+            {"elder_id": line.elder_id, "name": line.name, "risk_level": line.risk_level,
+             "due_on": line.next_due.isoformat(), "days_overdue": line.days_overdue,
+             "visitor": line.row.get("responsible_visitor")}
+            for line in duty.overdue
+        ],
+        "waiting_topics": topics_page(store, limit=50, states=("形成决议", "落实中")),
+    }

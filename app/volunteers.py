@@ -91,8 +91,8 @@ def restore_volunteer(store: Store, volunteer_id: str) -> Row:
 
 
 def volunteers_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100,
-                    status: str | None = None) -> list[Row]:
-    return queries.volunteer_page(store, after=after, limit=limit, status=status)
+                    status: str | None = None, search: str = "") -> list[Row]:
+    return queries.volunteer_page(store, after=after, limit=limit, status=status, search=search)
 
 
 def star_level(minutes: int, star_hours: tuple[int, ...]) -> int:
@@ -103,3 +103,8 @@ def star_level(minutes: int, star_hours: tuple[int, ...]) -> int:
 def volunteer_star(store: Store, volunteer_id: str) -> int:
     hours = settings_module.load(store).star_hours
     return star_level(queries.confirmed_minutes(store, volunteer_id), hours)
+
+
+def search_volunteers(store: Store, text: str, *, limit: int = 20) -> list[Row]:
+    """Active volunteers matching a name, pinyin, ID or phone fragment (for pickers)."""
+    return queries.volunteer_page(store, limit=limit, status="在册", search=text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from db.people import match_clause
 from db.store import Row, Store
 
 
@@ -63,20 +64,30 @@ def visits_of(store: Store, elder_id: str, *, limit: int = 100) -> list[Row]:
 
 
 def elder_page(
-    store: Store, *, after: tuple[str, str] | None = None, limit: int = 100, status: str | None = None
+    store: Store, *, after: tuple[str, str] | None = None, limit: int = 100, status: str | None = None,
+    search: str = "",
 ) -> list[Row]:
+    """Elders in pinyin order (keyset after (sort_key, id)), or the best matches of a search."""
     params: dict[str, Any] = {"limit": limit}
     conditions = ["e.deleted_at IS NULL"]
+    order = "p.sort_key, e.id"
     if status:
         conditions.append("e.status = :status")
         params["status"] = status
-    if after:
+    clause = match_clause(search, "p")
+    if clause:
+        conditions.append(clause[0])
+        order = f"{clause[1]}, {order}"
+        params.update(clause[2])
+    elif after:
         conditions.append("(p.sort_key, e.id) > (:k, :i)")
         params.update(k=after[0], i=after[1])
     return store.query(
-        f"""SELECT e.*, p.name, p.gender, p.birth_date, p.phone, p.id_number, p.sort_key
+        f"""SELECT e.*, p.name, p.gender, p.birth_date, p.phone, p.id_number, p.sort_key,
+                   (SELECT max(v.date) FROM visits v WHERE v.elder_id = e.id AND v.deleted_at IS NULL)
+                   AS last_visit
             FROM elders e JOIN people p ON p.id = e.person_id
-            WHERE {' AND '.join(conditions)} ORDER BY p.sort_key, e.id LIMIT :limit""",
+            WHERE {' AND '.join(conditions)} ORDER BY {order} LIMIT :limit""",
         params,
     )
 

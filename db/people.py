@@ -15,28 +15,40 @@ def _like(text: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
 
 
-def search(store: Store, text: str, *, limit: int = 50) -> list[Row]:
-    """People matching a name fragment, pinyin, initials, or an ID/phone fragment."""
+def match_clause(text: str, alias: str = "people") -> tuple[str, str, dict[str, Any]] | None:
+    """WHERE and ORDER BY fragments matching a person by name, pinyin, initials, ID or phone.
+
+    None when the text is empty. The fragments name the people table by `alias`.
+    """
     query = re.sub(r"\s", "", unicodedata.normalize("NFKC", text or "")).lower()
     if not query:
-        return page(store, limit=limit)
-    pattern = _like(query)
+        return None
+    a = alias
     if re.fullmatch(r"[0-9x]+", query):
-        where = "(id_number LIKE :p ESCAPE '\\' OR replace(phone, '-', '') LIKE :p ESCAPE '\\')"
-        rank = "CASE WHEN phone = :q OR id_number = upper(:q) THEN 0 ELSE 1 END"
+        where = f"({a}.id_number LIKE :p ESCAPE '\\' OR replace({a}.phone, '-', '') LIKE :p ESCAPE '\\')"
+        rank = f"CASE WHEN {a}.phone = :q OR {a}.id_number = upper(:q) THEN 0 ELSE 1 END"
     elif re.fullmatch(r"[a-z]+", query):
-        where = "(initials LIKE :p ESCAPE '\\' OR pinyin LIKE :p ESCAPE '\\')"
+        where = f"({a}.initials LIKE :p ESCAPE '\\' OR {a}.pinyin LIKE :p ESCAPE '\\')"
         # Initials typed in full rank first, then a start of initials or pinyin.
-        rank = """CASE WHEN '|' || initials || '|' LIKE '%|' || :q || '|%' THEN 0
-                       WHEN '|' || initials LIKE '%|' || :q || '%' THEN 1
-                       WHEN '|' || pinyin LIKE '%|' || :q || '%' THEN 2 ELSE 3 END"""
+        rank = f"""CASE WHEN '|' || {a}.initials || '|' LIKE '%|' || :q || '|%' THEN 0
+                       WHEN '|' || {a}.initials LIKE '%|' || :q || '%' THEN 1
+                       WHEN '|' || {a}.pinyin LIKE '%|' || :q || '%' THEN 2 ELSE 3 END"""
     else:
-        where = "name LIKE :p ESCAPE '\\'"
-        rank = "CASE WHEN name = :q THEN 0 WHEN name LIKE :q || '%' THEN 1 ELSE 2 END"
+        where = f"{a}.name LIKE :p ESCAPE '\\'"
+        rank = f"CASE WHEN {a}.name = :q THEN 0 WHEN {a}.name LIKE :q || '%' THEN 1 ELSE 2 END"
+    return where, rank, {"p": _like(query), "q": query}
+
+
+def search(store: Store, text: str, *, limit: int = 50) -> list[Row]:
+    """People matching a name fragment, pinyin, initials, or an ID/phone fragment."""
+    clause = match_clause(text)
+    if clause is None:
+        return page(store, limit=limit)
+    where, rank, params = clause
     sql = f"""SELECT {LIST_COLUMNS} FROM people
               WHERE deleted_at IS NULL AND {where}
               ORDER BY {rank}, sort_key, id LIMIT :limit"""
-    return store.query(sql, {"p": pattern, "q": query, "limit": limit})
+    return store.query(sql, {**params, "limit": limit})
 
 
 def page(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from db.people import match_clause
 from db.store import Row, Store
 
 
@@ -33,20 +34,56 @@ def volunteers_with_names(store: Store, ids: list[str]) -> dict[str, Row]:
 
 
 def volunteer_page(
-    store: Store, *, after: tuple[str, str] | None = None, limit: int = 100, status: str | None = None
+    store: Store, *, after: tuple[str, str] | None = None, limit: int = 100, status: str | None = None,
+    search: str = "",
 ) -> list[Row]:
+    """Volunteers in pinyin order (keyset after (sort_key, id)), or the best matches of a search."""
     params: dict[str, Any] = {"limit": limit}
     conditions = ["v.deleted_at IS NULL"]
+    order = "p.sort_key, v.id"
     if status:
         conditions.append("v.status = :status")
         params["status"] = status
-    if after:
+    clause = match_clause(search, "p")
+    if clause:
+        conditions.append(clause[0])
+        order = f"{clause[1]}, {order}"
+        params.update(clause[2])
+    elif after:
         conditions.append("(p.sort_key, v.id) > (:k, :i)")
         params.update(k=after[0], i=after[1])
     return store.query(
-        f"""SELECT v.*, p.name, p.gender, p.phone, p.id_number, p.sort_key
+        f"""SELECT v.*, p.name, p.gender, p.phone, p.id_number, p.sort_key,
+                   (SELECT coalesce(sum(r.minutes), 0) FROM service_records r
+                    WHERE r.volunteer_id = v.id AND r.deleted_at IS NULL AND r.review_state = '已确认')
+                   AS confirmed_minutes
             FROM volunteers v JOIN people p ON p.id = v.person_id
-            WHERE {' AND '.join(conditions)} ORDER BY p.sort_key, v.id LIMIT :limit""",
+            WHERE {' AND '.join(conditions)} ORDER BY {order} LIMIT :limit""",
+        params,
+    )
+
+
+def activity_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100,
+                  month: tuple[str, str] | None = None) -> list[Row]:
+    """Activities newest first, with how many volunteers served and their minutes."""
+    params: dict[str, Any] = {"limit": limit}
+    conditions = ["a.deleted_at IS NULL"]
+    if month:
+        conditions.append("a.date BETWEEN :start AND :end")
+        params.update(start=month[0], end=month[1])
+    if after:
+        conditions.append("(a.date, a.id) < (:k, :i)")
+        params.update(k=after[0], i=after[1])
+    return store.query(
+        f"""SELECT a.*,
+                   (SELECT count(*) FROM service_records r WHERE r.activity_id = a.id AND r.deleted_at IS NULL)
+                   AS volunteers,
+                   (SELECT coalesce(sum(minutes), 0) FROM service_records r
+                    WHERE r.activity_id = a.id AND r.deleted_at IS NULL) AS minutes,
+                   (SELECT count(*) FROM service_records r WHERE r.activity_id = a.id AND r.deleted_at IS NULL
+                    AND r.review_state = '待审核') AS pending
+            FROM activities a WHERE {' AND '.join(conditions)}
+            ORDER BY a.date DESC, a.id DESC LIMIT :limit""",
         params,
     )
 

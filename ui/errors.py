@@ -1,0 +1,29 @@
+"""Showing failures: a Chinese message for what the user can fix, an apology for a bug."""
+
+from __future__ import annotations
+
+import traceback
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app import logs
+from app.errors import UserError
+from db.errors import StorageError
+
+APOLOGY = "抱歉，程序出了问题，刚才的操作没有完成。已保存的记录不受影响。\n详情已记录在：{path}"
+
+
+def show_error(parent: QWidget | None, exc: BaseException) -> QMessageBox:
+    """Tell the user; never a traceback on screen. Returns the (non-blocking) message box."""
+    if isinstance(exc, (UserError, StorageError)):
+        box = QMessageBox(QMessageBox.Icon.Warning, "提示", str(exc), QMessageBox.StandardButton.Ok, parent)
+    else:
+        path = logs.setup_logging()
+        # The traceback names code, not values: no personal data reaches the log.
+        logs.log.error("unexpected %s\n%s", type(exc).__name__,
+                       "".join(traceback.format_tb(exc.__traceback__)))
+        box = QMessageBox(QMessageBox.Icon.Critical, "出错了", APOLOGY.format(path=path or "（无法写日志）"),
+                          QMessageBox.StandardButton.Ok, parent)
+    box.button(QMessageBox.StandardButton.Ok).setText("知道了")
+    box.open()
+    return box

@@ -1,0 +1,409 @@
+"""Record forms built from field declarations, validated as the user types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import UserError, ValidationError
+from app.people import search_people
+from app.validation import mask_id_number
+from ui.ops import Ops
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    label: str
+    kind: str = "text"  # text | area | date | choice | multi | person | checks
+    options: tuple[str, ...] = ()
+    required: bool = False
+    placeholder: str = ""
+    search: Callable | None = None  # for person fields: search(store, text, limit=) → rows with id, name
+
+
+class PersonPicker(QLineEdit):
+    """A name box with a pinyin completer: type `zsf`, pick 张三丰. Holds the person's id."""
+
+    picked = Signal(str)
+
+    def __init__(self, ops: Ops, search: Callable | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ops = ops
+        self.search_fn = search or search_people
+        self.person_id: str | None = None
+        self._choices: dict[str, dict] = {}
+        self._list = QStringListModel(self)
+        self._completer = QCompleter(self._list, self)
+        self._completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+        self._completer.activated.connect(self._choose)
+        self.setCompleter(self._completer)
+        self.setPlaceholderText("输入姓名、拼音首字母、身份证或电话片段")
+        self.textEdited.connect(self._search)
+        self.returnPressed.connect(self._take_first)
+
+    def set_person(self, person_id: str | None, name: str = "") -> None:
+        self.person_id = person_id
+        self.setText(name)
+
+    def suggestions(self) -> list[str]:
+        return self._list.stringList()
+
+    def _search(self, text: str) -> None:
+        self.person_id = None
+        self.picked.emit("")
+        if not text.strip():
+            return
+        self.ops.run(self.search_fn, text, limit=20, on_done=self._show)
+
+    def _show(self, rows: list[dict]) -> None:
+        self._choices = {_label(r): r for r in rows}
+        self._list.setStringList(list(self._choices))
+        if rows and self.hasFocus():
+            self._completer.complete()
+
+    def _choose(self, label: str) -> None:
+        row = self._choices.get(label)
+        if row:
+            self.person_id = row["id"]
+            self.setText(row["name"])
+            self.picked.emit(row["id"])
+
+    def _take_first(self) -> None:
+        if self.person_id is None and self._choices:
+            self._choose(next(iter(self._choices)))
+            self._completer.popup().hide()
+
+
+def _label(row: dict) -> str:
+    extra = mask_id_number(row.get("id_number")) or (row.get("phone") or "")
+    return f"{row['name']}  {extra}".strip()
+
+
+class CheckList(QWidget):
+    """Tick several people out of many (batch entry); a filter box narrows the list by pinyin."""
+
+    changed = Signal()
+
+    def __init__(self, ops: Ops, search: Callable, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ops, self.search_fn = ops, search
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("筛选：姓名或拼音首字母；空格键勾选")
+        self.filter.textChanged.connect(self._narrow)
+        self.list = QListWidget()
+        self.list.setMinimumHeight(160)
+        self.list.itemChanged.connect(lambda _: self.changed.emit())
+        self.count = QLabel("已选 0 人")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.list)
+        layout.addWidget(self.count)
+        self.changed.connect(lambda: self.count.setText(f"已选 {len(self.checked())} 人"))
+        ops.run(search, "", limit=5000, on_done=self._fill)
+
+    def _fill(self, rows: list[dict]) -> None:
+        self.list.blockSignals(True)
+        for row in rows:
+            item = QListWidgetItem(f"{row['name']}  {row.get('volunteer_no') or ''}".strip())
+            item.setData(Qt.ItemDataRole.UserRole, row["id"])
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        if self.list.count():
+            self.list.setCurrentRow(0)
+
+    def _narrow(self, text: str) -> None:
+        if not text.strip():
+            self._show_only(None)
+            return
+        self.ops.run(self.search_fn, text, limit=5000,
+                     on_done=lambda rows: self._show_only({r["id"] for r in rows}))
+
+    def _show_only(self, ids: set[str] | None) -> None:
+        first = None
+        for i in range(self.list.count()):
+            item = self.list.item(i)
+            hidden = ids is not None and item.data(Qt.ItemDataRole.UserRole) not in ids
+            item.setHidden(hidden)
+            if not hidden and first is None:
+                first = i
+        if first is not None:
+            self.list.setCurrentRow(first)
+
+    def items(self) -> list[QListWidgetItem]:
+        return [self.list.item(i) for i in range(self.list.count())]
+
+    def set_checked(self, ids: set[str]) -> None:
+        for item in self.items():
+            item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in ids
+                               else Qt.CheckState.Unchecked)
+
+    def checked(self) -> list[str]:
+        return [item.data(Qt.ItemDataRole.UserRole) for item in self.items()
+                if item.checkState() == Qt.CheckState.Checked]
+
+
+class FormDialog(QDialog):
+    """One record's form: errors appear under their field; save waits until the record is valid."""
+
+    saved = Signal(object)
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        ops: Ops,
+        title: str,
+        fields: list[Field],
+        *,
+        validate: Callable[[dict[str, Any]], Any],
+        save: Callable[..., Any],
+        values: dict[str, Any] | None = None,
+        keep_on_new: tuple[str, ...] | None = None,
+        notice: Callable[[dict[str, Any]], str | None] | None = None,
+    ):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.ops, self.fields, self.validate_fn, self.save_fn = ops, fields, validate, save
+        self.keep_on_new = keep_on_new
+        self.notice_fn = notice
+        self.widgets: dict[str, Any] = {}
+        self.errors: dict[str, QLabel] = {}
+        self._touched: set[str] = set()
+        self._saving = False
+        self._build(values or {})
+        self._check()
+
+    # -- building ------------------------------------------------------------------
+
+    def _build(self, values: dict[str, Any]) -> None:
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for spec in self.fields:
+            widget = self._make(spec, values.get(spec.key))
+            self.widgets[spec.key] = widget
+            error = QLabel("")
+            error.setStyleSheet("color: #c0392b;")
+            error.setWordWrap(True)
+            error.hide()
+            self.errors[spec.key] = error
+            cell = QWidget()
+            box = QVBoxLayout(cell)
+            box.setContentsMargins(0, 0, 0, 0)
+            box.setSpacing(2)
+            box.addWidget(widget)
+            box.addWidget(error)
+            form.addRow(spec.label + ("*" if spec.required else ""), cell)
+        inner = QWidget()
+        inner.setLayout(form)
+        scroll = QScrollArea()
+        scroll.setWidget(inner)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.notice = QLabel("")
+        self.notice.setWordWrap(True)
+        self.notice.hide()
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c0392b; font-weight: bold;")
+        self.message.hide()
+        self.buttons = QDialogButtonBox()
+        self.save_button = self.buttons.addButton("保存 (Ctrl+S)", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button.setDefault(True)
+        self.save_new_button: QPushButton | None = None
+        if self.keep_on_new is not None:
+            self.save_new_button = self.buttons.addButton("保存并新建", QDialogButtonBox.ButtonRole.ApplyRole)
+            self.save_new_button.clicked.connect(lambda: self.submit(again=True))
+        cancel = self.buttons.addButton("取消 (Esc)", QDialogButtonBox.ButtonRole.RejectRole)
+        cancel.clicked.connect(self.reject)
+        self.save_button.clicked.connect(lambda: self.submit())
+        QShortcut(QKeySequence("Ctrl+S"), self, activated=lambda: self.submit())
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll)
+        layout.addWidget(self.notice)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.resize(560, min(140 + 52 * len(self.fields), 680))
+
+    def _make(self, spec: Field, value: Any) -> Any:
+        changed = lambda *_: self._changed(spec.key)  # noqa: E731
+        if spec.kind == "area":
+            widget = QPlainTextEdit(str(value or ""))
+            widget.setTabChangesFocus(True)
+            widget.setFixedHeight(64)
+            widget.textChanged.connect(changed)
+        elif spec.kind == "choice":
+            widget = QComboBox()
+            widget.addItems(list(spec.options))
+            if value:
+                widget.setCurrentText(str(value))
+            widget.currentTextChanged.connect(changed)
+        elif spec.kind == "multi":
+            widget = QWidget()
+            row = QHBoxLayout(widget)
+            row.setContentsMargins(0, 0, 0, 0)
+            chosen = set(value or [])
+            widget.boxes = {}  # type: ignore[attr-defined]
+            for option in spec.options:
+                box = QCheckBox(option)
+                box.setChecked(option in chosen)
+                box.toggled.connect(changed)
+                row.addWidget(box)
+                widget.boxes[option] = box  # type: ignore[attr-defined]
+            row.addStretch()
+        elif spec.kind == "checks":
+            widget = CheckList(self.ops, spec.search)
+            widget.changed.connect(changed)
+        elif spec.kind == "person":
+            widget = PersonPicker(self.ops, spec.search)
+            if isinstance(value, dict):
+                widget.set_person(value.get("id"), value.get("name", ""))
+            widget.picked.connect(changed)
+        else:
+            if spec.kind == "date" and value is None:
+                value = date.today().isoformat()
+            widget = QLineEdit("" if value is None else str(value))
+            widget.setPlaceholderText(spec.placeholder or ("2026-05-01 或 2026年5月1日" if spec.kind == "date" else ""))
+            widget.textChanged.connect(changed)
+        return widget
+
+    # -- values and validation ---------------------------------------------------------
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for spec in self.fields:
+            widget = self.widgets[spec.key]
+            if spec.kind == "area":
+                out[spec.key] = widget.toPlainText()
+            elif spec.kind == "choice":
+                out[spec.key] = widget.currentText()
+            elif spec.kind == "multi":
+                out[spec.key] = [o for o, box in widget.boxes.items() if box.isChecked()]
+            elif spec.kind == "person":
+                out[spec.key] = widget.person_id
+            elif spec.kind == "checks":
+                out[spec.key] = widget.checked()
+            else:
+                out[spec.key] = widget.text()
+        return out
+
+    def set_value(self, key: str, value: Any) -> None:
+        widget = self.widgets[key]
+        if isinstance(widget, QComboBox):
+            widget.setCurrentText(str(value))
+        elif isinstance(widget, QPlainTextEdit):
+            widget.setPlainText(str(value))
+        elif isinstance(widget, PersonPicker):
+            widget.set_person(value.get("id"), value.get("name", ""))
+        else:
+            widget.setText(str(value))
+
+    def _changed(self, key: str) -> None:
+        self._touched.add(key)
+        self.message.hide()
+        self._check()
+
+    def _check(self) -> bool:
+        problems: dict[str, str] = {}
+        try:
+            self.validate_fn(self.values())
+        except ValidationError as exc:
+            problems = exc.errors
+        for key, label in self.errors.items():
+            text = problems.get(key, "") if key in self._touched else ""
+            label.setText(text)
+            label.setVisible(bool(text))
+        self.save_button.setEnabled(not problems and not self._saving)
+        if self.save_new_button:
+            self.save_new_button.setEnabled(not problems and not self._saving)
+        if self.notice_fn:
+            text = self.notice_fn(self.values())
+            self.notice.setText(text or "")
+            self.notice.setVisible(bool(text))
+        return not problems
+
+    def field_error(self, key: str) -> str:
+        return self.errors[key].text() if self.errors[key].isVisible() else ""
+
+    # -- saving ----------------------------------------------------------------------
+
+    def submit(self, again: bool = False) -> None:
+        self._touched.update(self.widgets)
+        if self._saving or not self._check():
+            return
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self.ops.run(
+            lambda store, values: self.save_fn(store, values),
+            self.values(),
+            on_done=lambda result: self._saved(result, again),
+            on_error=self._refused,
+        )
+
+    def _saved(self, result: Any, again: bool) -> None:
+        self._saving = False
+        self.saved.emit(result)
+        if again:
+            kept = {k: v for k, v in self.values().items() if k in (self.keep_on_new or ())}
+            for spec in self.fields:
+                if spec.key not in kept and spec.kind not in ("choice", "multi"):
+                    self.set_value(spec.key, "" if spec.kind != "person" else {})
+            self._touched.clear()
+            self._check()
+            next(iter(self.widgets.values())).setFocus()
+        else:
+            self.accept()
+
+    def _refused(self, exc: BaseException) -> bool:
+        self._saving = False
+        if isinstance(exc, ValidationError):
+            shown = False
+            for key, text in exc.errors.items():
+                if key in self.errors:
+                    self.errors[key].setText(text)
+                    self.errors[key].show()
+                    shown = True
+            if not shown:
+                self._say(str(exc))
+        elif isinstance(exc, UserError):
+            self._say(str(exc))
+        else:
+            self._check()
+            return False
+        self.save_button.setEnabled(True)
+        return True
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802
+        # Enter in a one-line field saves; in a picker it first picks the suggestion.
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and isinstance(self.focusWidget(), PersonPicker):
+            return
+        super().keyPressEvent(event)

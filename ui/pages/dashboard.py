@@ -1,0 +1,115 @@
+"""工作台: this month's visit duty, the overdue elders (one key records a visit), topics, counts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import stats
+from ui.context import Context
+from ui.pages.elders import open_visit_form
+
+TILES = (
+    ("elders_due", "应探访"), ("elders_visited", "已探访"), ("visit_rate", "探访率"),
+    ("elders_overdue", "逾期未探访"), ("service_hours", "志愿服务（小时）"), ("activities", "志愿活动"),
+    ("topics_open", "在办议题"), ("meetings", "协商会议"), ("stamp_requests", "盖章登记"),
+    ("stamp_refused", "不予盖章"),
+)
+
+
+class DashboardPage(QWidget):
+    title = "工作台"
+
+    def __init__(self, ctx: Context):
+        super().__init__()
+        self.ctx, self.ops = ctx, ctx.ops
+        self.info: dict = {}
+        self.dialog = None
+        heading = QLabel("工作台")
+        heading.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.month = QLabel("")
+        grid = QGridLayout()
+        self.tiles: dict[str, QLabel] = {}
+        for i, (key, label) in enumerate(TILES):
+            box = QGroupBox(label)
+            value = QLabel("…")
+            value.setStyleSheet("font-size: 22px; font-weight: bold;")
+            value.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            QVBoxLayout(box).addWidget(value)
+            grid.addWidget(box, i // 5, i % 5)
+            self.tiles[key] = value
+        self.overdue = QTableWidget(0, 5)
+        self.overdue.setHorizontalHeaderLabels(["姓名", "风险等级", "应探访日期", "逾期天数", "责任探访人"])
+        self.overdue.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.overdue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.overdue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.overdue.verticalHeader().hide()
+        self.overdue.horizontalHeader().setStretchLastSection(True)
+        self.overdue.activated.connect(lambda _: self.visit_selected())
+        self.overdue.doubleClicked.connect(lambda _: self.visit_selected())
+        self.visit_button = QPushButton("为选中的老人登记探访 (Enter)")
+        self.visit_button.clicked.connect(self.visit_selected)
+        left = QVBoxLayout()
+        left.addWidget(QLabel("<b>本月逾期未探访</b>（红色；选中后按 Enter 登记探访）"))
+        left.addWidget(self.overdue, 1)
+        left.addWidget(self.visit_button)
+        self.topics = QListWidget()
+        right = QVBoxLayout()
+        right.addWidget(QLabel("<b>待落实的议题</b>"))
+        right.addWidget(self.topics, 1)
+        lists = QHBoxLayout()
+        lists.addLayout(left, 3)
+        lists.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.month)
+        layout.addLayout(grid)
+        layout.addLayout(lists, 1)
+        ctx.changed.connect(lambda _: self.reload() if self.info else None)
+
+    def reload(self) -> None:
+        self.ops.run(stats.dashboard, today=self.ctx.today(), on_done=self._arrived)
+
+    def _arrived(self, info: dict) -> None:
+        self.info = info
+        figures = info["figures"]
+        self.month.setText(f"{figures['month']} 月度情况")
+        for key, label in self.tiles.items():
+            value = figures[key]
+            label.setText(f"{value:.0%}" if key == "visit_rate" else str(value))
+        self.tiles["elders_overdue"].setStyleSheet(
+            "font-size: 22px; font-weight: bold; color: %s;" % ("#c0392b" if figures["elders_overdue"] else "#1e7e34"))
+        self.overdue.setRowCount(len(info["overdue"]))
+        red = QColor("#c0392b")
+        for r, line in enumerate(info["overdue"]):
+            cells = [line["name"], line["risk_level"], line["due_on"], f"{line['days_overdue']} 天", line["visitor"] or ""]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setForeground(red)
+                self.overdue.setItem(r, c, item)
+        if info["overdue"]:
+            self.overdue.selectRow(0)
+        self.topics.clear()
+        for topic in info["waiting_topics"]:
+            self.topics.addItem(f"{topic['state']}　{topic['title']}")
+
+    def visit_selected(self):
+        row = self.overdue.currentRow()
+        if row < 0 or row >= len(self.info.get("overdue", [])):
+            return None
+        line = self.info["overdue"][row]
+        self.dialog = open_visit_form(self, self.ops, self.ctx, {"id": line["elder_id"], "name": line["name"]})
+        return self.dialog

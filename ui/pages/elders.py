@@ -1,0 +1,116 @@
+"""老年人探访 page: the elders' register and recording visits."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QPushButton
+
+from app import elders, people
+from ui.forms import Field, FormDialog
+from ui.pages.base import RecordPage
+from ui.table import Col
+
+VISIT_FIELDS = [
+    Field("elder_id", "老人", "person", required=True, search=elders.search_elders),
+    Field("date", "探访日期", "date", required=True),
+    Field("method", "方式", "choice", elders.METHODS),
+    Field("visitor", "探访人", required=True),
+    *[Field(key, label, "area") for key, label in elders.VISIT_TEXT_FIELDS.items()],
+]
+
+
+def open_visit_form(page, ops, ctx, elder: dict | None) -> FormDialog:
+    """The visit form; 保存并新建 keeps the date and the visitor for the next elder."""
+    today = ctx.today()
+
+    def validate(values):
+        return elders.clean_visit(values, None, today=today)
+
+    def save(store, values):
+        return elders.record_visit(store, values, today=today)
+
+    values = {"date": today.isoformat()}
+    if elder:
+        values["elder_id"] = {"id": elder["id"], "name": elder["name"]}
+    dialog = FormDialog(page, ops, "登记探访", VISIT_FIELDS, validate=validate, save=save, values=values,
+                        keep_on_new=("date", "visitor", "method"))
+    dialog.saved.connect(lambda _: ctx.changed.emit("visits"))
+    dialog.open()
+    widget = dialog.widgets["visitor" if elder else "elder_id"]
+    widget.setFocus()
+    return dialog
+
+
+class EldersPage(RecordPage):
+    title = "老年人探访"
+    table = "elders"
+    noun = "老年人"
+    empty_hint = "还没有登记老年人。先在“居民”中登记本人，再按 Ctrl+N 纳入特殊困难老年人名册。"
+    filters = {"状态": ("", *elders.STATUSES)}
+
+    def columns(self):
+        return [
+            Col("姓名", lambda r: r["name"], 80),
+            Col("性别", lambda r: r.get("gender"), 45),
+            Col("出生日期", lambda r: r.get("birth_date"), 95),
+            Col("类别", lambda r: "、".join(json.loads(r.get("categories") or "[]")), 170),
+            Col("风险等级", lambda r: r.get("risk_level"), 70),
+            Col("状态", lambda r: r.get("status"), 70),
+            Col("责任探访人", lambda r: r.get("responsible_visitor"), 90),
+            Col("最近探访", lambda r: r.get("last_visit"), 95),
+        ]
+
+    def extra_buttons(self):
+        self.visit_button = QPushButton("登记探访 (Ctrl+R)")
+        self.visit_button.clicked.connect(self.record_visit)
+        QShortcut(QKeySequence("Ctrl+R"), self, activated=self.record_visit)
+        return [self.visit_button]
+
+    def record_visit(self) -> FormDialog:
+        self.dialog = open_visit_form(self, self.ops, self.ctx, self.current_row())
+        return self.dialog
+
+    def query(self, search, filters):
+        status = filters.get("状态") or None
+
+        def fetch(store, after, limit):
+            return elders.elders_page(store, after=after, limit=limit, status=status, search=search)
+
+        return fetch, (None if search else (lambda r: (r["sort_key"], r["id"])))
+
+    def form_fields(self):
+        return [
+            Field("person_id", "本人", "person", required=True),
+            Field("categories", "类别", "multi", elders.CATEGORIES, required=True),
+            Field("risk_level", "风险等级", "choice", elders.RISK_LEVELS),
+            Field("status", "状态", "choice", elders.STATUSES),
+            Field("joined_on", "纳入日期", "date", required=True),
+            Field("left_on", "变更日期", placeholder="迁出、入住机构或去世的日期"),
+            Field("emergency_contact", "紧急联系人"),
+            Field("emergency_phone", "紧急联系电话"),
+            Field("supporter", "赡养人"),
+            Field("supporter_phone", "赡养人电话"),
+            Field("responsible_visitor", "责任探访人"),
+            Field("health_note", "健康状况", "area"),
+        ]
+
+    def validate(self, values):
+        return elders.clean_elder(values, today=self.ctx.today())
+
+    def load(self, store, record_id):
+        record = elders.get_elder(store, record_id)
+        person = people.get_person(store, record["person_id"])
+        return {**record, "categories": json.loads(record["categories"]),
+                "person_id": {"id": person["id"], "name": person["name"]}}
+
+    def add(self, store, values):
+        return elders.add_elder(store, values, today=self.ctx.today())
+
+    def update(self, store, record_id, values):
+        return elders.update_elder(store, record_id, values, today=self.ctx.today())
+
+    def delete(self, store, record_id):
+        return elders.delete_elder(store, record_id)
+

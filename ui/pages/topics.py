@@ -1,0 +1,246 @@
+"""协商议事 page: topics, the steps allowed next, meetings, follow-ups, 四议两公开."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app import consultation as c
+from app.errors import ValidationError
+from app.validation import parse_date
+from ui.forms import Field, FormDialog
+from ui.pages.base import RecordPage
+from ui.table import Col
+
+MEETING_FIELDS = [
+    Field("date", "会议日期", "date", required=True),
+    Field("form", "形式", "choice", c.FORMS),
+    Field("location", "地点"),
+    Field("host", "主持人", required=True),
+    Field("recorder", "记录人", required=True),
+    Field("participants", "参会人员", "area", placeholder="每行一人：姓名 身份 单位，如“张三 居民代表”"),
+    Field("minutes_text", "会议记录", "area"),
+    Field("votes_for", "同意"),
+    Field("votes_against", "反对"),
+    Field("votes_abstain", "弃权"),
+    Field("outcome", "协商结果", "area"),
+]
+
+
+def validate_meeting(values: dict, today) -> tuple[dict, list[dict]]:
+    errors: dict[str, str] = {}
+    meeting: dict = {}
+    try:
+        meeting = c.clean_meeting(values, today=today)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    people = c.parse_participants(values.get("participants") or "")
+    for number, person in enumerate(people, start=1):
+        try:
+            c.clean_participant(person)
+        except ValidationError as exc:
+            errors["participants"] = f"第 {number} 行：{exc}"
+            break
+    if errors:
+        raise ValidationError(errors)
+    return meeting, people
+
+
+class TopicsPage(RecordPage):
+    title = "协商议事"
+    table = "topics"
+    noun = "议题"
+    searchable = False
+    empty_hint = "还没有议题。居民提出的事项按 Ctrl+N 登记，然后按流程受理、协商、形成决议、落实、评议。"
+    filters = {"状态": ("", *c.STATES)}
+
+    def columns(self):
+        return [
+            Col("提出日期", lambda r: r["proposed_on"], 95),
+            Col("议题", lambda r: r["title"], 240),
+            Col("程序", lambda r: r.get("procedure"), 90),
+            Col("状态", lambda r: r.get("state"), 80),
+            Col("提出人", lambda r: r.get("proposer"), 80),
+            Col("决议公开", lambda r: r.get("resolution_published_on"), 95),
+            Col("结果公开", lambda r: r.get("result_published_on"), 95),
+        ]
+
+    def query(self, search, filters):
+        states = (filters["状态"],) if filters.get("状态") else ()
+
+        def fetch(store, after, limit):
+            return c.topics_page(store, after=after, limit=limit, states=states)
+
+        return fetch, (lambda r: (r["proposed_on"], r["id"]))
+
+    def form_fields(self):
+        return [
+            Field("title", "议题名称", required=True),
+            Field("description", "议题内容", "area"),
+            Field("proposer", "提出人"),
+            Field("proposed_on", "提出日期", "date", required=True),
+            Field("category", "类别"),
+            Field("procedure", "议事程序", "choice", c.PROCEDURES),
+        ]
+
+    def validate(self, values):
+        return c.clean_topic(values, today=self.ctx.today())
+
+    def load(self, store, record_id):
+        return c.get_topic(store, record_id)
+
+    def add(self, store, values):
+        return c.add_topic(store, values, today=self.ctx.today())
+
+    def update(self, store, record_id, values):
+        return c.update_topic(store, record_id, values, today=self.ctx.today())
+
+    def delete(self, store, record_id):
+        return c.delete_topic(store, record_id)
+
+    # -- the workflow panel -------------------------------------------------------------
+
+    def below_table(self, layout: QVBoxLayout) -> None:
+        panel = QWidget()
+        box = QVBoxLayout(panel)
+        box.setContentsMargins(0, 4, 0, 0)
+        self.detail = QLabel("选中一个议题，这里显示它的进程和可办理的下一步。")
+        self.detail.setWordWrap(True)
+        self.actions = QHBoxLayout()
+        box.addWidget(self.detail)
+        box.addLayout(self.actions)
+        layout.addWidget(panel)
+        self.action_buttons: dict[str, QPushButton] = {}
+        self.view.selectionModel().currentRowChanged.connect(lambda *_: self.show_detail())
+
+    def show_detail(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        self.ops.run(c.topic_detail, row["id"], on_done=self._detail_arrived)
+
+    def _detail_arrived(self, info: dict) -> None:
+        current = self.current_row()
+        if current is None or current["id"] != info["topic"]["id"]:
+            return
+        topic = info["topic"]
+        lines = [f"<b>{topic['title']}</b>　当前：<b>{topic['state']}</b>"]
+        history = "　→ ".join(f"{e['date']} {e['to_state']}" for e in info["events"])
+        if history:
+            lines.append(f"进程：{history}")
+        if info["steps"]:
+            lines.append("四议两公开：" + "　".join(
+                f"{s['step']} {s['date']}" + (f"（应到{s['expected']} 实到{s['present']}）" if s.get("expected") else "")
+                for s in info["steps"]))
+        lines.append(f"会议 {len(info['meetings'])} 次，落实记录 {len(info['followups'])} 条")
+        self.detail.setText("<br>".join(lines))
+        self._set_actions(info)
+
+    def _set_actions(self, info: dict) -> None:
+        while self.actions.count():
+            item = self.actions.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        self.action_buttons = {}
+        topic = info["topic"]
+        for state in info["allowed"]:
+            self._action(f"→ {state}", lambda s=state: self.advance(topic, s))
+        if topic["state"] in c.MEETING_STATES:
+            self._action("登记会议", lambda: self.add_meeting(topic))
+        if info["next_step"] and topic["state"] in ("受理", "协商"):
+            self._action(f"登记{info['next_step']}", lambda: self.add_step(topic, info["next_step"]))
+        if topic["state"] in ("形成决议", "落实中", "已办结", "已评议") and not topic["resolution_published_on"]:
+            self._action("决议公开", lambda: self.publish(topic, "决议"))
+        if topic["state"] in ("已办结", "已评议") and not topic["result_published_on"]:
+            self._action("结果公开", lambda: self.publish(topic, "结果"))
+        if topic["state"] in c.FOLLOWUP_STATES:
+            self._action("登记落实", lambda: self.add_followup(topic))
+        self.actions.addStretch()
+
+    def _action(self, text: str, slot) -> None:
+        button = QPushButton(text)
+        button.clicked.connect(slot)
+        self.actions.addWidget(button)
+        self.action_buttons[text] = button
+
+    def _dialog(self, title, fields, validate, save) -> FormDialog:
+        self.dialog = FormDialog(self, self.ops, title, fields, validate=validate, save=save)
+        self.dialog.saved.connect(lambda _: (self.ctx.changed.emit(self.table), self.show_detail()))
+        self.dialog.open()
+        return self.dialog
+
+    def advance(self, topic: dict, state: str) -> FormDialog:
+        fields = [Field("date", "日期", "date", required=True)]
+        if state in c.MOVE_TEXT:
+            fields.append(Field("text", c.MOVE_TEXT[state][1], "area", required=True))
+        fields.append(Field("note", "说明"))
+        today = self.ctx.today()
+
+        def validate(values):
+            errors = {}
+            if state in c.MOVE_TEXT and not (values.get("text") or "").strip():
+                errors["text"] = f"请填写{c.MOVE_TEXT[state][1]}"
+            try:
+                parse_date(values.get("date"), field="日期")
+            except ValidationError as exc:
+                errors["date"] = str(exc)
+            if errors:
+                raise ValidationError(errors)
+            return values
+
+        def save(store, values):
+            return c.advance_topic(store, topic["id"], state, text=values.get("text"), on=values["date"],
+                                   note=values.get("note"), today=today)
+
+        return self._dialog(f"{topic['title']}：{state}", fields, validate, save)
+
+    def add_meeting(self, topic: dict) -> FormDialog:
+        today = self.ctx.today()
+
+        def save(store, values):
+            meeting, people = validate_meeting(values, today)
+            return c.add_meeting(store, {**meeting, "topic_id": topic["id"]}, people, today=today)
+
+        return self._dialog(f"登记会议：{topic['title']}", MEETING_FIELDS,
+                            lambda v: validate_meeting(v, today), save)
+
+    def add_step(self, topic: dict, step: str) -> FormDialog:
+        today = self.ctx.today()
+        fields = [
+            Field("date", "日期", "date", required=True),
+            Field("body", "会议", placeholder=c.STEP_BODIES.get(step, "")),
+            Field("expected", "应到人数"),
+            Field("present", "实到人数"),
+            Field("votes_for", "同意"),
+            Field("votes_against", "反对"),
+            Field("votes_abstain", "弃权"),
+            Field("note", "说明", "area"),
+        ]
+        return self._dialog(
+            f"{step}：{topic['title']}", fields, lambda v: c.clean_step(step, v, today=today),
+            lambda store, v: c.record_step(store, topic["id"], step, v, today=today),
+        )
+
+    def publish(self, topic: dict, what: str) -> FormDialog:
+        today = self.ctx.today()
+        return self._dialog(
+            f"{what}公开：{topic['title']}", [Field("date", "公开日期", "date", required=True)],
+            lambda v: parse_date(v.get("date"), field="公开日期"),
+            lambda store, v: c.publish(store, topic["id"], what, v["date"], today=today),
+        )
+
+    def add_followup(self, topic: dict) -> FormDialog:
+        today = self.ctx.today()
+        fields = [
+            Field("date", "日期", "date", required=True),
+            Field("content", "落实情况", "area", required=True),
+            Field("handler", "责任人"),
+            Field("progress", "进度"),
+        ]
+
+        def validate(values):
+            if not (values.get("content") or "").strip():
+                raise ValidationError("请填写落实情况", "content")
+            return values
+
+        return self._dialog(f"登记落实：{topic['title']}", fields, validate,
+                            lambda store, v: c.add_followup(store, topic["id"], v, today=today))

@@ -1,0 +1,69 @@
+"""志愿者 page."""
+
+from __future__ import annotations
+
+from app import people, settings, volunteers
+from app.timebank import hours_text
+from app.validation import mask_phone
+from ui.forms import Field
+from ui.pages.base import RecordPage
+from ui.table import Col
+
+
+class VolunteersPage(RecordPage):
+    title = "志愿者"
+    table = "volunteers"
+    noun = "志愿者"
+    empty_hint = "还没有志愿者。先在“居民”中登记本人，再按 Ctrl+N 把他登记为志愿者。"
+    filters = {"状态": ("", *volunteers.STATUSES)}
+    star_hours = settings.DEFAULT_STAR_HOURS
+
+    def columns(self):
+        return [
+            Col("姓名", lambda r: r["name"], 90),
+            Col("编号", lambda r: r.get("volunteer_no"), 100),
+            Col("服务队", lambda r: r.get("team"), 110),
+            Col("政治面貌", lambda r: r.get("political_status"), 90),
+            Col("联系电话", lambda r: mask_phone(r.get("phone")), 120),
+            Col("注册日期", lambda r: r.get("registered_on"), 100),
+            Col("状态", lambda r: r.get("status"), 60),
+            Col("确认时长", lambda r: hours_text(r.get("confirmed_minutes") or 0), 100),
+            Col("星级", lambda r: "★" * volunteers.star_level(r.get("confirmed_minutes") or 0, self.star_hours), 90),
+        ]
+
+    def query(self, search, filters):
+        status = filters.get("状态") or None
+
+        def fetch(store, after, limit):
+            self.star_hours = settings.load(store).star_hours
+            return volunteers.volunteers_page(store, after=after, limit=limit, status=status, search=search)
+
+        return fetch, (None if search else (lambda r: (r["sort_key"], r["id"])))
+
+    def form_fields(self):
+        return [
+            Field("person_id", "本人", "person", required=True),
+            Field("volunteer_no", "志愿者编号"),
+            Field("team", "服务队"),
+            Field("political_status", "政治面貌", "choice", ("", *volunteers.POLITICAL)),
+            Field("skills", "专长"),
+            Field("registered_on", "注册日期", "date", required=True),
+            Field("status", "状态", "choice", volunteers.STATUSES),
+        ]
+
+    def validate(self, values):
+        return volunteers.clean_volunteer(values, today=self.ctx.today())
+
+    def load(self, store, record_id):
+        record = volunteers.get_volunteer(store, record_id)
+        person = people.get_person(store, record["person_id"])
+        return {**record, "person_id": {"id": person["id"], "name": person["name"]}}
+
+    def add(self, store, values):
+        return volunteers.add_volunteer(store, values, today=self.ctx.today())
+
+    def update(self, store, record_id, values):
+        return volunteers.update_volunteer(store, record_id, values, today=self.ctx.today())
+
+    def delete(self, store, record_id):
+        return volunteers.delete_volunteer(store, record_id)

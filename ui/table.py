@@ -1,0 +1,125 @@
+"""A table model that holds pages of rows and fetches the next page with a keyset query."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor
+
+from db.store import Row, Store
+from ui.ops import Ops
+
+Fetch = Callable[..., list[Row]]  # fetch(store, after=key_or_None, limit=n)
+PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Col:
+    title: str
+    value: Callable[[Row], Any]
+    width: int = 110
+
+
+class PagedModel(QAbstractTableModel):
+    """Rows arrive a page at a time; the view asks for more as it scrolls (fetchMore)."""
+
+    loaded = Signal()
+
+    def __init__(self, ops: Ops, columns: list[Col], *, color: Callable[[Row], str | None] | None = None,
+                 page_size: int = PAGE_SIZE):
+        super().__init__()
+        self.ops = ops
+        self.columns = columns
+        self.color = color
+        self.page_size = page_size
+        self._rows: list[Row] = []
+        self._fetch: Fetch | None = None
+        self._key: Callable[[Row], tuple] | None = None
+        self._exhausted = True
+        self._loading = False
+        self._generation = 0
+
+    # -- queries ----------------------------------------------------------------------
+
+    def set_query(self, fetch: Fetch, key: Callable[[Row], tuple] | None) -> None:
+        """Show a new query from its first page; key=None means one fetch holds everything."""
+        self._generation += 1
+        self.beginResetModel()
+        self._rows = []
+        self._fetch, self._key = fetch, key
+        self._exhausted = False
+        self._loading = False
+        self.endResetModel()
+        self._load(None)
+
+    @property
+    def active(self) -> bool:
+        """A query has been set (the page has been shown at least once)."""
+        return self._fetch is not None
+
+    def refresh(self) -> None:
+        if self._fetch is not None:
+            self.set_query(self._fetch, self._key)
+
+    def _load(self, after: tuple | None) -> None:
+        generation = self._generation
+        self._loading = True
+        fetch = self._fetch
+
+        def call(store: Store) -> list[Row]:
+            return fetch(store, after=after, limit=self.page_size)
+
+        self.ops.run(call, on_done=lambda rows: self._arrived(generation, rows))
+
+    def _arrived(self, generation: int, rows: list[Row]) -> None:
+        if generation != self._generation:
+            return  # a newer query replaced this one while it ran
+        self._loading = False
+        self._exhausted = self._key is None or len(rows) < self.page_size
+        if rows:
+            start = len(self._rows)
+            self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        self.loaded.emit()
+
+    def canFetchMore(self, parent=QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted and not self._loading and bool(self._rows)
+
+    def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent) and self._key:
+            self._load(self._key(self._rows[-1]))
+
+    # -- reading ----------------------------------------------------------------------
+
+    def row(self, index: int) -> Row:
+        return self._rows[index]
+
+    def rows(self) -> list[Row]:
+        return list(self._rows)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            value = self.columns[index.column()].value(row)
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.ForegroundRole and self.color:
+            color = self.color(row)
+            return QColor(color) if color else None
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section].title
+        return None
