@@ -94,6 +94,8 @@ class MainWindow(QMainWindow):
         if index not in self._shown and hasattr(page, "reload"):
             self._shown.add(index)
             page.reload()
+        # Keyboard users land in the page's list, ready for Enter, Ctrl+N or Del.
+        getattr(page, "view", page).setFocus()
 
     def refresh_title(self) -> None:
         def shown(config: settings.Settings) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QPushButton
 
 from app import trash
@@ -25,7 +26,7 @@ class TrashPage(RecordPage):
 
     def extra_buttons(self):
         self.restore_button = QPushButton("恢复 (Ctrl+Z)")
-        self.restore_button.setShortcut("Ctrl+Z")
+        QShortcut(QKeySequence("Ctrl+Z"), self, activated=self.restore_current)
         self.restore_button.clicked.connect(self.restore_current)
         return [self.restore_button]
 
