@@ -143,7 +143,7 @@ class TopicsPage(RecordPage):
         self.action_buttons = {}
         topic = info["topic"]
         for state in info["allowed"]:
-            self._action(f"→ {state}", lambda s=state: self.advance(topic, s))
+            self._action(f"→ {state}", lambda _checked=False, s=state: self.advance(topic, s))
         if topic["state"] in c.MEETING_STATES:
             self._action("登记会议", lambda: self.add_meeting(topic))
         if info["next_step"] and topic["state"] in ("受理", "协商"):
