@@ -197,6 +197,8 @@ class FormDialog(QDialog):
         self._touched: set[str] = set()
         self._saving = False
         self._build(values or {})
+        if values and any(k in values for k in ("id", "created_at")):
+            self._touched.update(self.widgets)  # an existing record: show every problem at once
         self._check()
 
     # -- building ------------------------------------------------------------------
