@@ -137,30 +137,7 @@ def cmd_check(args: argparse.Namespace, today: date) -> int:
     return EXIT_OK
 
 
-def cmd_overview(args: argparse.Namespace, today: date) -> int:
-    """No subcommand: where the data is and this month's figures."""
-    from app import settings
-    from app.stats import month_stats
-
-    store = _open(args, must_exist=True)
-    try:
-        config = settings.load(store)
-        figures = month_stats(store, today.year, today.month, today=today)
-    finally:
-        store.close()
-    name = config.community_name or "（尚未设置社区名称）"
-    print(f"社区台账 {program_version()} — {name}")
-    print(f"数据库：{_db_path(args)}")
-    print(
-        f"{figures['month']}：应探访 {figures['elders_due']} 人，已探访 {figures['elders_visited']} 人，"
-        f"逾期 {figures['elders_overdue']} 人；志愿服务 {figures['service_hours']} 小时；"
-        f"盖章登记 {figures['stamp_requests']} 件。"
-    )
-    print("命令：demo（演示数据）、stats（月度数字）、check（检查数据库）；community-ledger --help 查看用法。")
-    return EXIT_OK
-
-
-COMMANDS = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, None: cmd_overview}
+COMMANDS = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check}
 
 
 def main(argv: Sequence[str] | None = None, *, today: date | None = None) -> int:
@@ -168,15 +145,16 @@ def main(argv: Sequence[str] | None = None, *, today: date | None = None) -> int
     today = today or date.today()
     try:
         args = build_parser().parse_args(argv)
+        if args.command is None:
+            raise UsageError("请指定命令（demo、stats、check）；不带命令运行 community-ledger 会打开窗口。")
         return COMMANDS[args.command](args, today)
     except (UsageError, UserError, StorageError) as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_BUG
-    except Exception:
-        path = logs.setup_logging()
-        logs.log.exception("unexpected error in command %s", (argv or sys.argv[1:])[:1])
+    except Exception as exc:
+        path = logs.log_bug(exc, "command line")
         where = f"，详情已记录在 {path}" if path else ""
         print(f"抱歉，程序出了问题{where}。请把这个文件发给维护人员。", file=sys.stderr)
         return EXIT_BUG

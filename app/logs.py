@@ -29,3 +29,19 @@ def setup_logging() -> Path | None:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     return path
+
+
+def log_bug(exc: BaseException, where: str) -> Path | None:
+    """Record an unexpected exception: its type and the code locations only.
+
+    Neither the message nor source lines are written: either may carry an ID number
+    or a phone that was being processed.
+    """
+    import traceback
+
+    path = setup_logging()
+    frames = "\n".join(
+        f"  {frame.filename}:{frame.lineno} in {frame.name}" for frame in traceback.extract_tb(exc.__traceback__)
+    )
+    log.error("unexpected %s in %s\n%s", type(exc).__name__, where, frames)
+    return path

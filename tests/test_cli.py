@@ -131,12 +131,6 @@ def test_check_refuses_another_programs_sqlite_file(tmp_path, capsys):
     assert code == 2 and "不是社区台账数据库" in err
 
 
-def test_overview_without_subcommand(demo_db, capsys):
-    code, out, _ = run(["--db", str(demo_db)], capsys)
-    assert code == 0
-    assert "阳光社区" in out and "应探访" in out
-
-
 def test_unexpected_error_is_logged_not_shown(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     import app.cli as cli

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import traceback
-
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app import logs
@@ -18,10 +16,7 @@ def show_error(parent: QWidget | None, exc: BaseException) -> QMessageBox:
     if isinstance(exc, (UserError, StorageError)):
         box = QMessageBox(QMessageBox.Icon.Warning, "提示", str(exc), QMessageBox.StandardButton.Ok, parent)
     else:
-        path = logs.setup_logging()
-        # The traceback names code, not values: no personal data reaches the log.
-        logs.log.error("unexpected %s\n%s", type(exc).__name__,
-                       "".join(traceback.format_tb(exc.__traceback__)))
+        path = logs.log_bug(exc, "window")
         box = QMessageBox(QMessageBox.Icon.Critical, "出错了", APOLOGY.format(path=path or "（无法写日志）"),
                           QMessageBox.StandardButton.Ok, parent)
     box.button(QMessageBox.StandardButton.Ok).setText("知道了")

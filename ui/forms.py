@@ -222,7 +222,9 @@ class FormDialog(QDialog):
             box.addWidget(error)
             form.addRow(spec.label + ("*" if spec.required else ""), cell)
         inner = QWidget()
-        inner.setLayout(form)
+        column = QVBoxLayout(inner)
+        column.addLayout(form)
+        column.addStretch(1)  # spare height goes below the fields, not into them
         scroll = QScrollArea()
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
