@@ -185,6 +185,9 @@ def publish(store: Store, topic_id: str, what: str, on: Any = None, *, today: da
             raise UserError(f"议题当前为“{topic['state']}”，还不能登记{step}")
         c = Collector()
         day = _not_after_today(c, "date", on, "公开日期", today)
+        reached = [e["date"] for e in queries.events_of(store, topic_id) if e["to_state"] == needs[0]]
+        if day and reached and day < reached[-1]:
+            c.error("date", f"{step}日期不能早于{needs[0]}的日期（{reached[-1]}）")
         c.done()
         if topic["procedure"] == "四议两公开":
             _insert_step(store, topic, step, {"date": day})
@@ -238,6 +241,8 @@ def _check_quorum(step: str, v: dict[str, Any]) -> None:
     _check_counts(v)
     expected, present = v["expected"], v["present"]
     body = v.get("body") or STEP_BODIES[step]
+    if step == "审议" and body != STEP_BODIES["审议"]:
+        raise ValidationError(f"审议应由{STEP_BODIES['审议']}进行", "body")
     if step == "决议" and body not in DECISION_BODIES:
         raise ValidationError(f"决议应由{'或'.join(DECISION_BODIES)}作出", "body")
     if body == "村民会议":
@@ -342,6 +347,9 @@ def add_meeting(
             topic = get_topic(store, values["topic_id"])
             if topic["state"] not in MEETING_STATES:
                 raise UserError(f"议题当前为“{topic['state']}”，不能再为它登记会议")
+        for person in people:
+            if person["person_id"] and store.get("people", person["person_id"]) is None:
+                raise ValidationError(f"参会人“{person['name']}”在居民中已不存在，请重新选择", "participants")
         meeting = store.insert("meetings", values)
         for person in people:
             store.insert("meeting_participants", {**person, "meeting_id": meeting["id"]})

@@ -38,7 +38,8 @@ def redeem(store: Store, data: dict[str, Any], *, today: date | None = None) -> 
     today = today or date.today()
     c = Collector()
     c.values["volunteer_id"] = data.get("volunteer_id")
-    c.field("minutes", parse_minutes, data.get("minutes"), field="兑换时长")
+    # One 兑换 may spend many days of service, unlike one service record.
+    c.field("minutes", parse_minutes, data.get("minutes"), field="兑换时长", max_hours=10000)
     day = c.field("date", parse_date, data.get("date") or today, field="兑换日期")
     if day and day > today:
         c.error("date", "兑换日期不能晚于今天")

@@ -192,23 +192,23 @@ def choice(value: str | None, options: tuple[str, ...], *, field: str) -> str:
     return text
 
 
-def parse_minutes(text: str | int, *, field: str = "服务时长") -> int:
+def parse_minutes(text: str | int, *, field: str = "服务时长", max_hours: int = 24) -> int:
     """Service time to whole minutes: `90`, `1.5小时`, `1小时30分`, `2h`."""
     if isinstance(text, int) and not isinstance(text, bool):
         minutes = text
     else:
         value = re.sub(r"\s", "", _halfwidth(str(text or ""))).lower()
-        m = re.fullmatch(r"(?:([0-9]{1,3}(?:\.[0-9]{1,2})?)(?:小时|h|时))?(?:([0-9]{1,5})(?:分钟|分|min|m))?", value)
+        m = re.fullmatch(r"(?:([0-9]{1,5}(?:\.[0-9]{1,2})?)(?:小时|h|时))?(?:([0-9]{1,6})(?:分钟|分|min|m))?", value)
         if value and m and (m.group(1) or m.group(2)):
             minutes = round(float(m.group(1) or 0) * 60) + int(m.group(2) or 0)
-        elif re.fullmatch(r"[0-9]{1,6}", value):
+        elif re.fullmatch(r"[0-9]{1,7}", value):
             minutes = int(value)
         else:
             raise ValidationError(f"{field}格式不对，请写分钟数或如“1小时30分”")
     if minutes <= 0:
         raise ValidationError(f"{field}应大于 0")
-    if minutes > 24 * 60:
-        raise ValidationError(f"{field}不能超过 24 小时")
+    if minutes > max_hours * 60:
+        raise ValidationError(f"{field}不能超过 {max_hours} 小时")
     return minutes
 
 
