@@ -386,9 +386,9 @@ def followups_of(store: Store, topic_id: str) -> list[Row]:
     return queries.followups_of(store, topic_id)
 
 
-def topics_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100,
-                states: tuple[str, ...] = ()) -> list[Row]:
-    return queries.topic_page(store, after=after, limit=limit, states=states)
+def topics_page(store: Store, **options: Any) -> list[Row]:
+    """A page of topics: states, search, sort, descending, after, limit (see db.consultation)."""
+    return queries.topic_page(store, **options)
 
 
 def topic_detail(store: Store, topic_id: str) -> dict[str, Any]:

@@ -34,3 +34,18 @@ def iso(day: date | None) -> str | None:
 
 def from_iso(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
+
+
+def month_span(text: str | None) -> tuple[str, str] | None:
+    """`2026-11` → ('2026-11-01', '2026-11-30'); None for no month."""
+    if not text:
+        return None
+    year, month = (int(part) for part in text.split("-"))
+    start, end = month_bounds(year, month)
+    return start.isoformat(), end.isoformat()
+
+
+def recent_months(today: date, count: int = 24) -> list[str]:
+    """This month and the ones before it, newest first, as `YYYY-MM`."""
+    first = today.replace(day=1)
+    return [f"{add_months(first, -i):%Y-%m}" for i in range(count)]

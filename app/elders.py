@@ -172,9 +172,9 @@ def restore_elder(store: Store, elder_id: str) -> Row:
         return store.restore("elders", elder_id)
 
 
-def elders_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100,
-                status: str | None = None, search: str = "") -> list[Row]:
-    return queries.elder_page(store, after=after, limit=limit, status=status, search=search)
+def elders_page(store: Store, **options: Any) -> list[Row]:
+    """A page of elders: status, category, search, sort, descending, after, limit (see db.elders)."""
+    return queries.elder_page(store, **options)
 
 
 def interval_of(store: Store, risk_level: str) -> str:

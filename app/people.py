@@ -132,8 +132,9 @@ def search_people(store: Store, text: str, *, limit: int = 50) -> list[Row]:
     return queries.search(store, text, limit=limit)
 
 
-def people_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100) -> list[Row]:
-    return queries.page(store, after=after, limit=limit)
+def people_page(store: Store, **options: Any) -> list[Row]:
+    """A page of people: search, sort, descending, after, limit (see db.people.page)."""
+    return queries.page(store, **options)
 
 
 def deleted_people(store: Store, *, limit: int = 100) -> list[Row]:

@@ -229,7 +229,6 @@ def records_of_activity(store: Store, activity_id: str) -> list[Row]:
     return queries.records_of_activity(store, activity_id)
 
 
-def activities_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100,
-                    month: tuple[str, str] | None = None) -> list[Row]:
-    """Activities newest first, with their number of volunteers, minutes and pending reviews."""
-    return queries.activity_page(store, after=after, limit=limit, month=month)
+def activities_page(store: Store, **options: Any) -> list[Row]:
+    """A page of activities: month, search, sort, descending, after, limit (see db.service)."""
+    return queries.activity_page(store, **options)

@@ -236,8 +236,9 @@ def register_request(store: Store, data: dict[str, Any], *, today: date | None =
         )
 
 
-def requests_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100) -> list[Row]:
-    return queries.request_page(store, after=after, limit=limit)
+def requests_page(store: Store, **options: Any) -> list[Row]:
+    """A page of the register: result, month, search, sort, descending, after, limit (see db.stamps)."""
+    return queries.request_page(store, **options)
 
 
 def delete_request(store: Store, request_id: str) -> Row:

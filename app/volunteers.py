@@ -90,9 +90,9 @@ def restore_volunteer(store: Store, volunteer_id: str) -> Row:
         return store.restore("volunteers", volunteer_id)
 
 
-def volunteers_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100,
-                    status: str | None = None, search: str = "") -> list[Row]:
-    return queries.volunteer_page(store, after=after, limit=limit, status=status, search=search)
+def volunteers_page(store: Store, **options: Any) -> list[Row]:
+    """A page of volunteers: status, search, sort, descending, after, limit (see db.service)."""
+    return queries.volunteer_page(store, **options)
 
 
 def star_level(minutes: int, star_hours: tuple[int, ...]) -> int:

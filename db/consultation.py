@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from db.paging import Listing, fetch_page
 from db.store import Row, Store
 
 
@@ -41,24 +40,28 @@ def followups_of(store: Store, topic_id: str) -> list[Row]:
     )
 
 
+TOPIC_SORTS = {
+    "proposed_on": "proposed_on",
+    "title": "title",
+    "procedure": "procedure",
+    "state": "state",
+    "proposer": "coalesce(proposer, '')",
+}
+
+
 def topic_page(
-    store: Store, *, after: tuple[str, str] | None = None, limit: int = 100, states: tuple[str, ...] = ()
+    store: Store, *, states: tuple[str, ...] = (), search: str = "", sort: str | None = None,
+    descending: bool = True, after: tuple | None = None, limit: int = 100,
 ) -> list[Row]:
-    """Topics, newest first."""
-    params: dict[str, Any] = {"limit": limit}
-    conditions = ["deleted_at IS NULL"]
+    """Topics, newest first by default."""
+    found = Listing("*", "topics", "id", TOPIC_SORTS, "proposed_on")
+    found.where("deleted_at IS NULL")
     if states:
         marks = ",".join(f":s{i}" for i in range(len(states)))
-        conditions.append(f"state IN ({marks})")
-        params.update({f"s{i}": s for i, s in enumerate(states)})
-    if after:
-        conditions.append("(proposed_on, id) < (:k, :i)")
-        params.update(k=after[0], i=after[1])
-    return store.query(
-        f"""SELECT * FROM topics WHERE {' AND '.join(conditions)}
-            ORDER BY proposed_on DESC, id DESC LIMIT :limit""",
-        params,
-    )
+        found.where(f"state IN ({marks})", **{f"s{i}": s for i, s in enumerate(states)})
+    if search.strip():
+        found.where("(title LIKE :text OR proposer LIKE :text)", text=f"%{search.strip()}%")
+    return fetch_page(store, found, sort=sort, descending=descending, after=after, limit=limit)
 
 
 def count_topics(store: Store, *, excluding: tuple[str, ...] = ()) -> int:

@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from db.people import match_clause
+from db.paging import Listing, fetch_page
 from db.store import Row, Store
 
 
@@ -63,33 +64,35 @@ def visits_of(store: Store, elder_id: str, *, limit: int = 100) -> list[Row]:
     )
 
 
+LAST_VISIT = "(SELECT max(v.date) FROM visits v WHERE v.elder_id = e.id AND v.deleted_at IS NULL)"
+ELDER_SORTS = {
+    "name": "p.sort_key",
+    "birth_date": "coalesce(p.birth_date, '')",
+    "risk_level": "e.risk_level",
+    "status": "e.status",
+    "responsible_visitor": "coalesce(e.responsible_visitor, '')",
+    "last_visit": f"coalesce({LAST_VISIT}, '')",
+}
+
+
 def elder_page(
-    store: Store, *, after: tuple[str, str] | None = None, limit: int = 100, status: str | None = None,
-    search: str = "",
+    store: Store, *, status: str | None = None, category: str | None = None, search: str = "",
+    sort: str | None = None, descending: bool = False, after: tuple | None = None, limit: int = 100,
 ) -> list[Row]:
-    """Elders in pinyin order (keyset after (sort_key, id)), or the best matches of a search."""
-    params: dict[str, Any] = {"limit": limit}
-    conditions = ["e.deleted_at IS NULL"]
-    order = "p.sort_key, e.id"
+    """Elders with the person's name and their last visit."""
+    found = Listing(f"e.*, p.name, p.gender, p.birth_date, p.phone, p.id_number, p.sort_key, {LAST_VISIT} AS last_visit",
+                    "elders e JOIN people p ON p.id = e.person_id", "e.id", ELDER_SORTS, "name")
+    found.where("e.deleted_at IS NULL")
     if status:
-        conditions.append("e.status = :status")
-        params["status"] = status
+        found.where("e.status = :status", status=status)
+    if category:
+        # categories is a JSON list of names: match the quoted name
+        found.where("e.categories LIKE :category", category=f'%"{category}"%')
     clause = match_clause(search, "p")
     if clause:
-        conditions.append(clause[0])
-        order = f"{clause[1]}, {order}"
-        params.update(clause[2])
-    elif after:
-        conditions.append("(p.sort_key, e.id) > (:k, :i)")
-        params.update(k=after[0], i=after[1])
-    return store.query(
-        f"""SELECT e.*, p.name, p.gender, p.birth_date, p.phone, p.id_number, p.sort_key,
-                   (SELECT max(v.date) FROM visits v WHERE v.elder_id = e.id AND v.deleted_at IS NULL)
-                   AS last_visit
-            FROM elders e JOIN people p ON p.id = e.person_id
-            WHERE {' AND '.join(conditions)} ORDER BY {order} LIMIT :limit""",
-        params,
-    )
+        found.where(clause[0], **clause[2])
+        found.rank = clause[1]
+    return fetch_page(store, found, sort=sort, descending=descending, after=after, limit=limit)
 
 
 def count_elders(store: Store, status: str | None = None) -> int:

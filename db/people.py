@@ -6,10 +6,8 @@ import re
 import unicodedata
 from typing import Any
 
+from db.paging import Listing, fetch_page
 from db.store import Row, Store
-
-LIST_COLUMNS = "id, name, gender, id_number, birth_date, phone, estate, building, unit, room, village_group, grid, sort_key"
-
 
 def _like(text: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
@@ -39,30 +37,38 @@ def match_clause(text: str, alias: str = "people") -> tuple[str, str, dict[str, 
     return where, rank, {"p": _like(query), "q": query}
 
 
+PEOPLE_SORTS = {
+    "name": "p.sort_key",
+    "gender": "coalesce(p.gender, '')",
+    "birth_date": "coalesce(p.birth_date, '')",
+    "grid": "coalesce(p.grid, '')",
+    "address": "coalesce(p.estate, '') || coalesce(p.building, '') || coalesce(p.unit, '') || coalesce(p.room, '')",
+}
+
+
+def listing(*, search: str = "", deleted: bool = False) -> Listing:
+    """People, in pinyin order unless told otherwise; a search ranks the best matches first."""
+    found = Listing("p.id, p.name, p.gender, p.id_number, p.birth_date, p.phone, p.estate, p.building, "
+                    "p.unit, p.room, p.village_group, p.grid, p.sort_key",
+                    "people p", "p.id", PEOPLE_SORTS, "name")
+    found.where("p.deleted_at IS NOT NULL" if deleted else "p.deleted_at IS NULL")
+    clause = match_clause(search, "p")
+    if clause:
+        found.where(clause[0], **clause[2])
+        found.rank = clause[1]
+    return found
+
+
+def page(store: Store, *, search: str = "", deleted: bool = False, sort: str | None = None,
+         descending: bool = False, after: tuple | None = None, limit: int = 100) -> list[Row]:
+    """One page of people (keyset after the last row's (_sort, id))."""
+    return fetch_page(store, listing(search=search, deleted=deleted), sort=sort, descending=descending,
+                      after=after, limit=limit)
+
+
 def search(store: Store, text: str, *, limit: int = 50) -> list[Row]:
     """People matching a name fragment, pinyin, initials, or an ID/phone fragment."""
-    clause = match_clause(text)
-    if clause is None:
-        return page(store, limit=limit)
-    where, rank, params = clause
-    sql = f"""SELECT {LIST_COLUMNS} FROM people
-              WHERE deleted_at IS NULL AND {where}
-              ORDER BY {rank}, sort_key, id LIMIT :limit"""
-    return store.query(sql, {**params, "limit": limit})
-
-
-def page(
-    store: Store, *, after: tuple[str, str] | None = None, limit: int = 100, deleted: bool = False
-) -> list[Row]:
-    """One page of people in pinyin order, after the (sort_key, id) of the last row seen."""
-    params: dict[str, Any] = {"limit": limit}
-    conditions = ["deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"]
-    if after:
-        conditions.append("(sort_key, id) > (:k, :i)")
-        params.update(k=after[0], i=after[1])
-    sql = f"""SELECT {LIST_COLUMNS} FROM people WHERE {' AND '.join(conditions)}
-              ORDER BY sort_key, id LIMIT :limit"""
-    return store.query(sql, params)
+    return page(store, search=text, limit=limit)
 
 
 def by_id_number(store: Store, id_number: str) -> Row | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from db.people import match_clause
+from db.paging import Listing, fetch_page
 from db.store import Row, Store
 
 
@@ -33,59 +34,64 @@ def volunteers_with_names(store: Store, ids: list[str]) -> dict[str, Row]:
     return {r["id"]: r for r in rows}
 
 
+CONFIRMED_MINUTES = """(SELECT coalesce(sum(r.minutes), 0) FROM service_records r
+    WHERE r.volunteer_id = v.id AND r.deleted_at IS NULL AND r.review_state = '已确认')"""
+VOLUNTEER_SORTS = {
+    "name": "p.sort_key",
+    "volunteer_no": "coalesce(v.volunteer_no, '')",
+    "team": "coalesce(v.team, '')",
+    "political_status": "coalesce(v.political_status, '')",
+    "registered_on": "v.registered_on",
+    "status": "v.status",
+    "minutes": CONFIRMED_MINUTES,
+}
+
+
 def volunteer_page(
-    store: Store, *, after: tuple[str, str] | None = None, limit: int = 100, status: str | None = None,
-    search: str = "",
+    store: Store, *, status: str | None = None, search: str = "", sort: str | None = None,
+    descending: bool = False, after: tuple | None = None, limit: int = 100,
 ) -> list[Row]:
-    """Volunteers in pinyin order (keyset after (sort_key, id)), or the best matches of a search."""
-    params: dict[str, Any] = {"limit": limit}
-    conditions = ["v.deleted_at IS NULL"]
-    order = "p.sort_key, v.id"
+    """Volunteers with the person's name and their confirmed minutes."""
+    found = Listing(f"v.*, p.name, p.gender, p.phone, p.id_number, p.sort_key, {CONFIRMED_MINUTES} AS confirmed_minutes",
+                    "volunteers v JOIN people p ON p.id = v.person_id", "v.id", VOLUNTEER_SORTS, "name")
+    found.where("v.deleted_at IS NULL")
     if status:
-        conditions.append("v.status = :status")
-        params["status"] = status
+        found.where("v.status = :status", status=status)
     clause = match_clause(search, "p")
     if clause:
-        conditions.append(clause[0])
-        order = f"{clause[1]}, {order}"
-        params.update(clause[2])
-    elif after:
-        conditions.append("(p.sort_key, v.id) > (:k, :i)")
-        params.update(k=after[0], i=after[1])
-    return store.query(
-        f"""SELECT v.*, p.name, p.gender, p.phone, p.id_number, p.sort_key,
-                   (SELECT coalesce(sum(r.minutes), 0) FROM service_records r
-                    WHERE r.volunteer_id = v.id AND r.deleted_at IS NULL AND r.review_state = '已确认')
-                   AS confirmed_minutes
-            FROM volunteers v JOIN people p ON p.id = v.person_id
-            WHERE {' AND '.join(conditions)} ORDER BY {order} LIMIT :limit""",
-        params,
-    )
+        found.where(clause[0], **clause[2])
+        found.rank = clause[1]
+    return fetch_page(store, found, sort=sort, descending=descending, after=after, limit=limit)
 
 
-def activity_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100,
-                  month: tuple[str, str] | None = None) -> list[Row]:
-    """Activities newest first, with how many volunteers served and their minutes."""
-    params: dict[str, Any] = {"limit": limit}
-    conditions = ["a.deleted_at IS NULL"]
+ACTIVITY_SORTS = {
+    "date": "a.date",
+    "name": "a.name",
+    "category": "coalesce(a.category, '')",
+    "location": "coalesce(a.location, '')",
+}
+
+
+def activity_page(
+    store: Store, *, month: tuple[str, str] | None = None, search: str = "", sort: str | None = None,
+    descending: bool = True, after: tuple | None = None, limit: int = 100,
+) -> list[Row]:
+    """Activities (newest first by default), with how many served, their minutes and pending reviews."""
+    found = Listing(
+        """a.*,
+           (SELECT count(*) FROM service_records r WHERE r.activity_id = a.id AND r.deleted_at IS NULL) AS volunteers,
+           (SELECT coalesce(sum(minutes), 0) FROM service_records r
+            WHERE r.activity_id = a.id AND r.deleted_at IS NULL) AS minutes,
+           (SELECT count(*) FROM service_records r WHERE r.activity_id = a.id AND r.deleted_at IS NULL
+            AND r.review_state = '待审核') AS pending""",
+        "activities a", "a.id", ACTIVITY_SORTS, "date")
+    found.where("a.deleted_at IS NULL")
     if month:
-        conditions.append("a.date BETWEEN :start AND :end")
-        params.update(start=month[0], end=month[1])
-    if after:
-        conditions.append("(a.date, a.id) < (:k, :i)")
-        params.update(k=after[0], i=after[1])
-    return store.query(
-        f"""SELECT a.*,
-                   (SELECT count(*) FROM service_records r WHERE r.activity_id = a.id AND r.deleted_at IS NULL)
-                   AS volunteers,
-                   (SELECT coalesce(sum(minutes), 0) FROM service_records r
-                    WHERE r.activity_id = a.id AND r.deleted_at IS NULL) AS minutes,
-                   (SELECT count(*) FROM service_records r WHERE r.activity_id = a.id AND r.deleted_at IS NULL
-                    AND r.review_state = '待审核') AS pending
-            FROM activities a WHERE {' AND '.join(conditions)}
-            ORDER BY a.date DESC, a.id DESC LIMIT :limit""",
-        params,
-    )
+        found.where("a.date BETWEEN :start AND :end", start=month[0], end=month[1])
+    if search.strip():
+        found.where("(a.name LIKE :text OR a.location LIKE :text OR a.organizer LIKE :text)",
+                    text=f"%{search.strip()}%")
+    return fetch_page(store, found, sort=sort, descending=descending, after=after, limit=limit)
 
 
 def activity_volunteers(store: Store, activity_id: str) -> set[str]:

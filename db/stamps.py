@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from db.paging import Listing, fetch_page
 from db.store import Row, Store
 
 
@@ -32,18 +33,30 @@ def next_serial(store: Store, counter_id: str) -> int:
     return value
 
 
-def request_page(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100) -> list[Row]:
-    """Stamp requests, newest serial first."""
-    if after:
-        return store.query(
-            """SELECT * FROM stamp_requests WHERE deleted_at IS NULL AND (date, serial) < (?, ?)
-               ORDER BY date DESC, serial DESC LIMIT ?""",
-            [after[0], after[1], limit],
-        )
-    return store.query(
-        "SELECT * FROM stamp_requests WHERE deleted_at IS NULL ORDER BY date DESC, serial DESC LIMIT ?",
-        [limit],
-    )
+REQUEST_SORTS = {
+    "serial": "serial",
+    "date": "date",
+    "applicant": "applicant",
+    "matter": "matter",
+    "result": "result",
+    "handler": "coalesce(handler, '')",
+}
+
+
+def request_page(
+    store: Store, *, result: str | None = None, month: tuple[str, str] | None = None, search: str = "",
+    sort: str | None = None, descending: bool = True, after: tuple | None = None, limit: int = 100,
+) -> list[Row]:
+    """Stamp requests, newest serial first by default."""
+    found = Listing("*", "stamp_requests", "id", REQUEST_SORTS, "serial")
+    found.where("deleted_at IS NULL")
+    if result:
+        found.where("result = :result", result=result)
+    if month:
+        found.where("date BETWEEN :start AND :end", start=month[0], end=month[1])
+    if search.strip():
+        found.where("(applicant LIKE :text OR matter LIKE :text OR serial LIKE :text)", text=f"%{search.strip()}%")
+    return fetch_page(store, found, sort=sort, descending=descending, after=after, limit=limit)
 
 
 def month_counts(store: Store, start: str, end: str) -> Row:

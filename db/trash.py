@@ -22,7 +22,7 @@ LABELS = {
 def deleted(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100) -> list[Row]:
     """Deleted records, most recently deleted first; keyset on (deleted_at, id)."""
     parts = [
-        f"SELECT '{table}' AS table_name, t.id, t.deleted_at, {label} AS label FROM {table} t"
+        f"SELECT '{table}' AS table_name, t.id, t.deleted_at, t.deleted_at AS _sort, {label} AS label FROM {table} t"
         " WHERE t.deleted_at IS NOT NULL"
         for table, label in LABELS.items()
     ]

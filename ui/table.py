@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor
 from db.store import Row, Store
 from ui.ops import Ops
 
-Fetch = Callable[..., list[Row]]  # fetch(store, after=key_or_None, limit=n)
+Fetch = Callable[..., list[Row]]  # fetch(store, after=, limit=, sort=, descending=)
 PAGE_SIZE = 200
 
 
@@ -21,6 +21,7 @@ class Col:
     title: str
     value: Callable[[Row], Any]
     width: int = 110
+    sort: str | None = None  # the listing's sort name; None: this column does not sort
 
 
 class PagedModel(QAbstractTableModel):
@@ -37,19 +38,21 @@ class PagedModel(QAbstractTableModel):
         self.page_size = page_size
         self._rows: list[Row] = []
         self._fetch: Fetch | None = None
-        self._key: Callable[[Row], tuple] | None = None
+        self._pageable = False
+        self.sort_name: str | None = None
+        self.descending: bool | None = None
         self._exhausted = True
         self._loading = False
         self._generation = 0
 
     # -- queries ----------------------------------------------------------------------
 
-    def set_query(self, fetch: Fetch, key: Callable[[Row], tuple] | None) -> None:
-        """Show a new query from its first page; key=None means one fetch holds everything."""
+    def set_query(self, fetch: Fetch, pageable: bool = True) -> None:
+        """Show a new query from its first page; not pageable: one fetch holds everything (a search)."""
         self._generation += 1
         self.beginResetModel()
         self._rows = []
-        self._fetch, self._key = fetch, key
+        self._fetch, self._pageable = fetch, pageable
         self._exhausted = False
         self._loading = False
         self.endResetModel()
@@ -62,15 +65,28 @@ class PagedModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         if self._fetch is not None:
-            self.set_query(self._fetch, self._key)
+            self.set_query(self._fetch, self._pageable)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        """A header click: the database sorts, so paging still works on the whole table."""
+        name = self.columns[column].sort
+        if name is None:
+            return
+        self.sort_name = name
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.refresh()
 
     def _load(self, after: tuple | None) -> None:
         generation = self._generation
         self._loading = True
         fetch = self._fetch
 
+        options: dict[str, Any] = {"after": after, "limit": self.page_size}
+        if self.sort_name:
+            options.update(sort=self.sort_name, descending=self.descending)
+
         def call(store: Store) -> list[Row]:
-            return fetch(store, after=after, limit=self.page_size)
+            return fetch(store, **options)
 
         self.ops.run(call, on_done=lambda rows: self._arrived(generation, rows))
 
@@ -78,7 +94,7 @@ class PagedModel(QAbstractTableModel):
         if generation != self._generation:
             return  # a newer query replaced this one while it ran
         self._loading = False
-        self._exhausted = self._key is None or len(rows) < self.page_size
+        self._exhausted = not self._pageable or len(rows) < self.page_size
         if rows:
             start = len(self._rows)
             self.beginInsertRows(QModelIndex(), start, start + len(rows) - 1)
@@ -90,8 +106,9 @@ class PagedModel(QAbstractTableModel):
         return not parent.isValid() and not self._exhausted and not self._loading and bool(self._rows)
 
     def fetchMore(self, parent=QModelIndex()) -> None:  # noqa: B008
-        if self.canFetchMore(parent) and self._key:
-            self._load(self._key(self._rows[-1]))
+        if self.canFetchMore(parent):
+            last = self._rows[-1]
+            self._load((last["_sort"], last["id"]))
 
     # -- reading ----------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ class RecordPage(QWidget):
     searchable = True
     editable = True
     filters: dict[str, tuple[str, ...]] = {}  # label → options ('' first means 全部)
+    search_hint = "搜索：姓名、拼音首字母、身份证或电话片段 (Ctrl+F)"
 
     def __init__(self, ctx: Context):
         super().__init__()
@@ -57,9 +58,12 @@ class RecordPage(QWidget):
     def columns(self) -> list[Col]:
         raise NotImplementedError
 
-    def query(self, search: str, filters: dict[str, str]) -> tuple[Callable, Callable[[Row], tuple] | None]:
-        """(fetch(store, after=, limit=), key(row)) for the current search and filters."""
+    def query(self, search: str, filters: dict[str, str]) -> tuple[Callable, bool]:
+        """(fetch(store, after=, limit=, sort=, descending=), pageable) for the search and filters."""
         raise NotImplementedError
+
+    def filter_options(self) -> dict[str, tuple[str, ...]]:
+        return dict(self.filters)
 
     def form_fields(self) -> list[Field]:
         return []
@@ -102,6 +106,7 @@ class RecordPage(QWidget):
             bar.addWidget(button)
         bar.addStretch()
         self.filter_boxes: dict[str, QComboBox] = {}
+        self.filters = self.filter_options()
         for label, options in self.filters.items():
             box = QComboBox()
             box.addItems([o or f"全部{label}" for o in options])
@@ -110,7 +115,7 @@ class RecordPage(QWidget):
             self.filter_boxes[label] = box
             bar.addWidget(box)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("搜索：姓名、拼音首字母、身份证或电话片段 (Ctrl+F)")
+        self.search.setPlaceholderText(self.search_hint)
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(260)
         self.search.textChanged.connect(lambda _: self._timer.start())
@@ -127,6 +132,10 @@ class RecordPage(QWidget):
         self.view.horizontalHeader().setStretchLastSection(True)
         for i, col in enumerate(self.model.columns):
             self.view.setColumnWidth(i, col.width)
+        header = self.view.horizontalHeader()
+        header.setSortIndicatorShown(True)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the listing's own order until a click
+        header.sectionClicked.connect(self._header_clicked)
         self.view.doubleClicked.connect(lambda _: self.edit_current())
         self.view.activated.connect(lambda _: self.edit_current())
         self.hint = QLabel(self.empty_hint)
@@ -150,6 +159,13 @@ class RecordPage(QWidget):
         if not self.form_fields() or not self.editable:
             self.edit_button.hide()
 
+    def _header_clicked(self, column: int) -> None:
+        header = self.view.horizontalHeader()
+        if self.model.columns[column].sort is None:
+            header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+            return
+        self.model.sort(column, header.sortIndicatorOrder())
+
     def extend_layout(self, layout: QVBoxLayout) -> None:
         """Room above the table for a subclass."""
 
@@ -162,8 +178,8 @@ class RecordPage(QWidget):
         return {label: self.filters[label][box.currentIndex()] for label, box in self.filter_boxes.items()}
 
     def reload(self) -> None:
-        fetch, key = self.query(self.search.text().strip(), self.filter_values())
-        self.model.set_query(fetch, key)
+        fetch, pageable = self.query(self.search.text().strip(), self.filter_values())
+        self.model.set_query(fetch, pageable)
 
     def _maybe_refresh(self, table: str) -> None:
         if table in (self.table, "*") and self.model.active:

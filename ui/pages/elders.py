@@ -48,18 +48,18 @@ class EldersPage(RecordPage):
     table = "elders"
     noun = "老年人"
     empty_hint = "还没有登记老年人。先在“居民”中登记本人，再按 Ctrl+N 纳入特殊困难老年人名册。"
-    filters = {"状态": ("", *elders.STATUSES)}
+    filters = {"状态": ("", *elders.STATUSES), "类别": ("", *elders.CATEGORIES)}
 
     def columns(self):
         return [
-            Col("姓名", lambda r: r["name"], 80),
+            Col("姓名", lambda r: r["name"], 80, "name"),
             Col("性别", lambda r: r.get("gender"), 45),
-            Col("出生日期", lambda r: r.get("birth_date"), 95),
+            Col("出生日期", lambda r: r.get("birth_date"), 95, "birth_date"),
             Col("类别", lambda r: "、".join(json.loads(r.get("categories") or "[]")), 170),
-            Col("风险等级", lambda r: r.get("risk_level"), 70),
-            Col("状态", lambda r: r.get("status"), 70),
-            Col("责任探访人", lambda r: r.get("responsible_visitor"), 90),
-            Col("最近探访", lambda r: r.get("last_visit"), 95),
+            Col("风险等级", lambda r: r.get("risk_level"), 70, "risk_level"),
+            Col("状态", lambda r: r.get("status"), 70, "status"),
+            Col("责任探访人", lambda r: r.get("responsible_visitor"), 90, "responsible_visitor"),
+            Col("最近探访", lambda r: r.get("last_visit"), 95, "last_visit"),
         ]
 
     def extra_buttons(self):
@@ -73,12 +73,12 @@ class EldersPage(RecordPage):
         return self.dialog
 
     def query(self, search, filters):
-        status = filters.get("状态") or None
+        status, category = filters.get("状态") or None, filters.get("类别") or None
 
-        def fetch(store, after, limit):
-            return elders.elders_page(store, after=after, limit=limit, status=status, search=search)
+        def fetch(store, **options):
+            return elders.elders_page(store, status=status, category=category, search=search, **options)
 
-        return fetch, (None if search else (lambda r: (r["sort_key"], r["id"])))
+        return fetch, not search
 
     def form_fields(self):
         return [

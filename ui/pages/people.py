@@ -22,19 +22,17 @@ class PeoplePage(RecordPage):
 
     def columns(self) -> list[Col]:
         return [
-            Col("姓名", lambda r: r["name"], 90),
-            Col("性别", lambda r: r.get("gender"), 50),
+            Col("姓名", lambda r: r["name"], 90, "name"),
+            Col("性别", lambda r: r.get("gender"), 50, "gender"),
             Col("身份证号", lambda r: mask_id_number(r.get("id_number")), 170),
-            Col("出生日期", lambda r: r.get("birth_date"), 100),
+            Col("出生日期", lambda r: r.get("birth_date"), 100, "birth_date"),
             Col("联系电话", lambda r: mask_phone(r.get("phone")), 120),
-            Col("住址", address, 220),
-            Col("网格", lambda r: r.get("grid"), 90),
+            Col("住址", address, 220, "address"),
+            Col("网格", lambda r: r.get("grid"), 90, "grid"),
         ]
 
     def query(self, search, filters):
-        if search:
-            return (lambda store, after, limit: people.search_people(store, search, limit=limit)), None
-        return people.people_page, lambda r: (r["sort_key"], r["id"])
+        return (lambda store, **options: people.people_page(store, search=search, **options)), not search
 
     def form_fields(self) -> list[Field]:
         return [

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QPushButton
 from app import service, volunteers
 from app.errors import ValidationError
 from app.timebank import hours_text
+from app.dates import month_span, recent_months
 from app.validation import parse_minutes
 from ui.forms import Field, FormDialog
 from ui.pages.base import RecordPage
@@ -61,15 +62,14 @@ class ServicePage(RecordPage):
     title = "志愿服务"
     table = "activities"
     noun = "志愿活动"
-    searchable = False
     empty_hint = "还没有志愿活动。按 Ctrl+N 登记一次活动，勾选参加的志愿者，一次保存全部服务时长。"
 
     def columns(self):
         return [
-            Col("日期", lambda r: r["date"], 95),
-            Col("活动名称", lambda r: r["name"], 180),
-            Col("类别", lambda r: r.get("category"), 80),
-            Col("地点", lambda r: r.get("location"), 150),
+            Col("日期", lambda r: r["date"], 95, "date"),
+            Col("活动名称", lambda r: r["name"], 180, "name"),
+            Col("类别", lambda r: r.get("category"), 80, "category"),
+            Col("地点", lambda r: r.get("location"), 150, "location"),
             Col("时间", lambda r: f"{r.get('start_time') or ''}–{r.get('end_time') or ''}", 100),
             Col("人数", lambda r: r.get("volunteers"), 50),
             Col("总时长", lambda r: hours_text(r.get("minutes") or 0), 90),
@@ -95,8 +95,14 @@ class ServicePage(RecordPage):
 
         self.ops.run(confirm, row["id"], on_done=lambda _: self.ctx.changed.emit(self.table))
 
+    search_hint = "搜索：活动名称、地点或组织者 (Ctrl+F)"
+
+    def filter_options(self):
+        return {"月份": ("", *recent_months(self.ctx.today()))}
+
     def query(self, search, filters):
-        return service.activities_page, (lambda r: (r["date"], r["id"]))
+        month = month_span(filters.get("月份"))
+        return (lambda store, **options: service.activities_page(store, month=month, search=search, **options)), True
 
     def form_fields(self):
         return ACTIVITY_FIELDS + ENTRY_FIELDS

@@ -48,7 +48,7 @@ class ChecklistPanel(RecordPage):
 
     def query(self, search, filters):
         kind = filters.get("类别") or None
-        return (lambda store, after, limit: stamps.checklist(store, kind)), None
+        return (lambda store, **options: stamps.checklist(store, kind)), False
 
     def form_fields(self):
         return [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app import stamps
+from app.dates import month_span, recent_months
 from app.validation import mask_id_number
 from ui.forms import Field
 from ui.pages.base import RecordPage
@@ -13,28 +14,37 @@ class StampsPage(RecordPage):
     title = "盖章登记"
     table = "stamp_requests"
     noun = "盖章登记"
-    searchable = False
     editable = False  # a register entry is not edited: delete it (its serial stays taken) and register anew
     empty_hint = "还没有盖章登记。按 Ctrl+N 登记；输入申请事项时会提示它是否在负面清单中、应到哪里办理。"
     checklist: list[dict] = []
 
     def columns(self):
         return [
-            Col("编号", lambda r: r["serial"], 90),
-            Col("日期", lambda r: r["date"], 95),
-            Col("申请人", lambda r: r["applicant"], 80),
+            Col("编号", lambda r: r["serial"], 90, "serial"),
+            Col("日期", lambda r: r["date"], 95, "date"),
+            Col("申请人", lambda r: r["applicant"], 80, "applicant"),
             Col("身份证号", lambda r: mask_id_number(r.get("id_number")), 170),
-            Col("申请事项", lambda r: r["matter"], 200),
-            Col("办理结果", lambda r: r["result"], 80),
+            Col("申请事项", lambda r: r["matter"], 200, "matter"),
+            Col("办理结果", lambda r: r["result"], 80, "result"),
             Col("告知去向", lambda r: r.get("referral"), 200),
-            Col("经办人", lambda r: r.get("handler"), 80),
+            Col("经办人", lambda r: r.get("handler"), 80, "handler"),
         ]
 
     def row_color(self, row):
         return "#c0392b" if row["result"] == "不予盖章" else None
 
+    search_hint = "搜索：申请人、事项或编号 (Ctrl+F)"
+
+    def filter_options(self):
+        return {"办理结果": ("", *stamps.RESULTS), "月份": ("", *recent_months(self.ctx.today()))}
+
     def query(self, search, filters):
-        return stamps.requests_page, (lambda r: (r["date"], r["serial"]))
+        result, month = filters.get("办理结果") or None, month_span(filters.get("月份"))
+
+        def fetch(store, **options):
+            return stamps.requests_page(store, result=result, month=month, search=search, **options)
+
+        return fetch, True
 
     def form_fields(self):
         return [

@@ -49,28 +49,29 @@ class TopicsPage(RecordPage):
     title = "协商议事"
     table = "topics"
     noun = "议题"
-    searchable = False
     empty_hint = "还没有议题。居民提出的事项按 Ctrl+N 登记，然后按流程受理、协商、形成决议、落实、评议。"
     filters = {"状态": ("", *c.STATES)}
 
     def columns(self):
         return [
-            Col("提出日期", lambda r: r["proposed_on"], 95),
-            Col("议题", lambda r: r["title"], 240),
-            Col("程序", lambda r: r.get("procedure"), 90),
-            Col("状态", lambda r: r.get("state"), 80),
-            Col("提出人", lambda r: r.get("proposer"), 80),
+            Col("提出日期", lambda r: r["proposed_on"], 95, "proposed_on"),
+            Col("议题", lambda r: r["title"], 240, "title"),
+            Col("程序", lambda r: r.get("procedure"), 90, "procedure"),
+            Col("状态", lambda r: r.get("state"), 80, "state"),
+            Col("提出人", lambda r: r.get("proposer"), 80, "proposer"),
             Col("决议公开", lambda r: r.get("resolution_published_on"), 95),
             Col("结果公开", lambda r: r.get("result_published_on"), 95),
         ]
 
+    search_hint = "搜索：议题名称或提出人 (Ctrl+F)"
+
     def query(self, search, filters):
         states = (filters["状态"],) if filters.get("状态") else ()
 
-        def fetch(store, after, limit):
-            return c.topics_page(store, after=after, limit=limit, states=states)
+        def fetch(store, **options):
+            return c.topics_page(store, states=states, search=search, **options)
 
-        return fetch, (lambda r: (r["proposed_on"], r["id"]))
+        return fetch, True
 
     def form_fields(self):
         return [

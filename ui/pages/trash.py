@@ -38,7 +38,7 @@ class TrashPage(RecordPage):
                      on_done=lambda _: self.ctx.changed.emit("*"))
 
     def query(self, search, filters):
-        return trash.deleted_records, (lambda r: (r["deleted_at"], r["id"]))
+        return trash.deleted_records, True
 
     def __init__(self, ctx):
         super().__init__(ctx)

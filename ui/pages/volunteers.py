@@ -20,25 +20,25 @@ class VolunteersPage(RecordPage):
 
     def columns(self):
         return [
-            Col("姓名", lambda r: r["name"], 90),
-            Col("编号", lambda r: r.get("volunteer_no"), 100),
-            Col("服务队", lambda r: r.get("team"), 110),
-            Col("政治面貌", lambda r: r.get("political_status"), 90),
+            Col("姓名", lambda r: r["name"], 90, "name"),
+            Col("编号", lambda r: r.get("volunteer_no"), 100, "volunteer_no"),
+            Col("服务队", lambda r: r.get("team"), 110, "team"),
+            Col("政治面貌", lambda r: r.get("political_status"), 90, "political_status"),
             Col("联系电话", lambda r: mask_phone(r.get("phone")), 120),
-            Col("注册日期", lambda r: r.get("registered_on"), 100),
-            Col("状态", lambda r: r.get("status"), 60),
-            Col("确认时长", lambda r: hours_text(r.get("confirmed_minutes") or 0), 100),
+            Col("注册日期", lambda r: r.get("registered_on"), 100, "registered_on"),
+            Col("状态", lambda r: r.get("status"), 60, "status"),
+            Col("确认时长", lambda r: hours_text(r.get("confirmed_minutes") or 0), 100, "minutes"),
             Col("星级", lambda r: "★" * volunteers.star_level(r.get("confirmed_minutes") or 0, self.star_hours), 90),
         ]
 
     def query(self, search, filters):
         status = filters.get("状态") or None
 
-        def fetch(store, after, limit):
+        def fetch(store, **options):
             self.star_hours = settings.load(store).star_hours
-            return volunteers.volunteers_page(store, after=after, limit=limit, status=status, search=search)
+            return volunteers.volunteers_page(store, status=status, search=search, **options)
 
-        return fetch, (None if search else (lambda r: (r["sort_key"], r["id"])))
+        return fetch, not search
 
     def form_fields(self):
         return [
