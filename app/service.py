@@ -209,6 +209,9 @@ def restore_record(store: Store, record_id: str) -> Row:
     with store.transaction():
         if record["volunteer_id"] in queries.activity_volunteers(store, record["activity_id"]):
             raise UserError("该志愿者在这次活动中已有记录，不能恢复重复的记录")
+        activity = store.get("activities", record["activity_id"], include_deleted=True)
+        if activity and activity["deleted_at"]:
+            raise UserError("这条记录所属的活动已被删除，请先恢复该活动")
         return store.restore("service_records", record_id)
 
 
@@ -216,13 +219,27 @@ def delete_activity(store: Store, activity_id: str) -> Row:
     """Deleting an activity deletes its service records with it."""
     get_activity(store, activity_id)
     with store.transaction():
+        at = store.now()
         records = queries.records_of_activity(store, activity_id)
         for record in records:
-            store.delete("service_records", record["id"])
-        deleted = store.delete("activities", activity_id)
+            store.delete("service_records", record["id"], at=at)
+        deleted = store.delete("activities", activity_id, at=at)
         for volunteer_id in {r["volunteer_id"] for r in records}:
             timebank.ensure_not_negative(store, volunteer_id)
     return deleted
+
+
+def restore_activity(store: Store, activity_id: str) -> Row:
+    """Put an activity back with the service records that were deleted along with it."""
+    activity = store.get("activities", activity_id, include_deleted=True)
+    if activity is None:
+        raise NotFound("回收站中没有这次活动")
+    if not activity["deleted_at"]:
+        return activity
+    with store.transaction():
+        for record in queries.records_deleted_with(store, activity_id, activity["deleted_at"]):
+            store.restore("service_records", record["id"])
+        return store.restore("activities", activity_id)
 
 
 def records_of_activity(store: Store, activity_id: str) -> list[Row]:

@@ -30,7 +30,7 @@ def _plain(table: str) -> Callable[[Store, str], Row]:
 RESTORERS: dict[str, Callable[[Store, str], Row]] = {
     "people": people.restore_person,
     "volunteers": volunteers.restore_volunteer,
-    "activities": _plain("activities"),
+    "activities": service.restore_activity,
     "service_records": service.restore_record,
     "elders": elders.restore_elder,
     "visits": elders.restore_visit,

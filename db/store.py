@@ -132,11 +132,14 @@ class Store:
             self._audit(table, record_id, "update", before, after)
         return after
 
-    def delete(self, table: str, record_id: str) -> Row:
-        """Soft delete: the record goes to the 回收站, nothing is erased."""
+    def delete(self, table: str, record_id: str, *, at: str | None = None) -> Row:
+        """Soft delete: the record goes to the 回收站, nothing is erased.
+
+        Records deleted together share `at`, so they can be restored together.
+        """
         with self.transaction():
             before = self._require(table, record_id)
-            now = self.now()
+            now = at or self.now()
             changed = {"deleted_at": now, "updated_at": now, "device_id": self.device_id}
             self.db[table].update(record_id, changed)
             after = {**before, **changed}

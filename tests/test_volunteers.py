@@ -409,3 +409,21 @@ def test_random_operations_never_leave_a_negative_balance(minutes, operations):
                 assert balance(store, vol["id"]) >= 0
         finally:
             store.close()
+
+
+def test_restoring_an_activity_brings_back_its_records(store, today):
+    from app import service as service_module
+
+    team = volunteers(store, today, 3)
+    saved = service_module.record_activity(
+        store, {"date": today, "name": "清扫楼道"}, [{"volunteer_id": v["id"], "minutes": 60} for v in team],
+        today=today)
+    earlier = service_module.records_of_activity(store, saved["id"])[0]
+    service_module.delete_record(store, earlier["id"])  # deleted on its own, before the activity
+    service_module.delete_activity(store, saved["id"])
+    assert service_module.records_of_activity(store, saved["id"]) == []
+    with pytest.raises(UserError, match="先恢复该活动"):
+        service_module.restore_record(store, earlier["id"])
+    service_module.restore_activity(store, saved["id"])
+    back = service_module.records_of_activity(store, saved["id"])
+    assert len(back) == 2 and earlier["id"] not in {r["id"] for r in back}

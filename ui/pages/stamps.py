@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCompleter
+
 from app import stamps
 from app.dates import month_span, recent_months
 from app.validation import mask_id_number
@@ -75,6 +78,10 @@ class StampsPage(RecordPage):
             self.checklist = items
             super(StampsPage, self).new_record()
             self.dialog.saved.connect(self._announce)
+            # Typing the matter offers the checklist's own wording.
+            names = QCompleter([item["name"] for item in items], self.dialog)
+            names.setFilterMode(Qt.MatchFlag.MatchContains)
+            self.dialog.widgets["matter"].setCompleter(names)
 
         self.ops.run(stamps.checklist, on_done=ready)
 
