@@ -19,6 +19,7 @@ from app.validation import (
     required_text,
 )
 from db import consultation as queries
+from app.records import require
 from db.store import Row, Store
 
 WORKFLOW: dict[str, tuple[str, ...]] = {
@@ -97,10 +98,7 @@ def update_topic(store: Store, topic_id: str, data: dict[str, Any], *, today: da
 
 
 def get_topic(store: Store, topic_id: str) -> Row:
-    topic = store.get("topics", topic_id)
-    if topic is None:
-        raise NotFound("找不到该议题，可能已被删除")
-    return topic
+    return require(store, "topics", topic_id, "议题")
 
 
 def delete_topic(store: Store, topic_id: str) -> Row:

@@ -34,6 +34,7 @@ from app.validation import (
     required_text,
 )
 from db import elders as queries
+from app.records import require
 from db.store import Row, Store
 
 CATEGORIES = ("高龄", "独居", "空巢", "留守", "失能", "半失能", "重残", "计划生育特殊家庭", "低保", "特困")
@@ -152,10 +153,7 @@ def change_status(store: Store, elder_id: str, status: str, on: Any, *, today: d
 
 
 def get_elder(store: Store, elder_id: str) -> Row:
-    elder = store.get("elders", elder_id)
-    if elder is None:
-        raise NotFound("找不到该老年人，可能已被删除")
-    return elder
+    return require(store, "elders", elder_id, "老年人")
 
 
 def delete_elder(store: Store, elder_id: str) -> Row:

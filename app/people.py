@@ -19,6 +19,7 @@ from app.validation import (
     parse_date,
 )
 from db import people as queries
+from app.records import require
 from db.store import Row, Store
 
 ADDRESS_FIELDS = {
@@ -105,10 +106,7 @@ def update_person(store: Store, person_id: str, data: dict[str, Any], *, today: 
 
 
 def get_person(store: Store, person_id: str) -> Row:
-    person = store.get("people", person_id)
-    if person is None:
-        raise NotFound("找不到该居民，可能已被删除")
-    return person
+    return require(store, "people", person_id, "居民")
 
 
 def delete_person(store: Store, person_id: str) -> Row:

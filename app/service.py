@@ -17,6 +17,7 @@ from app.validation import (
     required_text,
 )
 from db import service as queries
+from app.records import require
 from db.store import Row, Store
 
 CATEGORIES = ("扶老助残", "环境保护", "文明实践", "治安巡逻", "助学支教", "文化体育",
@@ -135,10 +136,7 @@ def _check_volunteers(store: Store, ids: list[str], existing: set[str] = frozens
 
 
 def get_activity(store: Store, activity_id: str) -> Row:
-    activity = store.get("activities", activity_id)
-    if activity is None:
-        raise NotFound("找不到该活动，可能已被删除")
-    return activity
+    return require(store, "activities", activity_id, "活动")
 
 
 def add_to_activity(store: Store, activity_id: str, entry: dict[str, Any], *, today: date | None = None) -> Row:
@@ -164,10 +162,7 @@ def update_activity(store: Store, activity_id: str, data: dict[str, Any], *, tod
 
 
 def get_record(store: Store, record_id: str) -> Row:
-    record = store.get("service_records", record_id)
-    if record is None:
-        raise NotFound("找不到该服务记录，可能已被删除")
-    return record
+    return require(store, "service_records", record_id, "服务记录")
 
 
 def update_record(store: Store, record_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:

@@ -23,6 +23,7 @@ from app.validation import (
     required_text,
 )
 from db import stamps as queries
+from app.records import require
 from db.store import Row, Store
 
 KINDS = ("保留", "负面")
@@ -249,7 +250,4 @@ def delete_request(store: Store, request_id: str) -> Row:
 
 
 def get_item(store: Store, item_id: str) -> Row:
-    item = store.get("stamp_items", item_id)
-    if item is None:
-        raise NotFound("找不到该清单事项，可能已被删除")
-    return item
+    return require(store, "stamp_items", item_id, "清单事项")

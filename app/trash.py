@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app import consultation, elders, people, service, stamps, volunteers
+from app import consultation, elders, people, service, volunteers
 from app.errors import NotFound
 from db import trash as queries
 from db.store import Row, Store

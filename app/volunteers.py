@@ -11,6 +11,7 @@ from app.errors import NotFound, ValidationError
 from app.people import get_person
 from app.validation import Collector, choice, optional_text, parse_date
 from db import service as queries
+from app.records import require
 from db.store import Row, Store
 
 STATUSES = ("在册", "暂停", "退出")
@@ -70,10 +71,7 @@ def update_volunteer(store: Store, volunteer_id: str, data: dict[str, Any], *, t
 
 
 def get_volunteer(store: Store, volunteer_id: str) -> Row:
-    volunteer = store.get("volunteers", volunteer_id)
-    if volunteer is None:
-        raise NotFound("找不到该志愿者，可能已被删除")
-    return volunteer
+    return require(store, "volunteers", volunteer_id, "志愿者")
 
 
 def delete_volunteer(store: Store, volunteer_id: str) -> Row:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
 
 from db.people import match_clause
 from db.paging import Listing, fetch_page

@@ -46,7 +46,7 @@ def test_default_order_is_pinyin_not_code_points(store, crowd):
 
 
 def test_register_pages_newest_serial_first(store, today):
-    for index in range(12):
+    for _ in range(12):
         stamps.register_request(store, {"applicant": "张三", "matter": "低保申请", "result": "已盖章",
                                         "handler": "李四"}, today=today)
     first = stamps.requests_page(store, limit=5)
