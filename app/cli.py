@@ -60,6 +60,32 @@ def build_parser() -> ChineseArgumentParser:
     stats.add_argument("--month", help="月份，如 2026-11（默认本月）")
     stats.add_argument("--json", action="store_true", help="以 JSON 输出")
     sub.add_parser("check", help="检查数据库文件是否完好")
+    export = sub.add_parser("export", help="导出某月的全部台账（xlsx、pdf 和一份合订本 PDF）")
+    export.add_argument("--month", required=True, help="月份，如 2026-11")
+    export.add_argument("--out", required=True, help="输出文件夹")
+    export.add_argument("--format", choices=["xlsx", "pdf", "both"], default="both", help="格式（默认 both）")
+    export.add_argument("--unmasked", action="store_true", help="身份证号、电话显示完整（默认遮盖）")
+    cert = sub.add_parser("certificate", help="开具志愿服务记录证明（PDF，编号登记）")
+    cert.add_argument("--volunteer", required=True, help="志愿者编号、姓名或身份证号")
+    cert.add_argument("--from", dest="start", required=True, help="服务起始日期")
+    cert.add_argument("--to", dest="end", help="服务截止日期（默认今天）")
+    cert.add_argument("--handler", required=True, help="经办人")
+    cert.add_argument("--contact", required=True, help="联系电话")
+    cert.add_argument("--out", required=True, help="PDF 文件")
+    cert.add_argument("--unmasked", action="store_true", help="身份证号显示完整")
+    minutes = sub.add_parser("minutes", help="打印某次协商会议的记录和签到表（PDF）")
+    minutes.add_argument("--date", required=True, help="会议日期")
+    minutes.add_argument("--topic", help="议题名称中的几个字（同一天有多次会议时）")
+    minutes.add_argument("--out", required=True, help="PDF 文件")
+    imp = sub.add_parser("import", help="从 Excel 花名册导入居民、志愿者或老年人")
+    imp.add_argument("kind", choices=["people", "volunteers", "elders"], help="people | volunteers | elders")
+    imp.add_argument("file", help=".xlsx 文件")
+    imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    imp.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    imp.add_argument("--skip-existing", action="store_true", help="身份证号已登记的行跳过（默认更新该居民）")
+    template = sub.add_parser("template", help="生成空白花名册模板")
+    template.add_argument("kind", choices=["people", "volunteers", "elders"], help="people | volunteers | elders")
+    template.add_argument("file", help=".xlsx 文件")
     return parser
 
 
@@ -93,15 +119,105 @@ def cmd_demo(args: argparse.Namespace, today: date) -> int:
     return EXIT_OK
 
 
-def cmd_stats(args: argparse.Namespace, today: date) -> int:
-    from app.stats import LABELS, month_stats
+def _month(text: str) -> tuple[int, int]:
     from app.validation import parse_month
 
+    try:
+        return parse_month(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def cmd_export(args: argparse.Namespace, today: date) -> int:
+    from app.export import export_month
+
+    year, month = _month(args.month)
+    store = _open(args, must_exist=True)
+    try:
+        result = export_month(store, year, month, args.out, fmt=args.format, masked=not args.unmasked, today=today)
+    finally:
+        store.close()
+    print(f"已导出 {len(result.files)} 个文件到 {result.folder}")
+    if result.combined:
+        print(f"打印用合订本：{result.combined}")
+    return EXIT_OK
+
+
+def cmd_certificate(args: argparse.Namespace, today: date) -> int:
+    from app import documents, volunteers
+
+    store = _open(args, must_exist=True)
+    try:
+        found = volunteers.find_volunteer(store, args.volunteer)
+        certificate = documents.issue_certificate(
+            store, {"volunteer_id": found["id"], "period_start": args.start, "period_end": args.end,
+                    "handler": args.handler, "contact": args.contact}, today=today)
+        documents.write_certificate(store, certificate["id"], args.out, masked=not args.unmasked)
+    finally:
+        store.close()
+    print(f"已开具证明 {certificate['serial']}：{args.out}")
+    return EXIT_OK
+
+
+def cmd_minutes(args: argparse.Namespace, today: date) -> int:
+    from app import documents
+
+    store = _open(args, must_exist=True)
+    try:
+        meetings = documents.meetings_on(store, args.date)
+        if args.topic:
+            meetings = [m for m in meetings if args.topic in (m["topic_title"] or "")]
+        if not meetings:
+            raise UserError("这一天没有登记协商会议，请核对日期（或议题）")
+        if len(meetings) > 1:
+            titles = "、".join(m["topic_title"] or m["form"] for m in meetings)
+            raise UserError(f"这一天有 {len(meetings)} 次会议（{titles}），请用 --topic 指明")
+        documents.write_minutes(store, meetings[0]["id"], args.out)
+    finally:
+        store.close()
+    print(f"已生成会议记录和签到表：{args.out}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, today: date) -> int:
+    from app.rosters import import_roster
+    from exports.roster import RosterError
+
+    store = _open(args, must_exist=False)
+    try:
+        report = import_roster(store, args.kind, args.file, update_existing=not args.skip_existing,
+                               dry_run=args.dry_run, today=today)
+    except RosterError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        head = "检查结果（未写入）" if args.dry_run else "导入完成"
+        print(f"{head}：新增 {report.accepted} 行，更新 {report.updated} 行，跳过 {report.skipped} 行，"
+              f"拒绝 {len(report.rejected)} 行。")
+        for item in report.rejected:
+            print(f"  第 {item['row']} 行：{item['reason']}")
+    return 1 if report.rejected else EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace, today: date) -> int:
+    from app.rosters import write_template
+
+    try:
+        path = write_template(args.kind, args.file)
+    except OSError:
+        raise UsageError(f"无法写入文件：{args.file}") from None
+    print(f"已生成空白花名册：{path}")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, today: date) -> int:
+    from app.stats import LABELS, month_stats
+
     if args.month:
-        try:
-            year, month = parse_month(args.month)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+        year, month = _month(args.month)
     else:
         year, month = today.year, today.month
     store = _open(args, must_exist=True)
@@ -137,7 +253,10 @@ def cmd_check(args: argparse.Namespace, today: date) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"demo": cmd_demo, "stats": cmd_stats, "check": cmd_check}
+COMMANDS = {
+    "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "export": cmd_export,
+    "certificate": cmd_certificate, "minutes": cmd_minutes, "import": cmd_import, "template": cmd_template,
+}
 
 
 def main(argv: Sequence[str] | None = None, *, today: date | None = None) -> int:
@@ -146,7 +265,7 @@ def main(argv: Sequence[str] | None = None, *, today: date | None = None) -> int
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("请指定命令（demo、stats、check）；不带命令运行 community-ledger 会打开窗口。")
+            raise UsageError("请指定命令（如 demo、stats、export）；不带命令运行 community-ledger 会打开窗口。")
         return COMMANDS[args.command](args, today)
     except (UsageError, UserError, StorageError) as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)

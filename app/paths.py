@@ -15,3 +15,10 @@ def data_dir() -> Path:
 
 def default_db_path() -> Path:
     return data_dir() / "ledger.db"
+
+
+def documents_dir() -> Path:
+    """Where exported ledgers go by default: 文档/社区台账."""
+    from platformdirs import user_documents_dir
+
+    return Path(user_documents_dir()) / "社区台账"

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from app import settings as settings_module
-from app.errors import NotFound, ValidationError
+from app.errors import NotFound, UserError, ValidationError
 from app.people import get_person
 from app.validation import Collector, choice, optional_text, parse_date
 from db import service as queries
@@ -106,3 +106,19 @@ def volunteer_star(store: Store, volunteer_id: str) -> int:
 def search_volunteers(store: Store, text: str, *, limit: int = 20) -> list[Row]:
     """Active volunteers matching a name, pinyin, ID or phone fragment (for pickers)."""
     return queries.volunteer_page(store, limit=limit, status="在册", search=text)
+
+
+def find_volunteer(store: Store, text: str) -> Row:
+    """The one volunteer a number, ID number or name names; a clear message when none or several."""
+    text = (text or "").strip()
+    numbered = queries.volunteer_by_number(store, text)
+    if numbered and store.get("volunteers", numbered["id"]):
+        return get_volunteer(store, numbered["id"])
+    matches = queries.volunteer_page(store, search=text, limit=5)
+    exact = [m for m in matches if m["name"] == text or m["id_number"] == text.upper()]
+    found = exact or matches
+    if not found:
+        raise NotFound(f"找不到志愿者“{text}”，请核对编号或姓名")
+    if len(found) > 1:
+        raise UserError(f"有 {len(found)} 位志愿者与“{text}”相符，请用志愿者编号指明")
+    return found[0]

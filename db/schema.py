@@ -237,6 +237,28 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+@migrations()
+def m002_certificates(db: sqlite_utils.Database) -> None:
+    """The numbered register of 志愿服务记录证明 the community has issued."""
+    db.execute(
+        f"""CREATE TABLE certificates ({COMMON_COLUMNS},
+            serial TEXT NOT NULL,
+            year INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            volunteer_id TEXT NOT NULL REFERENCES volunteers(id),
+            period_start TEXT NOT NULL,
+            period_end TEXT NOT NULL,
+            minutes INTEGER NOT NULL,
+            content TEXT,
+            issued_on TEXT NOT NULL,
+            handler TEXT,
+            contact TEXT
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX certificates_serial ON certificates(serial)")
+    db.execute("CREATE INDEX certificates_volunteer ON certificates(volunteer_id, issued_on)")
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows."""
     return [m.name for m in migrations._migrations]

@@ -26,6 +26,7 @@ from ui.ops import Ops
 def page_classes() -> list[tuple[str, type]]:
     from ui.pages.dashboard import DashboardPage
     from ui.pages.elders import EldersPage
+    from ui.pages.export import ExportPage
     from ui.pages.people import PeoplePage
     from ui.pages.service import ServicePage
     from ui.pages.settings import SettingsPage
@@ -42,6 +43,7 @@ def page_classes() -> list[tuple[str, type]]:
         ("老年人探访", EldersPage),
         ("协商议事", TopicsPage),
         ("盖章登记", StampsPage),
+        ("台账导出", ExportPage),
         ("回收站", TrashPage),
         ("设置", SettingsPage),
     ]
@@ -63,7 +65,9 @@ class MainWindow(QMainWindow):
             self.pages[name] = page
             self.nav.addItem(name)
             self.stack.addWidget(page)
-            QShortcut(QKeySequence(f"Ctrl+{number}"), self, activated=lambda n=number: self.nav.setCurrentRow(n - 1))
+            if number <= 9:
+                QShortcut(QKeySequence(f"Ctrl+{number}"), self,
+                          activated=lambda n=number: self.nav.setCurrentRow(n - 1))
         self._shown: set[int] = set()
         self.nav.currentRowChanged.connect(self._show_page)
         body = QWidget()

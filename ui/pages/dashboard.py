@@ -41,6 +41,8 @@ class DashboardPage(QWidget):
         heading = QLabel("工作台")
         heading.setStyleSheet("font-size: 16px; font-weight: bold;")
         self.month = QLabel("")
+        self.export_button = QPushButton("月底导出台账…")
+        self.export_button.clicked.connect(self.open_export)
         grid = QGridLayout()
         self.tiles: dict[str, QLabel] = {}
         for i, (key, label) in enumerate(TILES):
@@ -75,7 +77,11 @@ class DashboardPage(QWidget):
         lists.addLayout(right, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
-        layout.addWidget(self.month)
+        line = QHBoxLayout()
+        line.addWidget(self.month)
+        line.addStretch()
+        line.addWidget(self.export_button)
+        layout.addLayout(line)
         layout.addLayout(grid)
         layout.addLayout(lists, 1)
         ctx.changed.connect(lambda _: self.reload() if self.info else None)
@@ -105,6 +111,11 @@ class DashboardPage(QWidget):
         self.topics.clear()
         for topic in info["waiting_topics"]:
             self.topics.addItem(f"{topic['state']}　{topic['title']}")
+
+    def open_export(self) -> None:
+        window = self.window()
+        if hasattr(window, "go"):
+            window.go("台账导出")
 
     def visit_selected(self):
         row = self.overdue.currentRow()

@@ -1,0 +1,75 @@
+"""Month end in one step: every monthly ledger as .xlsx and .pdf, plus one combined PDF to print."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from app import settings as settings_module
+from app.errors import UserError
+from app.ledgers import MONTHLY, build
+
+FORMATS = ("xlsx", "pdf", "both")
+
+
+@dataclass
+class ExportResult:
+    folder: Path
+    files: list[Path] = field(default_factory=list)
+    combined: Path | None = None
+
+
+def ledger_filename(number: int, stem: str, year: int, month: int, suffix: str) -> str:
+    return f"{number:02d}_{stem}_{year:04d}-{month:02d}.{suffix}"
+
+
+def export_month(
+    store, year: int, month: int, out_dir: str | Path, *, fmt: str = "both", masked: bool = True,
+    numbers: list[int] | None = None, today: date | None = None,
+) -> ExportResult:
+    """Write the month's ledgers into out_dir; fails with a Chinese message when the folder cannot be written."""
+    from exports.pdf import write_pdf, write_pdfs
+    from exports.xlsx import write_xlsx
+
+    today = today or date.today()
+    if fmt not in FORMATS:
+        raise UserError(f"格式应为 {'、'.join(FORMATS)}")
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        raise UserError(f"无法创建文件夹“{folder}”，请换一个位置或检查权限。") from None
+    chosen = [(n, stem) for n, stem, _ in MONTHLY if numbers is None or n in numbers]
+    result = ExportResult(folder)
+    ledgers = []
+    try:
+        for number, stem in chosen:
+            ledger = build(store, number, year, month, masked=masked, today=today)
+            ledger.rows = list(ledger.iter_rows())  # rendered up to three times
+            ledgers.append(ledger)
+            if fmt in ("xlsx", "both"):
+                path = folder / ledger_filename(number, stem, year, month, "xlsx")
+                write_xlsx(ledger, path)
+                result.files.append(path)
+            if fmt in ("pdf", "both"):
+                path = folder / ledger_filename(number, stem, year, month, "pdf")
+                write_pdf(ledger, path)
+                result.files.append(path)
+        if fmt in ("pdf", "both") and ledgers:
+            config = settings_module.load(store)
+            result.combined = folder / f"{year:04d}-{month:02d}_月度台账合订本.pdf"
+            cover = {
+                "title": f"{config.community_name}\n{year}年{month}月工作台账",
+                "lines": [f"{number:02d}　{stem}" for number, stem in chosen]
+                + ["", f"制表人：{config.preparer}", f"审核人：{config.reviewer}", f"制表日期：{today.isoformat()}"],
+            }
+            write_pdfs(ledgers, result.combined, cover=cover)
+            result.files.append(result.combined)
+    except PermissionError:
+        raise UserError("文件被占用或没有写入权限：请关闭已打开的台账文件（如 Excel）后重试。") from None
+    except OSError as exc:
+        if exc.errno == 28:
+            raise UserError("磁盘已满，台账没有写完，请清理磁盘或换一个位置后重试。") from None
+        raise UserError(f"无法写入文件夹“{folder}”，请检查 U 盘或磁盘后重试。") from None
+    return result

@@ -1,0 +1,180 @@
+"""Reading rosters (花名册) from Excel into people, volunteers or elders.
+
+Valid rows go in one transaction; every refused row is reported with its Excel row
+number and the reason. A row whose ID number is already registered updates that
+person or is skipped, as the user chooses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from app import elders, people, volunteers
+from app.errors import UserError, ValidationError
+from app.validation import normalize_id_number
+from db import elders as elder_queries
+from db import people as people_queries
+from db import service as volunteer_queries
+from db.store import Store
+
+KINDS = {"people": "居民", "volunteers": "志愿者", "elders": "老年人"}
+PERSON_HEADERS = {
+    "name": ["姓名", "名字", "居民姓名"],
+    "gender": ["性别"],
+    "id_number": ["身份证号", "身份证号码", "公民身份号码", "证件号码", "身份证"],
+    "birth_date": ["出生日期", "出生年月", "生日"],
+    "phone": ["电话", "联系电话", "手机", "手机号", "手机号码", "联系方式"],
+    "estate": ["小区", "小区名称"],
+    "building": ["楼栋", "楼号", "幢"],
+    "unit": ["单元"],
+    "room": ["室", "房号", "门牌号"],
+    "village_group": ["村民小组", "组别"],
+    "grid": ["网格"],
+    "note": ["备注"],
+}
+EXTRA_HEADERS = {
+    "people": {},
+    "volunteers": {
+        "volunteer_no": ["志愿者编号", "编号"],
+        "team": ["服务队", "队伍", "所属队伍"],
+        "political_status": ["政治面貌"],
+        "skills": ["专长", "特长"],
+        "registered_on": ["注册日期", "注册时间"],
+    },
+    "elders": {
+        "categories": ["类别", "困难类别", "老人类别"],
+        "risk_level": ["风险等级"],
+        "emergency_contact": ["紧急联系人"],
+        "emergency_phone": ["紧急联系电话", "紧急联系人电话"],
+        "supporter": ["赡养人"],
+        "responsible_visitor": ["责任探访人"],
+        "joined_on": ["纳入日期", "纳入时间"],
+        "health_note": ["健康状况"],
+    },
+}
+TEMPLATE_HEADERS = {
+    "people": ["姓名", "性别", "身份证号", "出生日期", "联系电话", "小区", "楼栋", "单元", "室", "村民小组", "网格", "备注"],
+    "volunteers": ["姓名", "身份证号", "联系电话", "志愿者编号", "服务队", "政治面貌", "专长", "注册日期"],
+    "elders": ["姓名", "身份证号", "联系电话", "住址小区", "类别", "风险等级", "紧急联系人", "紧急联系电话",
+               "赡养人", "责任探访人", "纳入日期"],
+}
+
+
+class _DryRun(Exception):
+    """Raised to roll back a trial import."""
+
+
+@dataclass
+class ImportReport:
+    accepted: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "updated": self.updated, "skipped": self.skipped,
+                "rejected": self.rejected, "dry_run": self.dry_run}
+
+
+def headers(kind: str) -> dict[str, list[str]]:
+    return {**PERSON_HEADERS, **EXTRA_HEADERS[kind]}
+
+
+def write_template(kind: str, path: str | Path) -> Path:
+    from exports.roster import write_template as write
+
+    write(path, f"{KINDS[kind]}花名册", TEMPLATE_HEADERS[kind])
+    return Path(path)
+
+
+def _text(value: Any) -> Any:
+    """Excel's raw cell values as the validators expect them (dates stay dates)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _id_number(raw: Any, today: date) -> str | None:
+    if raw in (None, ""):
+        return None
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        # Excel keeps 15 significant digits: an 18-digit ID stored as a number has lost its end.
+        raise ValidationError("身份证号被 Excel 存成了数字，末几位已丢失，请把该列设为文本后重新填写")
+    return normalize_id_number(raw, today)
+
+
+def import_roster(store: Store, kind: str, path: str | Path, *, update_existing: bool = True,
+                  dry_run: bool = False, today: date | None = None) -> ImportReport:
+    """Import a roster; a dry run checks every row exactly as a real one and writes nothing."""
+    from exports.roster import read_roster
+
+    if kind not in KINDS:
+        raise UserError(f"花名册种类应为：{'、'.join(KINDS)}")
+    today = today or date.today()
+    sheet = read_roster(path, headers(kind))
+    if "name" in sheet.missing:
+        raise UserError("表格中找不到“姓名”列，请检查表头（可用“下载模板”得到标准表头）")
+    report = ImportReport(dry_run=dry_run)
+    seen: dict[str, int] = {}
+    try:
+        with store.transaction():
+            for row_number, raw in sheet:
+                values = {key: _text(value) for key, value in raw.items()}
+                try:
+                    values["id_number"] = _id_number(raw.get("id_number"), today)
+                    if values["id_number"] in seen:
+                        raise ValidationError(f"与第 {seen[values['id_number']]} 行的身份证号重复")
+                    with store.transaction():  # a savepoint: a refused row leaves nothing behind
+                        outcome = _import_row(store, kind, values, update_existing, today)
+                except (ValidationError, UserError) as exc:
+                    report.rejected.append({"row": row_number, "reason": str(exc)})
+                    continue
+                if values["id_number"]:
+                    seen[values["id_number"]] = row_number
+                setattr(report, outcome, getattr(report, outcome) + 1)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+def _import_row(store: Store, kind: str, values: dict[str, Any], update_existing: bool, today: date) -> str:
+    """Write one row; returns which count it adds to: accepted, updated or skipped."""
+    person_fields = {k: values.get(k) for k in PERSON_HEADERS}
+    existing = people_queries.by_id_number(store, values["id_number"]) if values["id_number"] else None
+    if existing and existing["deleted_at"]:
+        raise ValidationError(f"该身份证号属于回收站中的“{existing['name']}”，请先在回收站恢复")
+    if existing and not update_existing:
+        return "skipped"
+    if existing:
+        known = {k: v for k, v in person_fields.items() if v not in (None, "")}
+        person = people.update_person(store, existing["id"], known, today=today)
+    else:
+        person = people.add_person(store, person_fields, today=today)
+    outcome = "updated" if existing else "accepted"
+    extra = {k: values.get(k) for k in EXTRA_HEADERS[kind] if values.get(k) not in (None, "")}
+    if kind == "volunteers":
+        current = volunteer_queries.volunteer_of_person(store, person["id"])
+        if current:
+            volunteers.update_volunteer(store, current["id"], extra, today=today)
+            return "updated"
+        volunteers.add_volunteer(store, {**extra, "person_id": person["id"]}, today=today)
+    elif kind == "elders":
+        if "categories" in extra:
+            extra["categories"] = [c for c in str(extra["categories"]).replace("，", "、").replace(",", "、")
+                                   .replace("/", "、").split("、") if c.strip()]
+        current = elder_queries.elder_of_person(store, person["id"])
+        if current:
+            elders.update_elder(store, current["id"], extra, today=today)
+            return "updated"
+        elders.add_elder(store, {**extra, "person_id": person["id"]}, today=today)
+    return outcome

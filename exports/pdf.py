@@ -1,0 +1,412 @@
+"""A ledger as a PDF with an embedded Chinese font; several ledgers in one printable file."""
+
+from __future__ import annotations
+
+import os
+from bisect import bisect_right
+from itertools import accumulate
+from typing import Any, Iterable, Sequence
+from xml.sax.saxutils import escape
+
+from reportlab import rl_config
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageBreak, PageTemplate, Paragraph,
+    Spacer, Table, TableStyle,
+)
+
+from exports.fonts import cjk_font
+from exports.ledger import EMPTY_TEXT, Ledger, cell_text
+
+BODY_SIZE = 9
+BODY_LEADING = 11.5
+PAD_X = 3
+PAD_Y = 2.5
+MARGIN_X = 12 * mm
+MARGIN_TOP = 12 * mm
+MARGIN_BOTTOM = 15 * mm  # room for 第 x 页 共 y 页
+_ALIGN = {"left": TA_LEFT, "center": TA_CENTER, "right": TA_RIGHT}
+
+# Compressed streams without the extra ASCII85 layer: smaller files, and 10% less time on long ledgers.
+# (A process-wide reportlab setting; exports/ is the only part of the program that makes PDFs.)
+rl_config.useA85 = 0
+
+
+class BoldParagraph(Paragraph):
+    """A Paragraph drawn fill-and-stroke: Chinese TrueType fonts ship without a bold face."""
+
+    def draw(self) -> None:
+        # drawOn wraps draw() in saveState/restoreState, so the render mode ends with the paragraph.
+        self.canv.setLineWidth(self.style.fontSize * 0.035)
+        self.canv._code.append("2 Tr")  # text render mode 2 = fill then stroke; no public canvas call for it
+        super().draw()
+
+
+class Section(Flowable):
+    """Invisible marker: the pages from here on belong to ledger `key` (for per-ledger page numbers)."""
+
+    def __init__(self, key: int | None) -> None:
+        super().__init__()
+        self.key = key
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv._ledger_section = self.key
+
+
+class NumberedCanvas(Canvas):
+    """Holds the pages back until the end, then writes 第 x 页 共 y 页, counted per ledger."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._ledger_section: int | None = None
+        self._pages: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        counts: dict[int, int] = {}
+        for page in self._pages:
+            if page["_ledger_section"] is not None:
+                counts[page["_ledger_section"]] = counts.get(page["_ledger_section"], 0) + 1
+        seen: dict[int, int] = {}
+        for page in self._pages:
+            self.__dict__.update(page)
+            section = page["_ledger_section"]
+            if section is not None:
+                seen[section] = seen.get(section, 0) + 1
+                self._footer(f"第 {seen[section]} 页 共 {counts[section]} 页")
+            super().showPage()
+        super().save()
+
+    def _footer(self, text: str) -> None:
+        width = self._pagesize[0]
+        self.setFont(cjk_font(), 9)
+        self.setFillColor(colors.black)
+        self.drawCentredString(width / 2, 8 * mm, text)
+
+
+class _Styles:
+    """Paragraph styles in the one Chinese font."""
+
+    def __init__(self, font: str) -> None:
+        def style(name: str, size: float, leading: float, align: int = TA_LEFT) -> ParagraphStyle:
+            return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading, alignment=align,
+                                  wordWrap="CJK")
+
+        self.font = font
+        self.title = style("title", 16, 22, TA_CENTER)
+        self.heading = style("heading", 10, 14)
+        self.heading_right = style("heading_right", 10, 14, TA_RIGHT)
+        self.note = style("note", 9.5, 13)
+        self.signs = [style("sign_left", 10.5, 14), style("sign_center", 10.5, 14, TA_CENTER),
+                      style("sign_right", 10.5, 14, TA_RIGHT)]
+        self.cells = {a: style(f"cell_{a}", BODY_SIZE, BODY_LEADING, v) for a, v in _ALIGN.items()}
+        self.cover_title = style("cover_title", 24, 32, TA_CENTER)
+        self.cover_line = style("cover_line", 14, 22)
+
+
+def para(text: str, style: ParagraphStyle, bold: bool = False) -> Paragraph:
+    """Plain text as a Paragraph: markup characters escaped, line breaks kept."""
+    markup = escape(text).replace("\n", "<br/>")
+    return BoldParagraph(markup, style) if bold else Paragraph(markup, style)
+
+
+def column_widths(ledger: Ledger, font: str, available: float) -> list[float]:
+    """The spec's character widths measured in the font used, scaled to fill the page width."""
+    digit = stringWidth("0", font, BODY_SIZE)
+    natural = [c.width * digit + 2 * PAD_X for c in ledger.columns]
+    scale = available / sum(natural)
+    return [w * scale for w in natural]
+
+
+# Closing punctuation never starts a line (禁则): the character before it moves down too.
+_NO_LINE_START = frozenset("，。、；：？！）》」』”’】〕…%,.;:?!)]}")
+MAX_CELL_LINES = 30  # a row must fit on one page: longer cells end in …… (only absurd texts are cut)
+
+
+class _Measure:
+    """Widths of texts and characters in one font size, remembered: ledgers repeat names and dates."""
+
+    def __init__(self, font: str, size: float) -> None:
+        self.font, self.size = font, size
+        self.texts: dict[str, float] = {}
+        self.chars: dict[str, float] = {}
+
+    def text(self, text: str) -> float:
+        w = self.texts.get(text)
+        if w is None:
+            w = self.texts[text] = stringWidth(text, self.font, self.size)
+        return w
+
+    def char(self, ch: str) -> float:
+        w = self.chars.get(ch)
+        if w is None:
+            w = self.chars[ch] = stringWidth(ch, self.font, self.size)
+        return w
+
+    def _carry(self, line: list[str], ch: str, room: float) -> list[str]:
+        """Characters taken off the end of a full line so that ch does not start the next one."""
+        carry: list[str] = []
+        while ch in _NO_LINE_START and len(line) > 1 and (not carry or carry[0] in _NO_LINE_START):
+            if sum(map(self.char, [line[-1], *carry, ch])) > room:
+                break
+            carry.insert(0, line.pop())
+        return carry
+
+    def wrap(self, text: str, room: float) -> tuple[list[str], list[float]]:
+        """Break text into lines no wider than room, anywhere between characters as Chinese allows."""
+        lines: list[str] = []
+        widths: list[float] = []
+        for part in text.split("\n"):
+            w = self.text(part)
+            if w <= room:
+                lines.append(part)
+                widths.append(w)
+                continue
+            line: list[str] = []
+            lw = 0.0
+            for ch in part:
+                cw = self.char(ch)
+                if lw + cw > room and line:
+                    carry = self._carry(line, ch, room)
+                    lines.append("".join(line))
+                    widths.append(self.text(lines[-1]))
+                    line, lw = carry, sum(map(self.char, carry))
+                line.append(ch)
+                lw += cw
+            lines.append("".join(line))
+            widths.append(self.text(lines[-1]))
+        if len(lines) > MAX_CELL_LINES:
+            lines, widths = lines[:MAX_CELL_LINES], widths[:MAX_CELL_LINES]
+            lines[-1] += "……"
+            widths[-1] = self.text(lines[-1])
+        return lines, widths
+
+
+_Cell = tuple[list[str], list[float]]
+
+
+def _row_height(cells: list[_Cell]) -> float:
+    return max(len(lines) for lines, _ in cells) * BODY_LEADING + 2 * PAD_Y
+
+
+class LedgerGrid(Flowable):
+    """The ledger's table: header repeated on every page, rows drawn in one text object per page.
+
+    A platypus Table draws cell by cell (a text object, a saved state each) and re-measures the rest
+    of the table at every page break; 10,000 rows took 17 s that way, this takes a few.
+    """
+
+    def __init__(self, header: list[Paragraph], rows: list[list[_Cell]], heights: list[float],
+                 totals: list[_Cell] | None, widths: list[float], aligns: list[str], font: str) -> None:
+        super().__init__()
+        self.header, self.rows, self.totals = header, rows, totals
+        self.widths, self.aligns, self.font = widths, aligns, font
+        self.start, self.end = 0, len(rows)  # this piece's rows; split() makes pieces sharing the lists
+        self.heights = heights
+        self.cum = list(accumulate(heights, initial=0.0))  # cum[i]: height of rows before row i
+        self.header_h = max(p.wrap(w - 2 * PAD_X, 10_000)[1] for p, w in zip(header, widths)) + 2 * PAD_Y
+        self.empty_h = BODY_LEADING + 2 * PAD_Y if not rows else 0.0
+        self.totals_h = _row_height(totals) if totals is not None else 0.0
+
+
+    def _piece(self, start: int, end: int, totals: list[_Cell] | None) -> "LedgerGrid":
+        piece = LedgerGrid.__new__(LedgerGrid)
+        # Share the rows, not platypus's bookkeeping (_postponed would make the piece look unplaceable).
+        piece.__dict__.update((k, v) for k, v in self.__dict__.items() if k not in ("_postponed", "canv", "_frame"))
+        piece.start, piece.end, piece.totals = start, end, totals
+        piece.totals_h = self.totals_h if totals is not None else 0.0
+        piece.empty_h = self.empty_h if start == 0 else 0.0
+        return piece
+
+    def _body_height(self) -> float:
+        return self.cum[self.end] - self.cum[self.start]
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        self.width = sum(self.widths)
+        self.height = self.header_h + self.empty_h + self._body_height() + self.totals_h
+        return self.width, self.height
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
+        if self.start == self.end:
+            return []  # header, 本期无记录 and totals: small, never split
+        room = availHeight - self.header_h
+        fit = bisect_right(self.cum, self.cum[self.start] + room, self.start, self.end + 1) - 1
+        if fit == self.end and self.totals is not None and fit - self.start > 1:
+            fit -= 1  # the totals row does not fit: take the last row along with it
+        if fit <= self.start:
+            return []  # not even one row fits here: start on the next page
+        return [self._piece(self.start, fit, None), self._piece(fit, self.end, self.totals)]
+
+    @staticmethod
+    def _put(text: Any, cells: list[_Cell], lefts: Sequence[float], widths: Sequence[float],
+             aligns: Sequence[str], top: float, height: float) -> None:
+        """Write one row's lines into the page's text object, each cell's block centred vertically."""
+        baseline = BODY_LEADING / 2 + 0.38 * BODY_SIZE  # below a line box's top: glyphs centred in the box
+        for (lines, lws), x, w, align in zip(cells, lefts, widths, aligns):
+            y = top - (height - len(lines) * BODY_LEADING) / 2 - baseline
+            for line, lw in zip(lines, lws):
+                if line:
+                    if align == "left":
+                        text.setTextOrigin(x + PAD_X, y)
+                    elif align == "right":
+                        text.setTextOrigin(x + w - PAD_X - lw, y)
+                    else:
+                        text.setTextOrigin(x + (w - lw) / 2, y)
+                    text.textOut(line)
+                y -= BODY_LEADING
+
+    def draw(self) -> None:
+        canv, widths, aligns = self.canv, self.widths, self.aligns
+        lefts = list(accumulate(widths, initial=0.0))
+        top = self.height
+        header_bottom = top - self.header_h
+        canv.setFillColor(colors.HexColor("#D9D9D9"))
+        canv.rect(0, header_bottom, self.width, self.header_h, stroke=0, fill=1)
+        canv.setFillColor(colors.black)
+        for p, x, w in zip(self.header, lefts, widths):
+            p.drawOn(canv, x + PAD_X, header_bottom + (self.header_h - p.wrap(w - 2 * PAD_X, 10_000)[1]) / 2)
+
+        text = canv.beginText()
+        text.setFont(self.font, BODY_SIZE, BODY_LEADING)
+        y = header_bottom
+        bounds = [top, y]
+        if self.empty_h:  # one cell across the whole table
+            self._put(text, [([EMPTY_TEXT], [stringWidth(EMPTY_TEXT, self.font, BODY_SIZE)])], [0.0], [self.width],
+                      ["center"], y, self.empty_h)
+            y -= self.empty_h
+            bounds.append(y)
+        for i in range(self.start, self.end):
+            self._put(text, self.rows[i], lefts, widths, aligns, y, self.heights[i])
+            y -= self.heights[i]
+            bounds.append(y)
+        if self.totals is not None:
+            canv.setLineWidth(BODY_SIZE * 0.035)
+            text.setTextRenderMode(2)  # fill and stroke: a bold look without a bold font file
+            self._put(text, self.totals, lefts, widths, aligns, y, self.totals_h)
+            text.setTextRenderMode(0)
+            y -= self.totals_h
+            bounds.append(y)
+        canv.drawText(text)
+
+        canv.setLineWidth(0.5)
+        path = canv.beginPath()
+        for by in bounds:
+            path.moveTo(0, by)
+            path.lineTo(self.width, by)
+        for x in (lefts[0], lefts[-1]):
+            path.moveTo(x, top)
+            path.lineTo(x, 0)
+        below_span = bounds[2] if self.empty_h else header_bottom
+        for x in lefts[1:-1]:
+            path.moveTo(x, top)
+            path.lineTo(x, header_bottom)
+            path.moveTo(x, below_span)
+            path.lineTo(x, 0)
+        canv.drawPath(path, stroke=1, fill=0)
+
+
+def _grid(ledger: Ledger, st: _Styles, widths: list[float]) -> LedgerGrid:
+    columns = ledger.columns
+    measure = _Measure(st.font, BODY_SIZE)
+    rooms = [w - 2 * PAD_X - 0.5 for w in widths]
+    header = [para(c.title, st.cells["center"], bold=True) for c in columns]
+    rows: list[list[_Cell]] = []
+    heights: list[float] = []
+    for data in ledger.iter_rows():
+        get = data.get
+        cells = [measure.wrap(cell_text(c, get(c.key)), room) for c, room in zip(columns, rooms)]
+        rows.append(cells)
+        heights.append(_row_height(cells))
+    total = ledger.total_row()
+    totals = None
+    if total is not None:
+        totals = [measure.wrap(cell_text(c, total.get(c.key)), room) for c, room in zip(columns, rooms)]
+    return LedgerGrid(header, rows, heights, totals, widths, [c.alignment for c in columns], st.font)
+
+
+def _line(parts: Sequence[str], styles: Sequence[ParagraphStyle], width: float) -> Table:
+    """Short texts side by side across the page, without borders."""
+    cells = [para(p, s) for p, s in zip(parts, styles)]
+    t = Table([cells], colWidths=[width / len(cells)] * len(cells))
+    t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                           ("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
+    return t
+
+
+def ledger_story(ledger: Ledger, st: _Styles, width: float) -> list[Flowable]:
+    """The flowables of one ledger: title, heading, table, note, signatures."""
+    story: list[Flowable] = [para(ledger.title, st.title, bold=True), Spacer(0, 4)]
+    left, right = ledger.heading()
+    if left or right:
+        story += [_line([left, right], [st.heading, st.heading_right], width), Spacer(0, 4)]
+    story.append(_grid(ledger, st, column_widths(ledger, st.font, width)))
+    if ledger.note:
+        story += [Spacer(0, 4), para(ledger.note, st.note)]
+    story += [Spacer(0, 10), _line(ledger.signatures(), st.signs, width)]
+    return story
+
+
+def _cover_story(cover: dict, st: _Styles) -> list[Flowable]:
+    """Title a quarter down the page, then the lines as a left-aligned block in the middle."""
+    lines = [str(x) for x in cover.get("lines") or ()]
+    story: list[Flowable] = [Spacer(0, A4[1] * 0.25), para(str(cover.get("title", "")), st.cover_title, bold=True),
+                             Spacer(0, 18 * mm)]
+    if lines:
+        widest = min(max(stringWidth(x, st.font, st.cover_line.fontSize) for x in lines) + 2, A4[0] - 2 * MARGIN_X)
+        block = Table([[para(x, st.cover_line)] for x in lines], colWidths=[widest], hAlign="CENTER")
+        block.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        story.append(block)
+    return story
+
+
+def _templates() -> list[PageTemplate]:
+    out = []
+    for name, size in (("landscape", landscape(A4)), ("portrait", A4)):
+        frame = Frame(MARGIN_X, MARGIN_BOTTOM, size[0] - 2 * MARGIN_X, size[1] - MARGIN_TOP - MARGIN_BOTTOM,
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id=name)
+        out.append(PageTemplate(id=name, frames=[frame], pagesize=size))
+    return out
+
+
+def write_pdfs(ledgers: Iterable[Ledger], path: str | os.PathLike, cover: dict | None = None) -> None:
+    """Several ledgers in one PDF, each from a new page and numbered on its own; optional cover page.
+
+    cover: {"title": str, "lines": [str, ...]}, printed on an unnumbered portrait page.
+    """
+    st = _Styles(cjk_font())
+    ledgers = list(ledgers)
+    templates = _templates()
+    first = "portrait" if cover or (ledgers and not ledgers[0].landscape) else "landscape"
+    templates.sort(key=lambda t: t.id != first)  # the document starts on the first template
+    doc = BaseDocTemplate(os.fspath(path), pageTemplates=templates, pagesize=templates[0].pagesize,
+                          title=ledgers[0].title if len(ledgers) == 1 else (cover or {}).get("title", ""),
+                          author=ledgers[0].community if ledgers else "")
+    story: list[Flowable] = []
+    if cover:
+        story += [Section(None)] + _cover_story(cover, st)
+    for i, ledger in enumerate(ledgers):
+        orientation = "landscape" if ledger.landscape else "portrait"
+        if story:
+            story += [NextPageTemplate(orientation), PageBreak()]
+        width = (landscape(A4) if ledger.landscape else A4)[0] - 2 * MARGIN_X
+        story += [Section(i)] + ledger_story(ledger, st, width)
+    if not story:
+        raise ValueError("nothing to write: no ledgers and no cover")
+    doc.build(story, canvasmaker=NumberedCanvas)
+
+
+def write_pdf(ledger: Ledger, path: str | os.PathLike) -> None:
+    """One ledger as a PDF: A4 landscape unless the ledger says portrait."""
+    write_pdfs([ledger], path)

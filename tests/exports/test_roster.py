@@ -1,0 +1,147 @@
+"""Reading hand-made rosters back: title rows, merged cells, other header spellings, Excel's damage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from exports.roster import RosterError, normalize_header, read_roster, write_template
+
+ALIASES = {
+    "name": ["姓名", "名字"],
+    "id_number": ["身份证号", "身份证号码", "公民身份号码"],
+    "phone": ["电话", "联系电话", "手机", "手机号码"],
+    "building": ["楼栋"],
+    "birth": ["出生日期"],
+}
+
+
+def _messy_roster(path):
+    """What a community actually sends: a title, a blank line, odd headers, gaps, merged cells."""
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "平江新城社区特殊困难老年人花名册"
+    ws.merge_cells("A1:G1")
+    ws["A2"] = "填报单位：平江新城社区"
+    ws.append(["序号", "名字", " 公民身份号码（必填）", "手机号码*", "楼栋", "出生日期", "备注"])  # row 3
+    ws.append([1, "张三", "320102194501011234", "13812345678", "1幢", datetime(1945, 1, 1), ""])  # row 4
+    ws.append([None] * 7)  # row 5: empty
+    ws.append([2, "李四", 3.20102194601012e17, 13912345678, "2幢", datetime(1946, 1, 1), None])  # row 6
+    ws.append([3, "王五", "32010219470101123X", "", None, "1947.1.1", "独居"])  # row 7: 楼栋 merged below
+    ws.append([4, "赵六", "320102194801011230", "", None, None, None])  # row 8
+    ws.merge_cells("E7:E8")
+    ws["E7"] = "3幢"
+    ws.append(["", "  ", None, None, None, None, None])  # row 9: blank strings only
+    ws.append(["序号", "姓名", "身份证号", "联系电话", "楼栋", "出生日期", "备注"])  # row 10: header pasted again
+    ws.append([5, "钱七", "320102194901011232", "0512-67771234", "5幢", None, None])  # row 11
+    wb.save(path)
+
+
+def test_a_messy_roster_reads_with_the_right_row_numbers(tmp_path):
+    path = tmp_path / "roster.xlsx"
+    _messy_roster(path)
+    roster = read_roster(path, ALIASES)
+    assert roster.header_row == 3
+    assert roster.columns == {"name": 2, "id_number": 3, "phone": 4, "building": 5, "birth": 6}
+    assert roster.unknown_headers == ["序号", "备注"]
+    assert roster.missing == []
+    rows = dict(iter(roster))
+    assert list(rows) == [4, 6, 7, 8, 11]
+    assert len(roster) == 5
+    assert rows[4] == {"name": "张三", "id_number": "320102194501011234", "phone": "13812345678",
+                       "building": "1幢", "birth": datetime(1945, 1, 1)}
+    assert isinstance(rows[6]["id_number"], float)  # Excel's rounded ID arrives as it is, for the app to refuse
+    assert rows[6]["phone"] == 13912345678
+    assert rows[7]["building"] == rows[8]["building"] == "3幢"  # merged over two rows: both rows get it
+    assert rows[7]["birth"] == "1947.1.1"
+    assert rows[11]["name"] == "钱七"
+
+
+def test_missing_columns_are_reported(tmp_path):
+    wb = Workbook()
+    wb.active.append(["姓名", "电话"])
+    wb.active.append(["张三", "13812345678"])
+    wb.save(tmp_path / "r.xlsx")
+    roster = read_roster(tmp_path / "r.xlsx", ALIASES)
+    assert roster.missing == ["id_number", "building", "birth"]
+    assert list(roster) == [(2, {"name": "张三", "phone": "13812345678"})]
+
+
+def test_a_two_row_header_is_read_as_one(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "身份证号", "地址", None])
+    ws.append([None, None, "楼栋", "室"])
+    ws.merge_cells("A1:A2")
+    ws.merge_cells("B1:B2")
+    ws.merge_cells("C1:D1")
+    ws.append(["张三", "320102194501011234", "1幢", "101"])
+    wb.save(tmp_path / "r.xlsx")
+    roster = read_roster(tmp_path / "r.xlsx", ALIASES)
+    assert roster.columns["building"] == 3
+    assert list(roster) == [(3, {"name": "张三", "id_number": "320102194501011234", "building": "1幢"})]
+
+
+def test_the_header_is_searched_on_every_sheet_or_the_one_named(tmp_path):
+    wb = Workbook()
+    wb.active.title = "说明"
+    wb.active["A1"] = "请在第二个工作表填写"
+    data = wb.create_sheet("名单")
+    data.append(["姓名", "身份证号"])
+    data.append(["张三", "320102194501011234"])
+    wb.save(tmp_path / "r.xlsx")
+    assert read_roster(tmp_path / "r.xlsx", ALIASES).sheet == "名单"
+    with pytest.raises(RosterError, match="表头"):
+        read_roster(tmp_path / "r.xlsx", ALIASES, sheet="说明")
+    with pytest.raises(RosterError, match="没有名为"):
+        read_roster(tmp_path / "r.xlsx", ALIASES, sheet="Sheet9")
+
+
+def test_no_header_in_the_first_ten_rows(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    for i in range(11):
+        ws.append([f"说明第{i + 1}行"])
+    ws.append(["姓名", "身份证号"])
+    wb.save(tmp_path / "r.xlsx")
+    with pytest.raises(RosterError, match="前 10 行中没有找到表头"):
+        read_roster(tmp_path / "r.xlsx", ALIASES)
+
+
+def test_files_that_are_not_xlsx(tmp_path):
+    with pytest.raises(RosterError, match="找不到文件"):
+        read_roster(tmp_path / "none.xlsx", ALIASES)
+    fake = tmp_path / "fake.xlsx"
+    fake.write_text("姓名,身份证号\n张三,320102194501011234\n", encoding="utf-8")
+    with pytest.raises(RosterError, match="不是有效的 .xlsx 文件"):
+        read_roster(fake, ALIASES)
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
+    with pytest.raises(RosterError, match="另存为"):
+        read_roster(old, ALIASES)
+
+
+def test_header_spellings_are_compared_loosely():
+    assert normalize_header(" 身份证号码（必填）* ") == "身份证号码"
+    assert normalize_header("联系\n电话：") == "联系电话"
+    assert normalize_header("（备注）") == "（备注）"
+    assert normalize_header(None) == ""
+
+
+def test_template_has_text_columns_for_ids_and_phones(tmp_path):
+    path = tmp_path / "template.xlsx"
+    write_template(path, "志愿者花名册", ["姓名", "身份证号", "联系电话", "服务队"])
+    wb = load_workbook(path)
+    ws = wb.active
+    assert ws["A1"].value == "志愿者花名册" and "A1:D1" in {str(r) for r in ws.merged_cells.ranges}
+    assert [c.value for c in ws[2]] == ["姓名", "身份证号", "联系电话", "服务队"]
+    assert ws["B3"].number_format == "@" and ws["C100"].number_format == "@"
+    assert ws["A3"].number_format == "General" and ws["D3"].number_format == "General"
+    assert ws.freeze_panes == "A3"
+    ws["A3"], ws["B3"], ws["C3"] = "张三", "320102194501011234", "13812345678"
+    wb.save(path)
+    roster = read_roster(path, ALIASES)
+    assert roster.header_row == 2
+    assert list(roster) == [(3, {"name": "张三", "id_number": "320102194501011234", "phone": "13812345678"})]

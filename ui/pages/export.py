@@ -1,0 +1,178 @@
+"""台账导出 page: pick the month and the ledgers, see the first page, export to a folder, print."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.dates import recent_months
+from app.export import export_month, ledger_filename
+from app.ledgers import MONTHLY
+from app.paths import documents_dir
+from ui.context import Context
+from ui.pdfview import first_page_pixmap, print_pdf
+
+FORMAT_LABELS = {"both": "Excel 和 PDF", "xlsx": "只要 Excel", "pdf": "只要 PDF"}
+
+
+class ExportPage(QWidget):
+    title = "台账导出"
+
+    def __init__(self, ctx: Context):
+        super().__init__()
+        self.ctx, self.ops = ctx, ctx.ops
+        self._scratch = tempfile.TemporaryDirectory(prefix="ledger-preview-")
+        heading = QLabel("台账导出")
+        heading.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.month = QComboBox()
+        self.month.addItems(recent_months(ctx.today()))
+        self.month.currentTextChanged.connect(self._suggest_folder)
+        self.format = QComboBox()
+        for key, label in FORMAT_LABELS.items():
+            self.format.addItem(label, key)
+        self.unmasked = QCheckBox("显示完整身份证号和电话（默认遮盖）")
+        top = QHBoxLayout()
+        for widget in (QLabel("月份"), self.month, QLabel("格式"), self.format, self.unmasked):
+            top.addWidget(widget)
+        top.addStretch()
+        self.ledgers = QListWidget()
+        self.ledgers.setMaximumWidth(260)
+        for number, stem, _ in MONTHLY:
+            item = QListWidgetItem(f"{number:02d}　{stem}")
+            item.setData(Qt.ItemDataRole.UserRole, number)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.ledgers.addItem(item)
+        self.ledgers.setCurrentRow(0)
+        self.ledgers.currentRowChanged.connect(lambda _: self.preview())
+        self.preview_label = QLabel("选中左侧的台账，这里显示它的第一页。")
+        self.preview_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        scroll = QScrollArea()
+        scroll.setWidget(self.preview_label)
+        scroll.setWidgetResizable(True)
+        middle = QHBoxLayout()
+        middle.addWidget(self.ledgers)
+        middle.addWidget(scroll, 1)
+        self.folder = QLineEdit()
+        choose = QPushButton("选择文件夹…")
+        choose.clicked.connect(self._choose_folder)
+        self.export_button = QPushButton("导出到文件夹")
+        self.export_button.clicked.connect(self.export)
+        self.print_button = QPushButton("打印选中的台账…")
+        self.print_button.clicked.connect(self.print_selected)
+        bottom = QHBoxLayout()
+        for widget in (QLabel("保存到"), self.folder, choose, self.export_button, self.print_button):
+            bottom.addWidget(widget)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addLayout(top)
+        layout.addLayout(middle, 1)
+        layout.addLayout(bottom)
+        layout.addWidget(self.status)
+        self._suggest_folder(self.month.currentText())
+        self.last_result = None
+
+    # -- choices ------------------------------------------------------------------------
+
+    def period(self) -> tuple[int, int]:
+        year, month = self.month.currentText().split("-")
+        return int(year), int(month)
+
+    def chosen(self) -> list[int]:
+        return [self.ledgers.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.ledgers.count())
+                if self.ledgers.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _suggest_folder(self, month: str) -> None:
+        self.folder.setText(str(documents_dir() / f"{month}台账"))
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "选择保存台账的文件夹", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def _options(self) -> dict:
+        return {"masked": not self.unmasked.isChecked(), "today": self.ctx.today()}
+
+    # -- actions ------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.preview()
+
+    def preview(self) -> None:
+        item = self.ledgers.currentItem()
+        if item is None:
+            return
+        number = item.data(Qt.ItemDataRole.UserRole)
+        year, month = self.period()
+        folder = Path(self._scratch.name)
+        self.status.setText("正在生成预览…")
+
+        def make(store):
+            export_month(store, year, month, folder, fmt="pdf", numbers=[number], **self._options())
+            stem = dict((n, s) for n, s, _ in MONTHLY)[number]
+            return folder / ledger_filename(number, stem, year, month, "pdf")
+
+        def show(path: Path) -> None:
+            self.preview_label.setPixmap(first_page_pixmap(path))
+            self.status.setText(f"预览：{path.stem}（第一页）")
+
+        self.ops.run(make, on_done=show)
+
+    def export(self) -> None:
+        numbers = self.chosen()
+        if not numbers:
+            self.status.setText("请至少勾选一种台账。")
+            return
+        year, month = self.period()
+        folder, fmt = self.folder.text().strip(), self.format.currentData()
+        self.export_button.setEnabled(False)
+        self.status.setText("正在导出…")
+
+        def done(result) -> None:
+            self.last_result = result
+            self.export_button.setEnabled(True)
+            combined = f"；打印用合订本：{result.combined.name}" if result.combined else ""
+            self.status.setText(f"已导出 {len(result.files)} 个文件到 {result.folder}{combined}")
+
+        def failed(exc) -> bool:
+            self.export_button.setEnabled(True)
+            self.status.setText("导出没有完成。")
+            return False
+
+        self.ops.run(lambda store: export_month(store, year, month, folder, fmt=fmt, numbers=numbers,
+                                                **self._options()), on_done=done, on_error=failed)
+
+    def print_selected(self) -> None:
+        numbers = self.chosen()
+        if not numbers:
+            self.status.setText("请至少勾选一种台账。")
+            return
+        year, month = self.period()
+        folder = Path(self._scratch.name) / "print"
+
+        def make(store):
+            return export_month(store, year, month, folder, fmt="pdf", numbers=numbers, **self._options())
+
+        def ready(result) -> None:
+            if print_pdf(self, result.combined):
+                self.status.setText("已发送到打印机。")
+
+        self.ops.run(make, on_done=ready)
