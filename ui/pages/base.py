@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from db.store import Row
 from ui.context import Context
 from ui.forms import Field, FormDialog
+from ui.importer import choose_and_import, save_template
 from ui.table import Col, PagedModel
 
 SEARCH_DELAY_MS = 150
@@ -38,6 +39,7 @@ class RecordPage(QWidget):
     empty_hint = ""
     searchable = True
     editable = True
+    roster: str | None = None  # people | volunteers | elders: the page offers Excel import
     filters: dict[str, tuple[str, ...]] = {}  # label → options ('' first means 全部)
     search_hint = "搜索：姓名、拼音首字母、身份证或电话片段 (Ctrl+F)"
 
@@ -104,6 +106,13 @@ class RecordPage(QWidget):
         self.delete_button.clicked.connect(self.delete_current)
         for button in (self.new_button, self.edit_button, self.delete_button, *self.extra_buttons()):
             bar.addWidget(button)
+        if self.roster:
+            importing = QPushButton("从 Excel 导入…")
+            importing.clicked.connect(lambda: choose_and_import(self, self.ctx, self.roster))
+            template = QPushButton("空白模板…")
+            template.clicked.connect(lambda: save_template(self, self.ctx, self.roster))
+            bar.addWidget(importing)
+            bar.addWidget(template)
         bar.addStretch()
         self.filter_boxes: dict[str, QComboBox] = {}
         self.filters = self.filter_options()
@@ -196,6 +205,14 @@ class RecordPage(QWidget):
         return self.model.row(index.row()) if index.isValid() else None
 
     # -- actions ----------------------------------------------------------------------
+
+    def announce(self, text: str) -> QMessageBox:
+        """A short non-blocking notice, e.g. where a document was saved."""
+        box = QMessageBox(QMessageBox.Icon.Information, self.title, text, QMessageBox.StandardButton.Ok, self)
+        box.button(QMessageBox.StandardButton.Ok).setText("知道了")
+        box.open()
+        self.notice_box = box
+        return box
 
     def open_form(self, title: str, values: dict[str, Any] | None, save: Callable) -> FormDialog:
         self.dialog = FormDialog(

@@ -47,6 +47,7 @@ class EldersPage(RecordPage):
     title = "老年人探访"
     table = "elders"
     noun = "老年人"
+    roster = "elders"
     empty_hint = "还没有登记老年人。先在“居民”中登记本人，再按 Ctrl+N 纳入特殊困难老年人名册。"
     filters = {"状态": ("", *elders.STATUSES), "类别": ("", *elders.CATEGORIES)}
 

@@ -18,6 +18,7 @@ class PeoplePage(RecordPage):
     title = "居民"
     table = "people"
     noun = "居民"
+    roster = "people"
     empty_hint = "还没有居民。按 Ctrl+N 登记第一位居民；志愿者、老年人都从居民中选。"
 
     def columns(self) -> list[Col]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app import consultation as c
+from app import documents
+from app.paths import documents_dir
 from app.errors import ValidationError
 from app.validation import parse_date
 from ui.forms import Field, FormDialog
@@ -155,6 +157,8 @@ class TopicsPage(RecordPage):
             self._action("结果公开", lambda: self.publish(topic, "结果"))
         if topic["state"] in c.FOLLOWUP_STATES:
             self._action("登记落实", lambda: self.add_followup(topic))
+        if info["meetings"]:
+            self._action("会议记录和签到表", lambda: self.minutes(info["meetings"][-1]))
         self.actions.addStretch()
 
     def _action(self, text: str, slot) -> None:
@@ -168,6 +172,15 @@ class TopicsPage(RecordPage):
         self.dialog.saved.connect(lambda _: (self.ctx.changed.emit(self.table), self.show_detail()))
         self.dialog.open()
         return self.dialog
+
+    def minutes(self, meeting: dict) -> None:
+        """The latest meeting's record and sign-in sheet as a PDF in 文档/社区台账/会议记录."""
+        def write(store):
+            folder = documents_dir() / "会议记录"
+            folder.mkdir(parents=True, exist_ok=True)
+            return documents.write_minutes(store, meeting["id"], folder / f"{meeting['date']}_{meeting['form']}.pdf")
+
+        self.ops.run(write, on_done=lambda path: self.announce(f"会议记录和签到表已保存在：\n{path}"))
 
     def advance(self, topic: dict, state: str) -> FormDialog:
         fields = [Field("date", "日期", "date", required=True)]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from app import people, settings, volunteers
+from PySide6.QtWidgets import QPushButton
+
+from app import documents, people, settings, volunteers
+from app.paths import documents_dir
+from app.validation import Collector, normalize_phone, parse_date, required_text
 from app.timebank import hours_text
 from app.validation import mask_phone
-from ui.forms import Field
+from ui.forms import Field, FormDialog
 from ui.pages.base import RecordPage
 from ui.table import Col
 
@@ -14,6 +18,7 @@ class VolunteersPage(RecordPage):
     title = "志愿者"
     table = "volunteers"
     noun = "志愿者"
+    roster = "volunteers"
     empty_hint = "还没有志愿者。先在“居民”中登记本人，再按 Ctrl+N 把他登记为志愿者。"
     filters = {"状态": ("", *volunteers.STATUSES)}
     star_hours = settings.DEFAULT_STAR_HOURS
@@ -30,6 +35,49 @@ class VolunteersPage(RecordPage):
             Col("确认时长", lambda r: hours_text(r.get("confirmed_minutes") or 0), 100, "minutes"),
             Col("星级", lambda r: "★" * volunteers.star_level(r.get("confirmed_minutes") or 0, self.star_hours), 90),
         ]
+
+    def extra_buttons(self):
+        button = QPushButton("开具服务证明…")
+        button.clicked.connect(self.certificate)
+        return [button]
+
+    def certificate(self) -> FormDialog | None:
+        row = self.current_row()
+        if row is None:
+            return None
+        today = self.ctx.today()
+        fields = [
+            Field("period_start", "服务起始日期", "date", required=True),
+            Field("period_end", "服务截止日期", "date", required=True),
+            Field("handler", "经办人", required=True),
+            Field("contact", "联系电话", required=True),
+            Field("content", "服务内容", "area", placeholder="不填则列出期间参加的活动"),
+        ]
+
+        def validate(values):
+            c = Collector()
+            start = c.field("period_start", parse_date, values.get("period_start"), field="起始日期")
+            end = c.field("period_end", parse_date, values.get("period_end"), field="截止日期")
+            if start and end and start > end:
+                c.error("period_end", "截止日期不能早于起始日期")
+            c.field("handler", required_text, values.get("handler"), field="经办人")
+            c.field("contact", normalize_phone, values.get("contact"))
+            return c.done()
+
+        def save(store, values):
+            certificate = documents.issue_certificate(store, {**values, "volunteer_id": row["id"]}, today=today)
+            folder = documents_dir() / "志愿服务证明"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"{certificate['serial']}_{row['name']}.pdf"
+            documents.write_certificate(store, certificate["id"], path)
+            return certificate, path
+
+        self.dialog = FormDialog(self, self.ops, f"开具志愿服务记录证明：{row['name']}", fields, validate=validate,
+                                 save=save, values={"period_start": f"{today.year}-01-01",
+                                                    "period_end": today.isoformat()})
+        self.dialog.saved.connect(lambda result: self.announce(f"已开具证明 {result[0]['serial']}，保存在：\n{result[1]}"))
+        self.dialog.open()
+        return self.dialog
 
     def query(self, search, filters):
         status = filters.get("状态") or None

@@ -1,0 +1,105 @@
+"""台账导出, roster import, certificates and minutes through the window."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from app.rosters import write_template
+from tests.ui.conftest import settle
+
+
+@pytest.fixture(autouse=True)
+def documents(tmp_path, monkeypatch):
+    folder = tmp_path / "documents"
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(folder))
+    return folder / "社区台账"
+
+
+def test_export_page_previews_and_exports_the_month(qtbot, window, tmp_path):
+    page = window.go("台账导出")
+    settle(qtbot, window)
+    assert page.preview_label.pixmap() is not None and not page.preview_label.pixmap().isNull()
+    page.month.setCurrentText("2026-11")
+    page.folder.setText(str(tmp_path / "out"))
+    page.format.setCurrentIndex(page.format.findData("xlsx"))
+    for i in range(page.ledgers.count()):  # keep only 未探访名单
+        item = page.ledgers.item(i)
+        item.setCheckState(item.checkState().Checked if "未探访" in item.text() else item.checkState().Unchecked)
+    page.export_button.click()
+    settle(qtbot, window)
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == ["07_未探访名单_2026-11.xlsx"]
+    sheet = openpyxl.load_workbook(tmp_path / "out" / files[0]).active
+    texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value]
+    assert any("未探访名单" in t for t in texts) and any("探访率" in t for t in texts)
+    assert "已导出 1 个文件" in page.status.text()
+
+
+def test_export_to_an_unwritable_folder_is_explained(qtbot, window, tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    page = window.go("台账导出")
+    settle(qtbot, window)
+    page.folder.setText(str(blocker / "sub"))
+    page.export_button.click()
+    settle(qtbot, window)
+    assert "没有完成" in page.status.text()
+    assert page.export_button.isEnabled()
+
+
+def test_import_previews_then_writes_on_confirm(qtbot, window, tmp_path):
+    from ui.importer import ImportDialog
+
+    path = tmp_path / "roster.xlsx"
+    write_template("people", path)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    header_row = next(r for r in range(1, 5) if sheet.cell(r, 1).value == "姓名")
+    sheet.cell(header_row + 1, 1, "司马光")
+    sheet.cell(header_row + 2, 1, "王五")
+    sheet.cell(header_row + 2, 3, "123")
+    book.save(path)
+    before = window.store.scalar("SELECT count(*) FROM people")
+    dialog = ImportDialog(window, window.ctx, "people", path)
+    dialog.open()
+    settle(qtbot, window)
+    assert dialog.report.accepted == 1 and len(dialog.report.rejected) == 1
+    assert dialog.rejected.item(0, 0).text() == str(header_row + 2)
+    assert window.store.scalar("SELECT count(*) FROM people") == before
+    dialog.confirm.click()
+    settle(qtbot, window)
+    assert window.store.scalar("SELECT count(*) FROM people") == before + 1
+    assert window.store.query("SELECT name FROM people WHERE name = '司马光'")
+
+
+def test_certificate_from_the_volunteer_page(qtbot, window, documents):
+    page = window.go("志愿者")
+    settle(qtbot, window)
+    page.view.selectRow(0)
+    name = page.current_row()["name"]
+    dialog = page.certificate()
+    dialog.set_value("handler", "王晓燕")
+    dialog.set_value("contact", "13800138000")
+    dialog.submit()
+    settle(qtbot, window)
+    files = list((documents / "志愿服务证明").glob("*.pdf"))
+    assert [f.name for f in files] == [f"ZM2026-0001_{name}.pdf"]
+    text = PdfReader(files[0]).pages[0].extract_text()
+    assert "志愿服务记录证明" in text and name in text
+    assert "ZM2026-0001" in page.notice_box.text()
+
+
+def test_minutes_and_sign_in_sheet_from_a_topic(qtbot, window, documents):
+    page = window.go("协商议事")
+    settle(qtbot, window)
+    index = next(i for i, r in enumerate(page.model.rows()) if r["state"] == "已评议")
+    page.view.selectRow(index)
+    settle(qtbot, window)
+    page.action_buttons["会议记录和签到表"].click()
+    settle(qtbot, window)
+    files = list((documents / "会议记录").glob("*.pdf"))
+    assert len(files) == 1
+    pages = PdfReader(files[0]).pages
+    assert "签到表" in pages[-1].extract_text()
