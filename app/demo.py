@@ -247,6 +247,12 @@ def _elders(m: _Maker, olds: list[Row]) -> tuple[int, int]:
                     "family_support": m.rng.choice(("子女每周探望", "子女在外地，电话联系较多", "无子女")),
                     "safety": m.rng.choice(("水电燃气正常", "燃气软管老化，已提醒更换", "无")),
                     "needs": m.rng.choice(("无", "希望提供助浴服务", "需要代购药品")),
+                    **m.rng.choice((
+                        {}, {}, {},
+                        {"problems": "燃气软管老化", "measures": "联系燃气公司上门更换", "referral": "燃气公司"},
+                        {"problems": "独自就医困难", "measures": "安排志愿者陪同就医"},
+                        {"problems": "高龄津贴未到账", "measures": "协助核对银行账户，报街道民政科", "referral": "街道民政科"},
+                    )),
                 },
                 today=m.today,
             )
