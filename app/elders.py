@@ -308,13 +308,12 @@ def month_duty(store: Store, year: int, month: int, *, today: date | None = None
     else:
         reference = today
     intervals = settings_module.load(store).visit_intervals
-    last_before = queries.last_visit_before(store, start.isoformat())
     in_month = queries.visit_dates_between(store, start.isoformat(), end.isoformat())
     lines = []
     for elder in queries.in_care_between(store, start.isoformat(), end.isoformat()):
         interval = intervals.get(elder["risk_level"], "month")
         left = from_iso(elder["left_on"])
-        anchor = from_iso(last_before.get(elder["id"])) or date.fromisoformat(elder["joined_on"])
+        anchor = from_iso(elder["last_before"]) or date.fromisoformat(elder["joined_on"])
         due_on = add_interval(anchor, interval)
         if due_on > end or (left and due_on > left):
             continue

@@ -117,7 +117,7 @@ def record_activity(
         _check_volunteers(store, [e["volunteer_id"] for e in cleaned])
         saved = store.insert("activities", values)
         for entry in cleaned:
-            store.insert("service_records", {**entry, "activity_id": saved["id"]})
+            store.insert("service_records", {**entry, "activity_id": saved["id"], "date": saved["date"]})
     return saved
 
 
@@ -146,7 +146,7 @@ def add_to_activity(store: Store, activity_id: str, entry: dict[str, Any], *, to
     values = clean_entry(entry, activity, today=today)
     with store.transaction():
         _check_volunteers(store, [values["volunteer_id"]], queries.activity_volunteers(store, activity_id))
-        return store.insert("service_records", {**values, "activity_id": activity_id})
+        return store.insert("service_records", {**values, "activity_id": activity_id, "date": activity["date"]})
 
 
 def update_activity(store: Store, activity_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:
@@ -158,7 +158,11 @@ def update_activity(store: Store, activity_id: str, data: dict[str, Any], *, tod
             longest = max((r["minutes"] for r in queries.records_of_activity(store, activity_id)), default=0)
             if longest > span:
                 raise ValidationError("已登记的服务时长超过新的起止时间，请先修改服务记录", "end_time")
-        return store.update("activities", activity_id, values)
+        saved = store.update("activities", activity_id, values)
+        if saved["date"] != current["date"]:
+            for record in queries.records_of_activity(store, activity_id):
+                store.update("service_records", record["id"], {"date": saved["date"]})
+        return saved
 
 
 def get_record(store: Store, record_id: str) -> Row:
@@ -239,6 +243,11 @@ def restore_activity(store: Store, activity_id: str) -> Row:
 
 def records_of_activity(store: Store, activity_id: str) -> list[Row]:
     return queries.records_of_activity(store, activity_id)
+
+
+def records_page(store: Store, **options: Any) -> list[Row]:
+    """A page of service records, newest first: sort, descending, after, limit, from_end (see db.service)."""
+    return queries.record_page(store, **options)
 
 
 def activities_page(store: Store, **options: Any) -> list[Row]:

@@ -7,17 +7,19 @@ from typing import Any
 
 from app.consultation import CLOSED_STATES, topics_page
 from app.dates import month_bounds
-from app.elders import month_duty
+from app.elders import MonthDuty, month_duty
 from db import consultation, elders, people, service, stamps
 from db.store import Store
 
 
-def month_stats(store: Store, year: int, month: int, *, today: date | None = None) -> dict[str, Any]:
+def month_stats(store: Store, year: int, month: int, *, today: date | None = None,
+                duty: MonthDuty | None = None) -> dict[str, Any]:
+    """The month's figures; pass the month's duty when it is already computed."""
     today = today or date.today()
     start, end = month_bounds(year, month)
     span = (start.isoformat(), end.isoformat())
     work = service.month_figures(store, *span)
-    duty = month_duty(store, year, month, today=today)
+    duty = duty or month_duty(store, year, month, today=today)
     requests = stamps.month_counts(store, *span)
     return {
         "month": f"{year:04d}-{month:02d}",
@@ -66,7 +68,7 @@ def dashboard(store: Store, *, today: date | None = None) -> dict[str, Any]:
     today = today or date.today()
     duty = month_duty(store, today.year, today.month, today=today)
     return {
-        "figures": month_stats(store, today.year, today.month, today=today),
+        "figures": month_stats(store, today.year, today.month, today=today, duty=duty),
         "overdue": [
             {"elder_id": line.elder_id, "name": line.name, "risk_level": line.risk_level,
              "due_on": line.next_due.isoformat(), "days_overdue": line.days_overdue,

@@ -19,23 +19,15 @@ def in_care_between(store: Store, start: str, end: str) -> list[Row]:
     return store.query(
         """SELECT e.id, e.person_id, e.risk_level, e.categories, e.status, e.joined_on, e.left_on,
                   e.responsible_visitor, p.name, p.sort_key, p.phone, p.estate, p.building, p.unit,
-                  p.room, p.village_group
+                  p.room, p.village_group,
+                  (SELECT v.date FROM visits v WHERE v.elder_id = e.id AND v.deleted_at IS NULL
+                   AND v.date < :start ORDER BY v.date DESC LIMIT 1) AS last_before
            FROM elders e JOIN people p ON p.id = e.person_id
            WHERE e.deleted_at IS NULL AND p.deleted_at IS NULL
              AND e.joined_on <= :end AND (e.left_on IS NULL OR e.left_on >= :start)
            ORDER BY p.sort_key, e.id""",
         {"start": start, "end": end},
     )
-
-
-def last_visit_before(store: Store, day: str) -> dict[str, str]:
-    """elder id → date of the latest visit before day."""
-    rows = store.query(
-        """SELECT elder_id, max(date) AS last FROM visits
-           WHERE deleted_at IS NULL AND date < ? GROUP BY elder_id""",
-        [day],
-    )
-    return {r["elder_id"]: r["last"] for r in rows}
 
 
 def visit_dates_between(store: Store, start: str, end: str) -> dict[str, list[str]]:

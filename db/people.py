@@ -9,32 +9,34 @@ from typing import Any
 from db.paging import Listing, fetch_page
 from db.store import Row, Store
 
-def _like(text: str) -> str:
-    return "%" + re.sub(r"([\\%_])", r"\\\1", text) + "%"
-
-
-def match_clause(text: str, alias: str = "people") -> tuple[str, str, dict[str, Any]] | None:
+def match_clause(text: str, alias: str = "people") -> tuple[str, str | None, dict[str, Any]] | None:
     """WHERE and ORDER BY fragments matching a person by name, pinyin, initials, ID or phone.
 
-    None when the text is empty. The fragments name the people table by `alias`.
+    None when the text is empty; the rank is None when the list order serves as it is.
+    instr() rather than LIKE: the keys are stored lower-case, and instr is several times
+    faster over 100,000 rows. The fragments name the people table by `alias`.
     """
     query = re.sub(r"\s", "", unicodedata.normalize("NFKC", text or "")).lower()
     if not query:
         return None
     a = alias
     if re.fullmatch(r"[0-9x]+", query):
-        where = f"({a}.id_number LIKE :p ESCAPE '\\' OR replace({a}.phone, '-', '') LIKE :p ESCAPE '\\')"
-        rank = f"CASE WHEN {a}.phone = :q OR {a}.id_number = upper(:q) THEN 0 ELSE 1 END"
+        # Landlines are stored as 0512-67521234: only they pay for removing the dash.
+        where = (f"(instr({a}.id_number, upper(:q)) OR instr({a}.phone, :q)"
+                 f" OR (instr({a}.phone, '-') AND instr(replace({a}.phone, '-', ''), :q)))")
+        # Digits match thousands of IDs (area code, birth year): no rank, so the list order's
+        # index is walked and the query stops at the page size.
+        rank = None
     elif re.fullmatch(r"[a-z]+", query):
-        where = f"({a}.initials LIKE :p ESCAPE '\\' OR {a}.pinyin LIKE :p ESCAPE '\\')"
+        where = f"(instr({a}.initials, :q) OR instr({a}.pinyin, :q))"
         # Initials typed in full rank first, then a start of initials or pinyin.
-        rank = f"""CASE WHEN '|' || {a}.initials || '|' LIKE '%|' || :q || '|%' THEN 0
-                       WHEN '|' || {a}.initials LIKE '%|' || :q || '%' THEN 1
-                       WHEN '|' || {a}.pinyin LIKE '%|' || :q || '%' THEN 2 ELSE 3 END"""
+        rank = f"""CASE WHEN instr('|' || {a}.initials || '|', '|' || :q || '|') THEN 0
+                       WHEN instr('|' || {a}.initials, '|' || :q) THEN 1
+                       WHEN instr('|' || {a}.pinyin, '|' || :q) THEN 2 ELSE 3 END"""
     else:
-        where = f"{a}.name LIKE :p ESCAPE '\\'"
-        rank = f"CASE WHEN {a}.name = :q THEN 0 WHEN {a}.name LIKE :q || '%' THEN 1 ELSE 2 END"
-    return where, rank, {"p": _like(query), "q": query}
+        where = f"instr({a}.name, :q)"
+        rank = f"CASE WHEN {a}.name = :q THEN 0 WHEN substr({a}.name, 1, length(:q)) = :q THEN 1 ELSE 2 END"
+    return where, rank, {"q": query}
 
 
 PEOPLE_SORTS = {
@@ -48,9 +50,10 @@ PEOPLE_SORTS = {
 
 def listing(*, search: str = "", deleted: bool = False) -> Listing:
     """People, in pinyin order unless told otherwise; a search ranks the best matches first."""
+    source = "people p INDEXED BY people_search" if search.strip() and not deleted else "people p"
     found = Listing("p.id, p.name, p.gender, p.id_number, p.birth_date, p.phone, p.estate, p.building, "
                     "p.unit, p.room, p.village_group, p.grid, p.sort_key",
-                    "people p", "p.id", PEOPLE_SORTS, "name")
+                    source, "p.id", PEOPLE_SORTS, "name")
     found.where("p.deleted_at IS NOT NULL" if deleted else "p.deleted_at IS NULL")
     clause = match_clause(search, "p")
     if clause:

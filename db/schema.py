@@ -259,6 +259,114 @@ def m002_certificates(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX certificates_volunteer ON certificates(volunteer_id, issued_on)")
 
 
+@migrations()
+def m003_list_orders(db: sqlite_utils.Database) -> None:
+    """Indexes that match the long lists: service records by date, each elder's last visit."""
+    # The activity's date, kept on each record so the 200,000-row list pages by an index.
+    db.execute("ALTER TABLE service_records ADD COLUMN date TEXT")
+    db.execute("UPDATE service_records SET date = (SELECT date FROM activities a WHERE a.id = activity_id)")
+    db.execute("CREATE INDEX service_records_date ON service_records(date, id) WHERE deleted_at IS NULL")
+    db.execute("CREATE INDEX visits_live ON visits(elder_id, date) WHERE deleted_at IS NULL")
+    # Search reads only this index, in list order, never the wide rows it skips.
+    db.execute("CREATE INDEX people_search ON people(sort_key, id, name, pinyin, initials, id_number, phone)"
+               " WHERE deleted_at IS NULL")
+
+
+
+@migrations()
+def m004_sync(db: sqlite_utils.Database) -> None:
+    """Offline sync between devices (app/sync.py): a version per record, peers, history, conflicts.
+
+    sync_records holds, for every synced record, its local change number (`seq`, rising on
+    every write here, also for records that arrived from another device) and its version
+    vector (`vv`: device id -> that device's change number). All five tables are local to
+    this file and never travel in a package.
+    """
+    db.execute(
+        """CREATE TABLE sync_records (
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            vv TEXT NOT NULL,
+            PRIMARY KEY (table_name, record_id)
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX sync_records_seq ON sync_records(seq)")
+    db.execute(
+        """CREATE TABLE sync_peers (
+            name TEXT PRIMARY KEY,
+            last_sent_seq INTEGER NOT NULL DEFAULT 0,
+            offered_prefix TEXT,
+            last_sent_at TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE sync_exchanges (
+            id TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            direction TEXT NOT NULL CHECK (direction IN ('export', 'import')),
+            peer TEXT,
+            device_id TEXT,
+            package_id TEXT NOT NULL,
+            file_name TEXT,
+            records INTEGER NOT NULL DEFAULT 0,
+            applied INTEGER NOT NULL DEFAULT 0,
+            conflicts INTEGER NOT NULL DEFAULT 0,
+            parked INTEGER NOT NULL DEFAULT 0,
+            user TEXT NOT NULL DEFAULT ''
+        )"""
+    )
+    db.execute("CREATE INDEX sync_exchanges_at ON sync_exchanges(at)")
+    db.execute("CREATE INDEX sync_exchanges_package ON sync_exchanges(package_id, direction)")
+    db.execute(
+        """CREATE TABLE sync_conflicts (
+            id TEXT PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('edit', 'duplicate')),
+            theirs TEXT NOT NULL,
+            vv TEXT NOT NULL,
+            from_device TEXT,
+            detected_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolution TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX sync_conflicts_record ON sync_conflicts(table_name, record_id)")
+    db.execute(
+        """CREATE TABLE sync_parked (
+            id TEXT PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            row TEXT NOT NULL,
+            vv TEXT NOT NULL,
+            from_device TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX sync_parked_record ON sync_parked(table_name, record_id)")
+    # Records written before this migration become this device's changes 1, 2, 3 …
+    found = db.execute("SELECT value FROM meta WHERE key = 'device_id'").fetchone()
+    device = found[0] if found else None
+    for table in db.table_names():
+        columns = {c.name for c in db[table].columns}
+        if table == "counters" or not {"id", "deleted_at", "device_id", "updated_at"} <= columns:
+            continue
+        if device is None:
+            if not db.execute(f"SELECT 1 FROM [{table}] LIMIT 1").fetchone():
+                continue
+            import uuid
+
+            device = str(uuid.uuid4())
+            db.execute("INSERT INTO meta (key, value) VALUES ('device_id', ?)", [device])
+        db.execute(
+            f"""INSERT INTO sync_records (table_name, record_id, seq, vv)
+                SELECT ?, id, n, json_object(?, n) FROM (
+                    SELECT id, (SELECT coalesce(max(seq), 0) FROM sync_records)
+                               + row_number() OVER (ORDER BY updated_at, id) AS n
+                    FROM [{table}])""",
+            [table, device],
+        )
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows."""
     return [m.name for m in migrations._migrations]

@@ -94,6 +94,26 @@ def activity_page(
     return fetch_page(store, found, sort=sort, descending=descending, after=after, limit=limit)
 
 
+RECORD_SORTS = {"date": "r.date"}
+
+
+def record_page(
+    store: Store, *, sort: str | None = None, descending: bool = True, after: tuple | None = None,
+    limit: int = 100, from_end: bool = False,
+) -> list[Row]:
+    """Service records with their activity and volunteer, newest first; from_end gives the last page."""
+    found = Listing(
+        "r.id, r.minutes, r.review_state, r.is_backfill, a.date, a.name AS activity, p.name, v.volunteer_no",
+        "service_records r JOIN activities a ON a.id = r.activity_id JOIN volunteers v ON v.id = r.volunteer_id"
+        " JOIN people p ON p.id = v.person_id",
+        "r.id", RECORD_SORTS, "date")
+    found.where("r.deleted_at IS NULL")
+    if from_end:
+        rows = fetch_page(store, found, sort=sort, descending=not descending, limit=limit)
+        return rows[::-1]
+    return fetch_page(store, found, sort=sort, descending=descending, after=after, limit=limit)
+
+
 def activity_volunteers(store: Store, activity_id: str) -> set[str]:
     rows = store.query(
         "SELECT volunteer_id FROM service_records WHERE activity_id = ? AND deleted_at IS NULL",

@@ -15,6 +15,7 @@ from typing import Any
 import sqlite_utils
 
 from db import connection, schema
+from db import sync as sync_log
 from db.errors import DatabaseLocked
 
 Row = dict[str, Any]
@@ -115,6 +116,7 @@ class Store:
         with self.transaction():
             self.db[table].insert(record)
             self._audit(table, record["id"], "insert", None, record)
+            self._track(table, record["id"])
         return record
 
     def update(self, table: str, record_id: str, changes: Row) -> Row:
@@ -130,6 +132,7 @@ class Store:
             self.db[table].update(record_id, changed)
             after = {**before, **changed}
             self._audit(table, record_id, "update", before, after)
+            self._track(table, record_id)
         return after
 
     def delete(self, table: str, record_id: str, *, at: str | None = None) -> Row:
@@ -144,6 +147,7 @@ class Store:
             self.db[table].update(record_id, changed)
             after = {**before, **changed}
             self._audit(table, record_id, "delete", before, after)
+            self._track(table, record_id)
         return after
 
     def restore(self, table: str, record_id: str) -> Row:
@@ -157,7 +161,42 @@ class Store:
             self.db[table].update(record_id, changed)
             after = {**before, **changed}
             self._audit(table, record_id, "restore", before, after)
+            self._track(table, record_id)
         return after
+
+    def write_version(self, table: str, record: Row, before: Row | None) -> Row:
+        """Write a whole record as it came from another device (a sync package or a decided
+        conflict), keeping its timestamps and device; audited like every other write.
+
+        `before` is the record as it is here (None when new). The caller keeps the
+        record's sync version (db/sync.py); this method does not touch it.
+        """
+        names = list(record)
+        updates = ", ".join(f"[{n}] = excluded.[{n}]" for n in names if n != "id")
+        with self.transaction():
+            self.db.conn.execute(
+                f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) "
+                f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT (id) DO UPDATE SET {updates}",
+                [record[n] for n in names],
+            )
+            after = {**(before or {}), **record}
+            if before is None:
+                action = "insert"
+            elif bool(before.get("deleted_at")) != bool(after.get("deleted_at")):
+                action = "delete" if after.get("deleted_at") else "restore"
+            else:
+                action = "update"
+            self.db.conn.execute(
+                "INSERT INTO audit (id, at, user, device_id, table_name, record_id, action, before, after)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [new_id(), self.now(), self.user, self.device_id, table, record["id"], action,
+                 _json(before), _json(after)],
+            )
+        return after
+
+    def _track(self, table: str, record_id: str) -> None:
+        """Give the write a new local change number, so the next sync package carries it."""
+        sync_log.local_change(self.db.conn, self.device_id, table, record_id)
 
     def _require(self, table: str, record_id: str) -> Row:
         record = self.get(table, record_id)
