@@ -7,8 +7,8 @@ import shutil
 import subprocess
 import threading
 import warnings
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -28,15 +28,14 @@ _lock = threading.Lock()
 _chosen: str | None = None
 
 
-def default_candidates() -> list[tuple[Path, int, str]]:
-    """Font files worth trying on this machine, in order of preference."""
-    windirs = {os.environ.get("WINDIR", ""), "C:/Windows"} - {""}
-    found = [(Path(d) / "Fonts" / f, i, n) for d in sorted(windirs) for f, i, n in _WINDOWS]
-    found += [(Path(f), i, n) for f, i, n in _LINUX]
+def default_candidates() -> Iterator[tuple[Path, int, str]]:
+    """Font files worth trying on this machine, in order of preference (fc-match asked only if needed)."""
+    windir = Path(os.environ.get("WINDIR") or "C:/Windows")
+    yield from ((windir / "Fonts" / f, i, n) for f, i, n in _WINDOWS)
+    yield from ((Path(f), i, n) for f, i, n in _LINUX)
     matched = _fc_match()
     if matched is not None:
-        found.append((matched, 0, "CJK-" + matched.stem))
-    return found
+        yield matched, 0, "CJK-" + matched.stem
 
 
 def _fc_match() -> Path | None:
@@ -62,7 +61,7 @@ def register_first(candidates: Iterable[tuple[str | os.PathLike, int, str]]) -> 
             continue
         try:
             pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=index))
-        except Exception:  # noqa: BLE001 - CFF outlines, broken files, unreadable files: try the next one
+        except Exception:
             continue
         return name
     warnings.warn(

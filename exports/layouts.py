@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -49,7 +51,6 @@ def _styles() -> dict[str, ParagraphStyle]:
         "right": style("right", 11, 15, TA_RIGHT),
         "seal": style("seal", 12, 18, TA_RIGHT),
         "cell": style("cell", 11, 14, TA_CENTER),
-        "cell_left": style("cell_left", 11, 14),
     }
 
 
@@ -61,8 +62,8 @@ def _check(fields: Mapping[str, Any], known: Sequence[str], what: str) -> dict[s
     return {k: "" if fields.get(k) is None else str(fields[k]) for k in known}
 
 
-def _form(rows: list[list[Any]], heights: list[float | None], spans: Sequence[tuple] = (),
-          split_rows: bool = False) -> Table:
+def _form(rows: list[list[Any]], heights: list[float | None] | None = None, spans: Sequence[tuple] = (),
+          split_rows: bool = False, pad: float = PAD) -> Table:
     """A bordered label/value form, labels shaded: four columns, or two when every value is wide."""
     widths = FORM_WIDTHS if len(rows[0]) == 4 else [FORM_WIDTHS[0], WIDE_VALUE]
     table = Table(rows, colWidths=widths, rowHeights=heights, splitInRow=1 if split_rows else 0)
@@ -71,8 +72,8 @@ def _form(rows: list[list[Any]], heights: list[float | None], spans: Sequence[tu
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("BACKGROUND", (0, 0), (0, -1), LABEL_SHADE),
-        ("TOPPADDING", (0, 0), (-1, -1), PAD),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), PAD),
+        ("TOPPADDING", (0, 0), (-1, -1), pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
         ("LEFTPADDING", (0, 0), (-1, -1), 5),
         ("RIGHTPADDING", (0, 0), (-1, -1), 5),
     ]
@@ -98,8 +99,7 @@ def certificate_pdf(path: str | os.PathLike, fields: Mapping[str, Any]) -> None:
     """
     f = _check(fields, CERTIFICATE_FIELDS, "certificate")
     s = _styles()
-    lab = lambda t: para(t, s["label"])  # noqa: E731
-    val = lambda t: para(t, s["value"])  # noqa: E731
+    lab, val = partial(para, style=s["label"]), partial(para, style=s["value"])
     content = val(f["content"])
     rows = [
         [lab("姓名"), val(f["name"]), lab("证件类型"), val(f["id_type"])],
@@ -113,9 +113,9 @@ def certificate_pdf(path: str | os.PathLike, fields: Mapping[str, Any]) -> None:
         [lab("联系电话"), val(f["contact_phone"]), lab("出具日期"), val(f["issued_on"])],
     ]
     spans = [((1, r), (3, r)) for r in range(1, 7)]
-    heights: list[float | None] = [12 * mm] * len(rows)
+    heights: list[float | None] = [None] * len(rows)  # padding makes a one-line row about 12 mm
     heights[5] = _at_least(content, 36 * mm)
-    table = _form(rows, heights, spans)
+    table = _form(rows, heights, spans, pad=9)
 
     # The seal goes over the organisation's name and the date, as on any paper certificate.
     seal = Table([[para("出具单位（盖章）", s["seal"])], [""], [para(f["organization"], s["seal"])],
@@ -170,14 +170,13 @@ def minutes_pdf(path: str | os.PathLike, meeting: Mapping[str, Any], participant
     """
     m = _check(meeting, MEETING_FIELDS, "meeting")
     s = _styles()
-    lab = lambda t: para(t, s["label"])  # noqa: E731
-    val = lambda t: para(t, s["value"])  # noqa: E731
+    lab, val = partial(para, style=s["label"]), partial(para, style=s["value"])
     record = val(m["minutes"])
     top = _form([
         [lab("会议时间"), val(m["date"]), lab("会议地点"), val(m["place"])],
         [lab("会议形式"), val(m["form"]), lab("主持人"), val(m["host"])],
         [lab("记录人"), val(m["recorder"]), lab("参会人数"), val(f"{len(participants)} 人")],
-    ], [None] * 3)
+    ])
     # Two columns without spans below: reportlab loses a SPAN when it splits a row over two pages,
     # and a long 会议记录 must continue on the next page.
     bottom = _form([
@@ -196,7 +195,7 @@ def minutes_pdf(path: str | os.PathLike, meeting: Mapping[str, Any], participant
     story += [top, bottom, Spacer(0, 12 * mm), _side_by_side(["主持人（签字）：", "记录人（签字）："], s["value"])]
 
     story += [PageBreak(), Section(1), para("签到表", s["title"], bold=True), Spacer(0, 4 * mm),
-              para(f"会议：{m['topic']}", s["value"]),
+              _side_by_side([f"会议：{m['topic']}"], s["value"]),
               _side_by_side([f"时间：{m['date']}", f"地点：{m['place']}", f"应到：{len(participants)} 人"], s["value"]),
               Spacer(0, 4 * mm)]
     sheet = [[para(h, s["cell"], bold=True) for h in ("序号", "姓名", "身份/单位", "签名")]]
@@ -204,14 +203,16 @@ def minutes_pdf(path: str | os.PathLike, meeting: Mapping[str, Any], participant
         who = "／".join(str(x) for x in (p.get("role"), p.get("unit")) if x)
         sheet.append([str(i), para(str(p.get("name") or ""), s["cell"]), para(who, s["cell"]), ""])
     sheet += [[str(len(participants) + i), "", "", ""] for i in range(1, blank_rows + 1)]
-    table = Table(sheet, colWidths=[16 * mm, 34 * mm, 60 * mm, WIDTH - 110 * mm],
-                  rowHeights=[24] + [12 * mm] * (len(sheet) - 1), repeatRows=1)  # 12 mm: room to sign by hand
+    table = Table(sheet, colWidths=[16 * mm, 34 * mm, 60 * mm, WIDTH - 110 * mm], repeatRows=1)
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), cjk_font(), 11),
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("ALIGN", (0, 0), (0, -1), "CENTER"),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#D9D9D9")),
+        # About 12 mm a row: room to sign by hand; a long 身份/单位 makes its row taller, never overflows.
+        ("TOPPADDING", (0, 1), (-1, -1), 10),
+        ("BOTTOMPADDING", (0, 1), (-1, -1), 10),
     ]))
     story.append(table)
     doc = SimpleDocTemplate(os.fspath(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,

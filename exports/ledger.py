@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Iterator, Literal, Mapping, Sequence, Union
+from typing import Any, Literal
 
 Kind = Literal["text", "date", "int", "hours", "number", "id", "phone"]
 Align = Literal["left", "center", "right"]
 Row = Mapping[str, Any]
-Rows = Union[Iterable[Row], Callable[[], Iterable[Row]]]
+Rows = Iterable[Row] | Callable[[], Iterable[Row]]
 
 KINDS: frozenset[str] = frozenset(("text", "date", "int", "hours", "number", "id", "phone"))
 TOTAL_LABEL = "合计"
@@ -27,7 +28,11 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 @dataclass(frozen=True)
 class Column:
-    """One column: width in half-width characters (Excel's column-width unit; a Chinese character counts 2)."""
+    """One column: width in half-width characters (Excel's column-width unit; a Chinese character counts 2).
+
+    kind: text, date (date, datetime or ISO text), int, hours and number (rounded to 2 decimals),
+    id and phone (always text: Excel would turn 18 digits into 3.20102E+17). align defaults by kind.
+    """
 
     key: str
     title: str
@@ -46,11 +51,6 @@ class Column:
     @property
     def alignment(self) -> Align:
         return self.align or _DEFAULT_ALIGN[self.kind]
-
-    @property
-    def is_text(self) -> bool:
-        """ID numbers and phones are written as text so Excel never turns them into 3.20102E+17."""
-        return self.kind in ("text", "id", "phone")
 
 
 @dataclass
@@ -85,7 +85,8 @@ class Ledger:
         source = self.rows
         if iter(source) is source:  # an iterator: the second renderer would silently get no rows
             if self._consumed:
-                raise RuntimeError(f"台账“{self.title}”的数据行是生成器，已经输出过一次；请传入列表或返回新生成器的函数")
+                raise RuntimeError(f"台账“{self.title}”的数据行是生成器，已经输出过一次；"
+                                   "请传入列表或返回新生成器的函数")
             self._consumed = True
         return iter(source)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from itertools import accumulate
-from typing import Any, Iterable, Sequence
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab import rl_config
@@ -17,8 +18,16 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
-    BaseDocTemplate, Flowable, Frame, NextPageTemplate, PageBreak, PageTemplate, Paragraph,
-    Spacer, Table, TableStyle,
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
 )
 
 from exports.fonts import cjk_font
@@ -126,8 +135,17 @@ def column_widths(ledger: Ledger, font: str, available: float) -> list[float]:
     """The spec's character widths measured in the font used, scaled to fill the page width."""
     digit = stringWidth("0", font, BODY_SIZE)
     natural = [c.width * digit + 2 * PAD_X for c in ledger.columns]
-    scale = available / sum(natural)
-    return [w * scale for w in natural]
+    total = sum(natural)
+    if total <= available:
+        return [w * available / total for w in natural]
+    # Too wide: squeeze the text columns, which wrap gracefully, and keep IDs, phones, dates and
+    # numbers whole (an ID broken over two lines is one nobody can read back).
+    whole = [c.kind != "text" for c in ledger.columns]
+    fixed = sum(w for w, keep in zip(natural, whole) if keep)
+    if total - fixed > 0 and available - fixed >= (total - fixed) / 2:
+        squeeze = (available - fixed) / (total - fixed)
+        return [w if keep else w * squeeze for w, keep in zip(natural, whole)]
+    return [w * available / total for w in natural]  # far too many columns: shrink them all
 
 
 # Closing punctuation never starts a line (禁则): the character before it moves down too.
@@ -221,7 +239,7 @@ class LedgerGrid(Flowable):
         self.totals_h = _row_height(totals) if totals is not None else 0.0
 
 
-    def _piece(self, start: int, end: int, totals: list[_Cell] | None) -> "LedgerGrid":
+    def _piece(self, start: int, end: int, totals: list[_Cell] | None) -> LedgerGrid:
         piece = LedgerGrid.__new__(LedgerGrid)
         # Share the rows, not platypus's bookkeeping (_postponed would make the piece look unplaceable).
         piece.__dict__.update((k, v) for k, v in self.__dict__.items() if k not in ("_postponed", "canv", "_frame"))

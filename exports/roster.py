@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -18,6 +19,7 @@ HEADER_SEARCH_ROWS = 10
 TEXT_HEADER_WORDS = ("身份证", "证件", "号码", "电话", "手机", "编号", "账号", "卡号")
 _DROP = re.compile(r"[\s\u3000*＊:：]+")
 _NOTE = re.compile(r"[（(][^）)]*[）)]$")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
 class RosterError(Exception):
@@ -62,15 +64,18 @@ def _match_header(values: Sequence[Any], lookup: Mapping[str, str]) -> dict[str,
 
 def _open(path: str | os.PathLike) -> Any:
     name = os.fspath(path)
-    if not os.path.exists(name):
+    if not os.path.isfile(name):
         raise RosterError(f"找不到文件：{name}")
-    if name.lower().endswith(".xls"):
-        raise RosterError("不支持旧版 Excel（.xls）文件，请在 Excel 或 WPS 中“另存为” .xlsx 格式后再导入")
+    with open(name, "rb") as f:
+        if f.read(4) == _OLE_MAGIC:  # an old .xls, or an .xlsx locked with a password: both are OLE files
+            raise RosterError("这是旧版 Excel（.xls）文件或设置了打开密码的文件：请在 Excel 或 WPS 中取消密码，"
+                              "“另存为” .xlsx 格式后再导入")
     try:
         # Not read-only: that mode knows nothing of merged cells, and rosters are small.
         return load_workbook(name, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RosterError(f"无法读取文件“{os.path.basename(name)}”：不是有效的 .xlsx 文件，或文件已损坏（{type(exc).__name__}）") from exc
+        raise RosterError(f"无法读取文件“{os.path.basename(name)}”：不是有效的 .xlsx 文件，或文件已损坏"
+                          f"（{type(exc).__name__}）") from exc
 
 
 def read_roster(path: str | os.PathLike, header_aliases: Mapping[str, Sequence[str]],
@@ -85,20 +90,19 @@ def read_roster(path: str | os.PathLike, header_aliases: Mapping[str, Sequence[s
     need = min(2, len(header_aliases))  # one matching cell could be a title; two make a header
     wb = _open(path)
     try:
-        names = [sheet] if sheet is not None else wb.sheetnames
         if sheet is not None and sheet not in wb.sheetnames:
             raise RosterError(f"文件中没有名为“{sheet}”的工作表")
-        for name in names:
-            found = _read_sheet(wb[name], lookup, need)
+        for ws in [wb[sheet]] if sheet is not None else wb.worksheets:  # worksheets: no chart sheets
+            found = _read_sheet(ws, lookup, need)
             if found is not None:
                 header_row, columns, headers, rows = found
                 unknown = [str(h).strip() for h in headers
                            if h not in (None, "") and normalize_header(h) not in lookup]
                 missing = [k for k in header_aliases if k not in columns]
-                return RosterSheet(name, header_row, columns, unknown, missing, rows)
+                return RosterSheet(ws.title, header_row, columns, unknown, missing, rows)
     except RosterError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a damaged sheet inside a valid zip
+    except Exception as exc:
         raise RosterError(f"读取文件时出错：{exc}") from exc
     finally:
         wb.close()

@@ -53,8 +53,9 @@ def test_minutes_then_the_sign_in_sheet_on_its_own_page(tmp_path):
     assert len(pages) == 2
     minutes, sheet = pages
     assert minutes.startswith("协商会议记录") and "签到表" not in minutes
-    for expected in ("2026-11-2019:00", "社区议事厅", "议事会", "3幢楼道加装照明的费用分摊", "居民代表（2人）：张三、李四",
-                     "党员（1人）：王五", "楼道太暗", "同意17票，反对1票，弃权2票", "同意安装声控灯", "主持人（签字）"):
+    for expected in ("2026-11-2019:00", "社区议事厅", "议事会", "3幢楼道加装照明的费用分摊",
+                     "居民代表（2人）：张三、李四", "党员（1人）：王五", "楼道太暗", "同意17票，反对1票，弃权2票",
+                     "同意安装声控灯", "主持人（签字）"):
         assert expected in minutes, expected
     assert sheet.startswith("签到表") and "会议记录" not in sheet
     assert "序号姓名身份/单位签名" in sheet

@@ -12,13 +12,13 @@ from reportlab.pdfbase import pdfmetrics
 
 from exports.fonts import cjk_font, is_embedded
 from exports.ledger import Column
-from exports.pdf import BODY_SIZE, MAX_CELL_LINES, _Measure, column_widths, write_pdf, write_pdfs
+from exports.pdf import BODY_SIZE, MAX_CELL_LINES, PAD_X, _Measure, column_widths, write_pdf, write_pdfs
 from tests.exports.helpers import COLUMNS, flat, make_ledger, make_rows, pdf_pages
 
 PAGE_NUMBER = re.compile(r"第\s*(\d+)\s*页\s*共\s*(\d+)\s*页")
 
 
-def _numbers(pages: list[str]) -> list[tuple[int, int]]:
+def _numbers(pages: list[str]) -> list[tuple[int, int] | None]:
     found = []
     for text in pages:
         matches = PAGE_NUMBER.findall(text)
@@ -106,7 +106,8 @@ def test_several_ledgers_each_on_new_pages_numbered_on_their_own(tmp_path):
     path = tmp_path / "month.pdf"
     long = make_ledger(rows=make_rows(120))
     short = make_ledger(title="未探访名单", rows=make_rows(2), landscape=False)
-    write_pdfs([long, short], path, cover={"title": "平江新城社区 2026年10月 台账", "lines": ["1. 志愿服务记录台账", "2. 未探访名单"]})
+    cover = {"title": "平江新城社区 2026年10月 台账", "lines": ["1. 志愿服务记录台账", "2. 未探访名单"]}
+    write_pdfs([long, short], path, cover=cover)
     reader = PdfReader(str(path))
     pages = [p.extract_text() for p in reader.pages]
     assert "2026年10月台账" in flat(pages[0]) and "未探访名单" in pages[0]
@@ -124,6 +125,18 @@ def test_several_ledgers_each_on_new_pages_numbered_on_their_own(tmp_path):
 def test_nothing_to_write_is_an_error(tmp_path):
     with pytest.raises(ValueError):
         write_pdfs([], tmp_path / "none.pdf")
+
+
+def test_too_many_columns_squeeze_text_and_keep_ids_whole(tmp_path):
+    columns = [*COLUMNS, *(Column(f"note{i}", f"备注{i}", 14) for i in range(6))]
+    rows = make_rows(3)
+    widths = column_widths(make_ledger(columns=columns), cjk_font(), 774)
+    assert sum(widths) == pytest.approx(774)
+    id_room = widths[3] - 2 * PAD_X
+    assert pdfmetrics.stringWidth("320102199001011234", cjk_font(), BODY_SIZE) < id_room
+    path = tmp_path / "wide.pdf"
+    write_pdf(make_ledger(columns=columns, rows=rows), path)
+    assert "320102199001011234" in pdf_pages(path)[0]  # on one line, not broken in two
 
 
 def test_column_widths_follow_the_spec_and_fill_the_page():

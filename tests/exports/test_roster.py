@@ -117,10 +117,12 @@ def test_files_that_are_not_xlsx(tmp_path):
     fake.write_text("姓名,身份证号\n张三,320102194501011234\n", encoding="utf-8")
     with pytest.raises(RosterError, match="不是有效的 .xlsx 文件"):
         read_roster(fake, ALIASES)
-    old = tmp_path / "old.xls"
-    old.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
+    old = tmp_path / "old.xlsx"  # an .xls renamed, or an .xlsx with a password: both OLE files
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
     with pytest.raises(RosterError, match="另存为"):
         read_roster(old, ALIASES)
+    with pytest.raises(RosterError, match="找不到文件"):
+        read_roster(tmp_path, ALIASES)  # a folder
 
 
 def test_header_spellings_are_compared_loosely():
