@@ -86,6 +86,14 @@ def build_parser() -> ChineseArgumentParser:
     template = sub.add_parser("template", help="生成空白花名册模板")
     template.add_argument("kind", choices=["people", "volunteers", "elders"], help="people | volunteers | elders")
     template.add_argument("file", help=".xlsx 文件")
+    sync = sub.add_parser("sync", help="同步包：在两台电脑之间用 U 盘交换记录")
+    sync_sub = sync.add_subparsers(dest="sync_command", metavar="export|import", parser_class=ChineseArgumentParser)
+    sync_export = sync_sub.add_parser("export", help="把上次发给对方之后的全部变化写进一个同步包")
+    sync_export.add_argument("--peer", required=True, help="对方电脑的名称，如“村委会笔记本”")
+    sync_export.add_argument("--out", required=True, help="同步包文件，或保存它的文件夹（如 U 盘）")
+    sync_export.add_argument("--full", action="store_true", help="发送全部记录（给新电脑，或同步包丢失时）")
+    sync_import = sync_sub.add_parser("import", help="导入对方的同步包")
+    sync_import.add_argument("file", help=".ledgersync 同步包")
     return parser
 
 
@@ -253,9 +261,31 @@ def cmd_check(args: argparse.Namespace, today: date) -> int:
     return EXIT_OK
 
 
+def cmd_sync(args: argparse.Namespace, today: date) -> int:
+    from app import sync
+
+    if args.sync_command is None:
+        raise UsageError("请指定 sync export 或 sync import。运行 community-ledger sync --help 查看用法。")
+    store = _open(args, must_exist=args.sync_command == "export")
+    try:
+        if args.sync_command == "export":
+            result = sync.export_package(store, args.peer, args.out, full=args.full)
+            print(f"已制作同步包：{result.path}（{result.records} 条记录）")
+            return EXIT_OK
+        outcome = sync.import_package(store, args.file)
+        pending = len(sync.conflicts(store))
+    finally:
+        store.close()
+    print(outcome.summary())
+    if pending:
+        print(f"有 {pending} 条冲突等待处理：请在窗口的“数据同步”页逐条决定。")
+    return EXIT_OK
+
+
 COMMANDS = {
     "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "export": cmd_export,
     "certificate": cmd_certificate, "minutes": cmd_minutes, "import": cmd_import, "template": cmd_template,
+    "sync": cmd_sync,
 }
 
 

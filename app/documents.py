@@ -15,6 +15,7 @@ from app.timebank import hours_text
 from app.validation import Collector, normalize_phone, optional_text, parse_date, required_text
 from db import ledgers as queries
 from db.stamps import next_serial
+from db.sync import serial_prefix
 from db.store import Row, Store
 
 
@@ -40,7 +41,7 @@ def issue_certificate(store: Store, data: dict[str, Any], *, today: date | None 
     with store.transaction():
         seq = next_serial(store, f"certificates:{year}")
         return store.insert("certificates", {
-            "serial": f"ZM{year}-{seq:04d}", "year": year, "seq": seq, "volunteer_id": volunteer["id"],
+            "serial": f"ZM{year}-{serial_prefix(store)}{seq:04d}", "year": year, "seq": seq, "volunteer_id": volunteer["id"],
             "period_start": start.isoformat(), "period_end": end.isoformat(), "minutes": summary["minutes"],
             "content": values["content"] or (summary["activities"] or "").replace(",", "、"),
             "issued_on": today.isoformat(),

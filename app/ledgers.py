@@ -290,7 +290,7 @@ def monthly_summary(store: Store, period: Period, mask: Masker) -> Ledger:
                Column("month", f"{period.month}月", 14, align="right"),
                Column("year", f"{period.year}年1–{period.month}月累计", 18, align="right")]
     return _base(store, "月度工作汇总表", period.label, columns, rows, today=period.today, landscape=False,
-                 note="年度累计中，应探访、已探访、逾期未探访为各月人次之和；在办议题为月末数。")
+                 note="年度累计中，应探访、已探访、逾期未探访为各月人次之和；在办议题为月末数（本月为今天的数）。")
 
 
 Builder = Callable[[Store, Period, Masker], Ledger]

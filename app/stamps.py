@@ -23,6 +23,7 @@ from app.validation import (
     required_text,
 )
 from db import stamps as queries
+from db.sync import serial_prefix
 from app.records import require
 from db.store import Row, Store
 
@@ -232,8 +233,10 @@ def register_request(store: Store, data: dict[str, Any], *, today: date | None =
     year = int(values["date"][:4])
     with store.transaction():
         seq = queries.next_serial(store, f"stamp_requests:{year}")
+        # A device prepared from a sync package numbers with its own letter (2026-A0001), see app/sync.py.
+        prefix = serial_prefix(store)
         return store.insert(
-            "stamp_requests", {**values, "year": year, "seq": seq, "serial": f"{year}-{seq:04d}"}
+            "stamp_requests", {**values, "year": year, "seq": seq, "serial": f"{year}-{prefix}{seq:04d}"}
         )
 
 

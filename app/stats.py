@@ -35,7 +35,7 @@ def month_stats(store: Store, year: int, month: int, *, today: date | None = Non
         "visit_rate": round(duty.rate, 4),
         "elders_overdue": len(duty.overdue),
         "visits": elders.count_visits_between(store, *span),
-        "topics_open": consultation.count_topics(store, excluding=CLOSED_STATES),
+        "topics_open": consultation.count_open_at(store, min(end, today).isoformat(), CLOSED_STATES),
         "meetings": consultation.count_meetings_between(store, *span),
         "stamp_requests": requests["requests"],
         "stamp_refused": requests["refused"],

@@ -85,7 +85,7 @@ def mask_phone(phone: str | None) -> str:
         return ""
     if "-" in phone:
         area, _, number = phone.partition("-")
-        return f"{area}-{mask_phone(number)}" if len(number) > 4 else f"{area}-{number}"
+        return f"{area}-{'*' * (len(number) - 4)}{number[-4:]}" if len(number) > 4 else f"{area}-{number}"
     digits = phone
     if len(digits) <= 7:
         return "*" * (len(digits) - 2) + digits[-2:]

@@ -64,11 +64,14 @@ def topic_page(
     return fetch_page(store, found, sort=sort, descending=descending, after=after, limit=limit)
 
 
-def count_topics(store: Store, *, excluding: tuple[str, ...] = ()) -> int:
-    marks = ",".join("?" * len(excluding)) or "''"
+def count_open_at(store: Store, day: str, closed: tuple[str, ...]) -> int:
+    """Topics proposed by `day` and not yet in a closed state on that day (from their events)."""
+    marks = ",".join("?" * len(closed))
     return store.scalar(
-        f"SELECT count(*) FROM topics WHERE deleted_at IS NULL AND state NOT IN ({marks})",
-        list(excluding),
+        f"""SELECT count(*) FROM topics t WHERE t.deleted_at IS NULL AND t.proposed_on <= ?
+            AND NOT EXISTS (SELECT 1 FROM topic_events e WHERE e.topic_id = t.id AND e.deleted_at IS NULL
+                            AND e.to_state IN ({marks}) AND e.date <= ?)""",
+        [day, *closed, day],
     )
 
 

@@ -7,7 +7,7 @@ import secrets
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -173,7 +173,9 @@ class Store:
         """
         names = list(record)
         updates = ", ".join(f"[{n}] = excluded.[{n}]" for n in names if n != "id")
-        with self.transaction():
+        # Inside a transaction already (an import) no savepoint is needed: the upsert comes
+        # first, and a refused upsert (a unique rule) leaves nothing behind.
+        with nullcontext() if self.db.conn.in_transaction else self.transaction():
             self.db.conn.execute(
                 f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) "
                 f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT (id) DO UPDATE SET {updates}",

@@ -46,10 +46,14 @@ def local_change(conn: sqlite3.Connection, device_id: str, table: str, record_id
     _put_version(conn, table, record_id, seq, vv)
 
 
-def set_version(store: Store, table: str, record_id: str, vv: dict[str, int], *, bump_self: bool = False) -> int:
-    """Store a record's vector with a new local change number (so it goes out in the next package)."""
+def set_version(store: Store, table: str, record_id: str, vv: dict[str, int], *, bump_self: bool = False,
+                seq: int | None = None) -> int:
+    """Store a record's vector with a new local change number (so it goes out in the next package).
+
+    `seq` may be given by a caller that numbers many records in one transaction.
+    """
     conn = store.db.conn
-    seq = next_seq(conn)
+    seq = seq or next_seq(conn)
     vv = dict(vv)
     if bump_self:
         vv[store.device_id] = seq
@@ -70,6 +74,21 @@ def version(store: Store, table: str, record_id: str) -> dict[str, int] | None:
         "SELECT vv FROM sync_records WHERE table_name = ? AND record_id = ?", [table, record_id]
     ).fetchone()
     return json.loads(found[0]) if found else None
+
+
+def local_with_version(store: Store, table: str, record_id: str) -> tuple[Row | None, dict[str, int] | None]:
+    """The record as it is here (deleted or not) and its version vector, in one query."""
+    cursor = store.db.conn.execute(
+        f"""SELECT t.*, s.vv AS _vv FROM [{table}] t
+            LEFT JOIN sync_records s ON s.table_name = ? AND s.record_id = t.id WHERE t.id = ?""",
+        [table, record_id],
+    )
+    found = cursor.fetchone()
+    if found is None:
+        return None, None
+    row = dict(zip((d[0] for d in cursor.description), found))
+    vv = row.pop("_vv")
+    return row, (json.loads(vv) if vv else None)
 
 
 def max_seq(store: Store) -> int:
