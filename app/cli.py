@@ -159,8 +159,8 @@ def cmd_certificate(args: argparse.Namespace, today: date) -> int:
         found = volunteers.find_volunteer(store, args.volunteer)
         certificate = documents.issue_certificate(
             store, {"volunteer_id": found["id"], "period_start": args.start, "period_end": args.end,
-                    "handler": args.handler, "contact": args.contact}, today=today)
-        documents.write_certificate(store, certificate["id"], args.out, masked=not args.unmasked)
+                    "handler": args.handler, "contact": args.contact}, today=today,
+            path=args.out, masked=not args.unmasked)
     finally:
         store.close()
     print(f"已开具证明 {certificate['serial']}：{args.out}")

@@ -19,8 +19,13 @@ from db.sync import serial_prefix
 from db.store import Row, Store
 
 
-def issue_certificate(store: Store, data: dict[str, Any], *, today: date | None = None) -> Row:
-    """Number and register a certificate of one volunteer's confirmed service in a period."""
+def issue_certificate(store: Store, data: dict[str, Any], *, today: date | None = None,
+                      path: str | Path | None = None, masked: bool = True) -> Row:
+    """Number and register a certificate of one volunteer's confirmed service in a period.
+
+    With a path the PDF is written inside the same transaction: when the file cannot be
+    written, the number is not used up.
+    """
     today = today or date.today()
     c = Collector()
     volunteer = require(store, "volunteers", data.get("volunteer_id") or "", "志愿者")
@@ -40,13 +45,16 @@ def issue_certificate(store: Store, data: dict[str, Any], *, today: date | None 
     year = today.year
     with store.transaction():
         seq = next_serial(store, f"certificates:{year}")
-        return store.insert("certificates", {
+        certificate = store.insert("certificates", {
             "serial": f"ZM{year}-{serial_prefix(store)}{seq:04d}", "year": year, "seq": seq, "volunteer_id": volunteer["id"],
             "period_start": start.isoformat(), "period_end": end.isoformat(), "minutes": summary["minutes"],
             "content": values["content"] or (summary["activities"] or "").replace(",", "、"),
             "issued_on": today.isoformat(),
             "handler": values["handler"], "contact": values["contact"],
         })
+        if path is not None:
+            write_certificate(store, certificate["id"], path, masked=masked)
+    return certificate
 
 
 def certificate_fields(store: Store, certificate: Row, *, masked: bool = True) -> dict[str, str]:
@@ -70,8 +78,18 @@ def write_certificate(store: Store, certificate_id: str, path: str | Path, *, ma
     from exports.layouts import certificate_pdf
 
     certificate = require(store, "certificates", certificate_id, "证明")
-    certificate_pdf(path, certificate_fields(store, certificate, masked=masked))
+    _writing(lambda: certificate_pdf(path, certificate_fields(store, certificate, masked=masked)), path)
     return Path(path)
+
+
+def _writing(write, path: str | Path) -> None:
+    """Run a document writer; a file that cannot be written becomes a message the user can act on."""
+    try:
+        write()
+    except PermissionError:
+        raise UserError(f"无法写入“{Path(path).name}”：文件被占用或没有权限，请关闭该文件或换一个位置。") from None
+    except OSError:
+        raise UserError(f"无法写入“{path}”，请检查文件夹是否存在、U 盘或磁盘是否可写。") from None
 
 
 def certificates(store: Store) -> list[Row]:
@@ -101,7 +119,7 @@ def write_minutes(store: Store, meeting_id: str, path: str | Path) -> Path:
     from exports.layouts import minutes_pdf
 
     fields, people = meeting_document(store, meeting_id)
-    minutes_pdf(path, fields, people)
+    _writing(lambda: minutes_pdf(path, fields, people), path)
     return Path(path)
 
 

@@ -29,7 +29,7 @@ def export_month(
     numbers: list[int] | None = None, today: date | None = None,
 ) -> ExportResult:
     """Write the month's ledgers into out_dir; fails with a Chinese message when the folder cannot be written."""
-    from exports.pdf import write_pdf, write_pdfs
+    from exports.pdf import merge_pdfs, write_cover, write_pdf
     from exports.xlsx import write_xlsx
 
     today = today or date.today()
@@ -42,12 +42,11 @@ def export_month(
         raise UserError(f"无法创建文件夹“{folder}”，请换一个位置或检查权限。") from None
     chosen = [(n, stem) for n, stem, _ in MONTHLY if numbers is None or n in numbers]
     result = ExportResult(folder)
-    ledgers = []
+    pdfs = []
     try:
         for number, stem in chosen:
             ledger = build(store, number, year, month, masked=masked, today=today)
-            ledger.rows = list(ledger.iter_rows())  # rendered up to three times
-            ledgers.append(ledger)
+            ledger.rows = list(ledger.iter_rows())  # rendered twice
             if fmt in ("xlsx", "both"):
                 path = folder / ledger_filename(number, stem, year, month, "xlsx")
                 write_xlsx(ledger, path)
@@ -56,7 +55,8 @@ def export_month(
                 path = folder / ledger_filename(number, stem, year, month, "pdf")
                 write_pdf(ledger, path)
                 result.files.append(path)
-        if fmt in ("pdf", "both") and ledgers:
+                pdfs.append(path)
+        if pdfs:
             config = settings_module.load(store)
             result.combined = folder / f"{year:04d}-{month:02d}_月度台账合订本.pdf"
             cover = {
@@ -64,7 +64,10 @@ def export_month(
                 "lines": [f"{number:02d}　{stem}" for number, stem in chosen]
                 + ["", f"制表人：{config.preparer}", f"审核人：{config.reviewer}", f"制表日期：{today.isoformat()}"],
             }
-            write_pdfs(ledgers, result.combined, cover=cover)
+            cover_path = folder / ".封面.pdf"
+            write_cover(cover_path, cover)
+            merge_pdfs([cover_path, *pdfs], result.combined)
+            cover_path.unlink()
             result.files.append(result.combined)
     except PermissionError:
         raise UserError("文件被占用或没有写入权限：请关闭已打开的台账文件（如 Excel）后重试。") from None

@@ -168,10 +168,10 @@ def _next_prefix(taken: set[str]) -> str:
     raise SyncError("编号前缀已用完")
 
 
-def _file_name(code: str, peer: str, now: str) -> str:
+def _file_name(code: str, peer: str, now: str, package_id: str) -> str:
     safe = re.sub(r'[\\/:*?"<>|\s]+', "_", peer).strip("_.") or "peer"
     stamp = now[:19].replace("-", "").replace(":", "").replace("T", "-")
-    return f"社区台账同步_{code}_至{safe}_{stamp}{SUFFIX}"
+    return f"社区台账同步_{code}_至{safe}_{stamp}_{package_id[:6]}{SUFFIX}"
 
 
 def export_package(store: Store, peer: str, out: str | Path, *, full: bool = False) -> ExportResult:
@@ -193,15 +193,16 @@ def export_package(store: Store, peer: str, out: str | Path, *, full: bool = Fal
         known = queries.peer(store, peer)
         offered = known["offered_prefix"] if known else None
         if not offered:
-            # Each PC prepared from this one numbers its stamp requests with its own letter.
+            # A PC prepared from this package numbers its stamp requests with this letter; it is
+            # reserved here (never offered again) and claimed in the settings by the PC that takes it.
             taken = queries.claimed_prefixes(store) | {queries.serial_prefix(store)}
+            taken |= {p["offered_prefix"] for p in queries.peers(store) if p["offered_prefix"]}
             offered = _next_prefix(taken)
-            store.set_setting(queries.PREFIX_SETTING + offered, peer)
         since = 0 if full or known is None else known["last_sent_seq"]
         until = queries.max_seq(store)
         now = store.now()
-        path = out / _file_name(code, peer, now) if out.is_dir() or not out.suffix else out
         package_id = new_id()
+        path = out / _file_name(code, peer, now, package_id) if out.is_dir() or not out.suffix else out
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "package_id": package_id, "created_at": now,
             "device_id": store.device_id, "serial_prefix": queries.serial_prefix(store), "peer": peer,
@@ -360,6 +361,10 @@ class _Merge:
                 outcome = "applied"
             else:
                 outcome = self._write(table, row, local, vv)
+        elif self.adopting:
+            # A PC joining the community: its own defaults (the stamp checklist seeded on
+            # first start) were never edited by a person, so the community's version wins.
+            outcome = self._write(table, row, local, merged(ours, vv))
         elif content(local, row.keys()) == content(row):
             # Both sides changed it the same way: nothing to decide, only agree on the version
             # (and on its time stamps: the later write's, so both PCs end up with the same row).
@@ -368,10 +373,6 @@ class _Merge:
                 outcome = self._write(table, row, local, merged(ours, vv))
             else:
                 self._version(table, record_id, merged(ours, vv))
-        elif self.adopting:
-            # A PC joining the community: its own defaults (the stamp checklist seeded on
-            # first start) were never edited by a person, so the community's version wins.
-            outcome = self._write(table, row, local, merged(ours, vv))
         else:
             self._conflict(table, row, vv, "edit", pending)
             outcome = "conflict"
@@ -489,8 +490,10 @@ def import_package(store: Store, path: str | Path) -> ImportResult:
                 store.set_setting("community_code", manifest["community_code"])
             if manifest.get("community_name") and not _community(store)[1]:
                 store.set_setting("community_name", manifest["community_name"])
-            if not queries.serial_prefix(store) and manifest.get("offered_prefix"):
-                queries.set_serial_prefix(store, manifest["offered_prefix"])
+            letter = manifest.get("offered_prefix")
+            if not queries.serial_prefix(store) and letter and letter not in queries.claimed_prefixes(store):
+                queries.set_serial_prefix(store, letter)
+                store.set_setting(queries.PREFIX_SETTING + letter, store.device_id)
         queries.add_exchange(store, {
             "id": new_id(), "at": store.now(), "direction": "import", "peer": manifest.get("community_name"),
             "device_id": manifest["device_id"], "package_id": manifest["package_id"], "file_name": path.name,

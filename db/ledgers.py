@@ -8,15 +8,14 @@ from db.store import Row, Store
 
 
 def volunteer_roster(store: Store) -> list[Row]:
-    return store.query(
-        """SELECT v.*, p.name, p.gender, p.id_number, p.phone,
-                  (SELECT coalesce(sum(r.minutes), 0) FROM service_records r
-                   JOIN activities a ON a.id = r.activity_id
-                   WHERE r.volunteer_id = v.id AND r.deleted_at IS NULL AND a.deleted_at IS NULL
-                     AND r.review_state = '已确认') AS confirmed_minutes
+    """Volunteers in pinyin order with their confirmed minutes to date."""
+    rows = store.query(
+        """SELECT v.*, p.name, p.gender, p.id_number, p.phone
            FROM volunteers v JOIN people p ON p.id = v.person_id
            WHERE v.deleted_at IS NULL ORDER BY p.sort_key, v.id"""
     )
+    minutes = confirmed_minutes_by_volunteer(store, "0000-01-01", "9999-12-31")
+    return [{**row, "confirmed_minutes": minutes.get(row["id"], 0)} for row in rows]
 
 
 def service_records_between(store: Store, start: str, end: str) -> Iterator[Row]:
@@ -39,11 +38,14 @@ def service_records_between(store: Store, start: str, end: str) -> Iterator[Row]
 
 
 def confirmed_minutes_by_volunteer(store: Store, start: str, end: str) -> dict[str, int]:
+    """Confirmed minutes per volunteer for service dated in [start, end].
+
+    Deleting an activity deletes its records, so the record's own date and deleted_at suffice.
+    """
     rows = store.query(
-        """SELECT r.volunteer_id, sum(r.minutes) AS minutes FROM service_records r
-           JOIN activities a ON a.id = r.activity_id
-           WHERE r.deleted_at IS NULL AND a.deleted_at IS NULL AND r.review_state = '已确认'
-             AND a.date BETWEEN ? AND ? GROUP BY r.volunteer_id""",
+        """SELECT volunteer_id, sum(minutes) AS minutes FROM service_records
+           WHERE deleted_at IS NULL AND review_state = '已确认' AND date BETWEEN ? AND ?
+           GROUP BY volunteer_id""",
         [start, end],
     )
     return {r["volunteer_id"]: r["minutes"] for r in rows}

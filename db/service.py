@@ -165,10 +165,9 @@ def month_figures(store: Store, start: str, end: str) -> Row:
         [start, end],
     )
     row = store.query(
-        """SELECT count(*) AS records, coalesce(sum(r.minutes), 0) AS minutes,
-                  coalesce(sum(CASE WHEN r.review_state = '已确认' THEN r.minutes END), 0) AS confirmed
-           FROM service_records r JOIN activities a ON a.id = r.activity_id
-           WHERE r.deleted_at IS NULL AND a.deleted_at IS NULL AND a.date BETWEEN ? AND ?""",
+        """SELECT count(*) AS records, coalesce(sum(minutes), 0) AS minutes,
+                  coalesce(sum(CASE WHEN review_state = '已确认' THEN minutes END), 0) AS confirmed
+           FROM service_records WHERE deleted_at IS NULL AND date BETWEEN ? AND ?""",
         [start, end],
     )[0]
     return {"activities": activities, **row}

@@ -40,6 +40,7 @@ class Store:
         self.user = user
         self.clock = clock
         self.device_id = _device_id(db)
+        self._upserts: dict[tuple, str] = {}
 
     # -- transactions -------------------------------------------------------------
 
@@ -171,16 +172,17 @@ class Store:
         `before` is the record as it is here (None when new). The caller keeps the
         record's sync version (db/sync.py); this method does not touch it.
         """
-        names = list(record)
-        updates = ", ".join(f"[{n}] = excluded.[{n}]" for n in names if n != "id")
+        names = tuple(record)
+        sql = self._upserts.get((table, names))
+        if sql is None:
+            updates = ", ".join(f"[{n}] = excluded.[{n}]" for n in names if n != "id")
+            sql = self._upserts[(table, names)] = (
+                f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) "
+                f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT (id) DO UPDATE SET {updates}")
         # Inside a transaction already (an import) no savepoint is needed: the upsert comes
         # first, and a refused upsert (a unique rule) leaves nothing behind.
         with nullcontext() if self.db.conn.in_transaction else self.transaction():
-            self.db.conn.execute(
-                f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) "
-                f"VALUES ({', '.join('?' for _ in names)}) ON CONFLICT (id) DO UPDATE SET {updates}",
-                [record[n] for n in names],
-            )
+            self.db.conn.execute(sql, list(record.values()))
             after = {**(before or {}), **record}
             if before is None:
                 action = "insert"

@@ -428,3 +428,25 @@ def write_pdfs(ledgers: Iterable[Ledger], path: str | os.PathLike, cover: dict |
 def write_pdf(ledger: Ledger, path: str | os.PathLike) -> None:
     """One ledger as a PDF: A4 landscape unless the ledger says portrait."""
     write_pdfs([ledger], path)
+
+
+def write_cover(path: str | os.PathLike, cover: dict) -> None:
+    """The unnumbered cover page alone (see write_pdfs for its keys)."""
+    write_pdfs([], path, cover=cover)
+
+
+def merge_pdfs(parts: Iterable[str | os.PathLike], path: str | os.PathLike) -> None:
+    """Join finished PDFs page for page: the month's combined file without rendering anything twice."""
+    import pypdfium2
+
+    merged = pypdfium2.PdfDocument.new()
+    try:
+        for part in parts:
+            source = pypdfium2.PdfDocument(os.fspath(part))
+            try:
+                merged.import_pages(source)
+            finally:
+                source.close()
+        merged.save(os.fspath(path))
+    finally:
+        merged.close()

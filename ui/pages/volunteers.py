@@ -65,12 +65,14 @@ class VolunteersPage(RecordPage):
             return c.done()
 
         def save(store, values):
-            certificate = documents.issue_certificate(store, {**values, "volunteer_id": row["id"]}, today=today)
             folder = documents_dir() / "志愿服务证明"
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{certificate['serial']}_{row['name']}.pdf"
-            documents.write_certificate(store, certificate["id"], path)
-            return certificate, path
+            path = folder / f"{row['name']}_证明_{today.isoformat()}.pdf"
+            certificate = documents.issue_certificate(store, {**values, "volunteer_id": row["id"]}, today=today,
+                                                      path=path)
+            numbered = path.with_name(f"{certificate['serial']}_{row['name']}.pdf")
+            path.replace(numbered)
+            return certificate, numbered
 
         self.dialog = FormDialog(self, self.ops, f"开具志愿服务记录证明：{row['name']}", fields, validate=validate,
                                  save=save, values={"period_start": f"{today.year}-01-01",
