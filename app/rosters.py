@@ -148,33 +148,39 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
 
 
 def _import_row(store: Store, kind: str, values: dict[str, Any], update_existing: bool, today: date) -> str:
-    """Write one row; returns which count it adds to: accepted, updated or skipped."""
+    """Write one row; returns which count it adds to: accepted, updated or skipped.
+
+    The counts speak of the roster's own kind: a volunteer roster's row is "accepted" when it
+    creates the volunteer record, even for a resident who was already registered.
+    """
     person_fields = {k: values.get(k) for k in PERSON_HEADERS}
     existing = people_queries.by_id_number(store, values["id_number"]) if values["id_number"] else None
     if existing and existing["deleted_at"]:
         raise ValidationError(f"该身份证号属于回收站中的“{existing['name']}”，请先在回收站恢复")
-    if existing and not update_existing:
-        return "skipped"
-    if existing:
+    if existing and update_existing:
         known = {k: v for k, v in person_fields.items() if v not in (None, "")}
         person = people.update_person(store, existing["id"], known, today=today)
+    elif existing:
+        person = existing
     else:
         person = people.add_person(store, person_fields, today=today)
-    outcome = "updated" if existing else "accepted"
+    if kind == "people":
+        return "accepted" if not existing else ("updated" if update_existing else "skipped")
     extra = {k: values.get(k) for k in EXTRA_HEADERS[kind] if values.get(k) not in (None, "")}
-    if kind == "volunteers":
-        current = volunteer_queries.volunteer_of_person(store, person["id"])
-        if current:
-            volunteers.update_volunteer(store, current["id"], extra, today=today)
-            return "updated"
-        volunteers.add_volunteer(store, {**extra, "person_id": person["id"]}, today=today)
-    elif kind == "elders":
-        if "categories" in extra:
-            extra["categories"] = [c for c in str(extra["categories"]).replace("，", "、").replace(",", "、")
-                                   .replace("/", "、").split("、") if c.strip()]
-        current = elder_queries.elder_of_person(store, person["id"])
-        if current:
-            elders.update_elder(store, current["id"], extra, today=today)
-            return "updated"
-        elders.add_elder(store, {**extra, "person_id": person["id"]}, today=today)
-    return outcome
+    if kind == "elders" and "categories" in extra:
+        text = str(extra["categories"])
+        for separator in ("，", ",", "/", "；", ";", " "):
+            text = text.replace(separator, "、")
+        extra["categories"] = [c for c in text.split("、") if c.strip()]
+    find, add, update = {
+        "volunteers": (volunteer_queries.volunteer_of_person, volunteers.add_volunteer, volunteers.update_volunteer),
+        "elders": (elder_queries.elder_of_person, elders.add_elder, elders.update_elder),
+    }[kind]
+    current = find(store, person["id"])
+    if current is None:
+        add(store, {**extra, "person_id": person["id"]}, today=today)
+        return "accepted"
+    if not update_existing:
+        return "skipped"
+    update(store, current["id"], extra, today=today)
+    return "updated"

@@ -1,0 +1,330 @@
+"""The command line for documents: export, certificate and minutes, on a copy of the demo."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from datetime import date
+
+import pytest
+from pypdf import PdfReader
+
+from app import logs
+from app.cli import main
+from app.demo import build_demo
+from app.ledger import open_ledger
+from app.ledgers import MONTHLY
+
+TODAY = date(2026, 11, 23)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def demo_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    store = open_ledger(path)
+    build_demo(store, today=TODAY)
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def db(demo_template, tmp_path):
+    """This test's own copy of the demo database (a path: the CLI opens it itself)."""
+    path = tmp_path / "ledger.db"
+    shutil.copy(demo_template, path)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def no_bug_log(monkeypatch):
+    """An unexpected error is logged in the user's data folder: not from the tests."""
+    monkeypatch.setattr(logs, "log_bug", lambda exc, where: None)
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv], today=TODAY)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def query(db, sql: str, params=()) -> list[dict]:
+    store = open_ledger(db)
+    try:
+        return store.query(sql, list(params))
+    finally:
+        store.close()
+
+
+def pdf_pages(path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(str(path)).pages]
+
+
+def flat(text: str) -> str:
+    return "".join(text.split())
+
+
+def one_chinese_line(err: str) -> None:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert CJK.search(lines[0]), err
+    assert "Traceback" not in err and "抱歉，程序出了问题" not in err
+
+
+def volunteer_with_hours(db, start="2026-06-01", end="2026-11-23") -> dict:
+    """The first volunteer (by number) with confirmed service between start and end, and those minutes."""
+    rows = query(db, """
+        SELECT v.volunteer_no, p.name, p.id_number, sum(r.minutes) AS minutes FROM service_records r
+        JOIN activities a ON a.id = r.activity_id JOIN volunteers v ON v.id = r.volunteer_id
+        JOIN people p ON p.id = v.person_id
+        WHERE r.review_state = '已确认' AND r.deleted_at IS NULL AND a.deleted_at IS NULL
+          AND a.date BETWEEN ? AND ?
+        GROUP BY v.id ORDER BY v.volunteer_no""", [start, end])
+    assert rows
+    return rows[0]
+
+
+# -- export --------------------------------------------------------------------------------
+
+def test_export_writes_every_ledger_and_the_combined_pdf(db, tmp_path, capsys):
+    out = tmp_path / "十一月"
+    code, stdout, err = run(capsys, "--db", db, "export", "--month", "2026-11", "--out", out)
+    assert code == 0, err
+    names = {p.name for p in out.iterdir()}
+    for number, stem, _ in MONTHLY:
+        assert f"{number:02d}_{stem}_2026-11.xlsx" in names
+        assert f"{number:02d}_{stem}_2026-11.pdf" in names
+    assert "2026-11_月度台账合订本.pdf" in names
+    assert len(names) == 2 * len(MONTHLY) + 1
+    assert "已导出 21 个文件" in stdout and "合订本" in stdout
+    assert all((out / n).stat().st_size > 0 for n in names)
+
+
+def test_export_xlsx_only_writes_no_pdf(db, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, stdout, err = run(capsys, "--db", db, "export", "--month", "2026-11", "--out", out, "--format", "xlsx")
+    assert code == 0, err
+    assert len(list(out.glob("*.xlsx"))) == len(MONTHLY)
+    assert not list(out.glob("*.pdf"))
+    assert "合订本" not in stdout
+
+
+def test_export_pdf_only_writes_no_xlsx(db, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "--db", db, "export", "--month", "2026-11", "--out", out, "--format", "pdf")
+    assert code == 0, err
+    assert len(list(out.glob("*.pdf"))) == len(MONTHLY) + 1
+    assert not list(out.glob("*.xlsx"))
+
+
+def test_export_unmasked_shows_full_id_numbers(db, tmp_path, capsys):
+    masked, unmasked = tmp_path / "masked", tmp_path / "unmasked"
+    assert run(capsys, "--db", db, "export", "--month", "2026-11", "--out", masked, "--format", "pdf")[0] == 0
+    assert run(capsys, "--db", db, "export", "--month", "2026-11", "--out", unmasked, "--format", "pdf",
+               "--unmasked")[0] == 0
+    ids = [r["id_number"] for r in query(db, "SELECT id_number FROM stamp_requests WHERE date BETWEEN ? AND ?",
+                                         ["2026-11-01", "2026-11-30"])]
+    assert ids
+    shown = flat("".join(pdf_pages(unmasked / "11_盖章登记台账_2026-11.pdf")))
+    hidden = flat("".join(pdf_pages(masked / "11_盖章登记台账_2026-11.pdf")))
+    for number in ids:
+        assert number in shown
+        assert number not in hidden and f"{number[:6]}********{number[-4:]}" in hidden
+
+
+def test_export_month_in_chinese_spelling(db, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "--db", db, "export", "--month", "2026年11月", "--out", out, "--format", "xlsx")
+    assert code == 0, err
+    assert (out / "02_志愿服务记录台账_2026-11.xlsx").exists()
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-00", "十一月", "2026-11-05", ""])
+def test_export_with_a_bad_month_exits_2_in_one_chinese_line(db, tmp_path, capsys, month):
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "--db", db, "export", "--month", month, "--out", out)
+    assert code == 2
+    one_chinese_line(err)
+    assert not out.exists()
+
+
+def test_export_into_a_folder_that_cannot_be_made_exits_2(db, tmp_path, capsys):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    code, _, err = run(capsys, "--db", db, "export", "--month", "2026-11", "--out", blocker / "out")
+    assert code == 2
+    one_chinese_line(err)
+    assert "文件夹" in err
+
+
+def test_export_of_a_missing_database_exits_2(tmp_path, capsys):
+    code, _, err = run(capsys, "--db", tmp_path / "none.db", "export", "--month", "2026-11", "--out", tmp_path / "o")
+    assert code == 2
+    one_chinese_line(err)
+    assert not (tmp_path / "none.db").exists()
+
+
+# -- certificate ---------------------------------------------------------------------------
+
+def certificate(capsys, db, volunteer, out, *extra, start="2026-06-01"):
+    return run(capsys, "--db", db, "certificate", "--volunteer", volunteer, "--from", start,
+               "--handler", "王晓燕", "--contact", "13800138000", "--out", out, *extra)
+
+
+def test_certificate_carries_serial_name_hours_and_masked_id(db, tmp_path, capsys):
+    who = volunteer_with_hours(db)
+    out = tmp_path / "证明.pdf"
+    code, stdout, err = certificate(capsys, db, who["volunteer_no"], out)
+    assert code == 0, err
+    assert "ZM2026-0001" in stdout
+    pages = pdf_pages(out)
+    assert len(pages) == 1
+    text = flat(pages[0])
+    assert "志愿服务记录证明" in text and "ZM2026-0001" in text
+    assert who["name"] in text and who["volunteer_no"] in text
+    assert f"{who['id_number'][:6]}********{who['id_number'][-4:]}" in text
+    assert who["id_number"] not in text
+    shown = f"{who['minutes'] / 60:.2f}".rstrip("0").rstrip(".")
+    assert f"{shown}小时" in text
+    assert "2026-06-01至2026-11-23" in text
+    assert "阳光社区居民委员会" in text and "王晓燕" in text and "13800138000" in text
+    page = PdfReader(str(out)).pages[0]
+    assert float(page.mediabox.height) > float(page.mediabox.width), "A4 portrait"
+    register = query(db, "SELECT serial, minutes, period_start, period_end FROM certificates")
+    assert register == [{"serial": "ZM2026-0001", "minutes": who["minutes"],
+                         "period_start": "2026-06-01", "period_end": "2026-11-23"}]
+
+
+def test_certificate_unmasked_shows_the_full_id(db, tmp_path, capsys):
+    who = volunteer_with_hours(db)
+    out = tmp_path / "c.pdf"
+    assert certificate(capsys, db, who["volunteer_no"], out, "--unmasked")[0] == 0
+    assert who["id_number"] in flat(pdf_pages(out)[0])
+
+
+def test_certificate_serials_never_repeat(db, tmp_path, capsys):
+    who = volunteer_with_hours(db)
+    first, second = tmp_path / "1.pdf", tmp_path / "2.pdf"
+    assert certificate(capsys, db, who["volunteer_no"], first)[0] == 0
+    code, stdout, err = certificate(capsys, db, who["name"], second)  # by name this time
+    assert code == 0, err
+    assert "ZM2026-0002" in stdout
+    assert "ZM2026-0001" in flat(pdf_pages(first)[0])
+    assert "ZM2026-0002" in flat(pdf_pages(second)[0]) and "ZM2026-0001" not in flat(pdf_pages(second)[0])
+    serials = [r["serial"] for r in query(db, "SELECT serial FROM certificates ORDER BY seq")]
+    assert serials == ["ZM2026-0001", "ZM2026-0002"]
+
+
+def test_certificate_refused_without_confirmed_hours_in_the_period(db, tmp_path, capsys):
+    who = volunteer_with_hours(db)
+    out = tmp_path / "c.pdf"
+    # Nothing of November 22–23 is confirmed yet (recent records wait for review).
+    recent = query(db, """SELECT count(*) AS n FROM service_records r JOIN activities a ON a.id = r.activity_id
+                          JOIN volunteers v ON v.id = r.volunteer_id
+                          WHERE v.volunteer_no = ? AND a.date >= '2026-11-22' AND r.review_state = '已确认'""",
+                   [who["volunteer_no"]])
+    assert recent[0]["n"] == 0
+    code, _, err = certificate(capsys, db, who["volunteer_no"], out, start="2026-11-22")
+    assert code == 2
+    one_chinese_line(err)
+    assert not out.exists()
+    assert query(db, "SELECT count(*) AS n FROM certificates")[0]["n"] == 0
+
+
+def test_certificate_for_an_unknown_volunteer_exits_2(db, tmp_path, capsys):
+    code, _, err = certificate(capsys, db, "ZY999999", tmp_path / "c.pdf")
+    assert code == 2
+    one_chinese_line(err)
+    assert "找不到志愿者" in err
+    assert not (tmp_path / "c.pdf").exists()
+
+
+@pytest.mark.parametrize("args", [
+    ["--from", "2026-11-01", "--to", "2026-06-01"],  # ends before it starts
+    ["--from", "2026-06-01", "--to", "2026-12-31"],  # ends after today
+    ["--from", "去年"],
+])
+def test_certificate_with_a_bad_period_exits_2(db, tmp_path, capsys, args):
+    who = volunteer_with_hours(db)
+    code, _, err = run(capsys, "--db", db, "certificate", "--volunteer", who["volunteer_no"], *args,
+                       "--handler", "王晓燕", "--contact", "13800138000", "--out", tmp_path / "c.pdf")
+    assert code == 2
+    one_chinese_line(err)
+    assert query(db, "SELECT count(*) AS n FROM certificates")[0]["n"] == 0
+
+
+def test_certificate_with_a_bad_contact_phone_exits_2(db, tmp_path, capsys):
+    who = volunteer_with_hours(db)
+    code, _, err = run(capsys, "--db", db, "certificate", "--volunteer", who["volunteer_no"], "--from",
+                       "2026-06-01", "--handler", "王晓燕", "--contact", "12345", "--out", tmp_path / "c.pdf")
+    assert code == 2
+    one_chinese_line(err)
+
+
+def test_certificate_to_an_unwritable_place_exits_2_in_chinese(db, tmp_path, capsys):
+    """A path the user typed wrong is theirs to fix: one Chinese line and exit 2, not a bug report."""
+    who = volunteer_with_hours(db)
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    code, _, err = certificate(capsys, db, who["volunteer_no"], blocker / "c.pdf")
+    assert code == 2, err
+    one_chinese_line(err)
+    assert query(db, "SELECT count(*) AS n FROM certificates")[0]["n"] == 0, "no number used up for nothing"
+
+
+# -- minutes -------------------------------------------------------------------------------
+
+def test_minutes_and_sign_in_sheet_of_a_meeting(db, tmp_path, capsys):
+    meeting = query(db, """SELECT m.id, m.date, m.host, t.title FROM meetings m JOIN topics t ON t.id = m.topic_id
+                           ORDER BY m.date LIMIT 1""")[0]
+    names = [r["name"] for r in query(db, "SELECT name FROM meeting_participants WHERE meeting_id = ?",
+                                      [meeting["id"]])]
+    assert len(names) >= 5
+    out = tmp_path / "会议.pdf"
+    code, _, err = run(capsys, "--db", db, "minutes", "--date", meeting["date"], "--out", out)
+    assert code == 0, err
+    pages = pdf_pages(out)
+    assert len(pages) >= 2
+    first = flat(pages[0])
+    assert "协商会议记录" in first and meeting["title"] in first and meeting["date"] in first
+    assert meeting["host"] in first
+    last = flat(pages[-1])
+    assert "签到表" in last and "签名" in last
+    for name in names:
+        assert name in last, name
+
+
+def test_minutes_accept_the_date_in_other_spellings(db, tmp_path, capsys):
+    day = date.fromisoformat(query(db, "SELECT min(date) AS d FROM meetings")[0]["d"])
+    out = tmp_path / "m.pdf"
+    code, _, err = run(capsys, "--db", db, "minutes", "--date", f"{day.year}年{day.month}月{day.day}日", "--out", out)
+    assert code == 0, err
+    assert out.exists()
+
+
+def test_minutes_for_a_day_without_meetings_exits_2(db, tmp_path, capsys):
+    days = {r["date"] for r in query(db, "SELECT date FROM meetings")}
+    assert "2026-11-01" not in days
+    code, _, err = run(capsys, "--db", db, "minutes", "--date", "2026-11-01", "--out", tmp_path / "m.pdf")
+    assert code == 2
+    one_chinese_line(err)
+    assert not (tmp_path / "m.pdf").exists()
+
+
+def test_minutes_with_a_bad_date_exits_2(db, tmp_path, capsys):
+    code, _, err = run(capsys, "--db", db, "minutes", "--date", "上周三", "--out", tmp_path / "m.pdf")
+    assert code == 2
+    one_chinese_line(err)
+
+
+def test_minutes_to_an_unwritable_place_exits_2_in_chinese(db, tmp_path, capsys):
+    day = query(db, "SELECT min(date) AS d FROM meetings")[0]["d"]
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    code, _, err = run(capsys, "--db", db, "minutes", "--date", day, "--out", blocker / "m.pdf")
+    assert code == 2, err
+    one_chinese_line(err)
