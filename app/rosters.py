@@ -21,6 +21,8 @@ from db import service as volunteer_queries
 from db.store import Store
 
 KINDS = {"people": "居民", "volunteers": "志愿者", "elders": "老年人"}
+# Rows of our own ledgers that are not people: the totals row and the signature line.
+NOT_A_PERSON = ("制表人：", "审核人：", "制表日期：")
 PERSON_HEADERS = {
     "name": ["姓名", "名字", "居民姓名"],
     "gender": ["性别"],
@@ -81,7 +83,13 @@ class ImportReport:
 
 
 def headers(kind: str) -> dict[str, list[str]]:
-    return {**PERSON_HEADERS, **EXTRA_HEADERS[kind]}
+    return {"no": ["序号"], **PERSON_HEADERS, **EXTRA_HEADERS[kind]}
+
+
+def _not_a_person(raw: dict[str, Any]) -> bool:
+    """The totals row or signature line of an exported ledger read back as a roster."""
+    texts = [value.strip() for value in raw.values() if isinstance(value, str)]
+    return "合计" in texts or any(text.startswith(NOT_A_PERSON) for text in texts)
 
 
 def write_template(kind: str, path: str | Path) -> Path:
@@ -127,7 +135,9 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
     try:
         with store.transaction():
             for row_number, raw in sheet:
-                values = {key: _text(value) for key, value in raw.items()}
+                if _not_a_person(raw):
+                    continue
+                values = {key: _text(value) for key, value in raw.items() if key != "no"}
                 try:
                     values["id_number"] = _id_number(raw.get("id_number"), today)
                     if values["id_number"] in seen:

@@ -582,3 +582,24 @@ def test_any_cell_contents_give_a_report_never_a_crash(kind, rows):
                     assert normalize_phone(person["phone"]) == person["phone"]
         finally:
             store.close()
+
+
+def test_an_exported_roster_reimports_into_an_empty_database_as_the_same_people(tmp_path):
+    """志愿者花名册 exported unmasked, read back into a new database: the same people and numbers."""
+    from app.export import export_month
+    from app.ledger import open_ledger
+    from app.rosters import import_roster as run_import
+
+    source = open_ledger(tmp_path / "source.db")
+    from app.demo import build_demo
+
+    build_demo(source, today=TODAY)
+    result = export_month(source, 2026, 11, tmp_path / "out", fmt="xlsx", numbers=[1], masked=False, today=TODAY)
+    target = open_ledger(tmp_path / "target.db")
+    report = run_import(target, "volunteers", result.files[0], today=TODAY)
+    assert report.rejected == [] and report.accepted == 60
+    query = """SELECT p.name, p.id_number, p.phone, p.gender, v.volunteer_no, v.team, v.registered_on
+               FROM volunteers v JOIN people p ON p.id = v.person_id ORDER BY v.volunteer_no"""
+    assert target.query(query) == source.query(query)
+    source.close()
+    target.close()
