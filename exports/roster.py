@@ -14,6 +14,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from exports.errors import RosterError  # noqa: F401  (callers catch it from here too)
+
 HEADER_SEARCH_ROWS = 10
 # Headers of columns whose values must stay text (IDs, phones, numbers with leading zeros).
 TEXT_HEADER_WORDS = ("身份证", "证件", "号码", "电话", "手机", "编号", "账号", "卡号")
@@ -22,8 +24,6 @@ _NOTE = re.compile(r"[（(][^）)]*[）)]$")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
-class RosterError(Exception):
-    """The roster cannot be read; the message is Chinese and can be shown to the user as it is."""
 
 
 @dataclass

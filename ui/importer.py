@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.paths import documents_dir
 from app.rosters import KINDS, ImportReport, import_roster, write_template
-from exports.roster import RosterError
+from exports.errors import RosterError
 from ui.context import Context
 
 

@@ -30,6 +30,7 @@ def page_classes() -> list[tuple[str, type]]:
     from ui.pages.people import PeoplePage
     from ui.pages.service import ServicePage
     from ui.pages.settings import SettingsPage
+    from ui.pages.sync import SyncPage
     from ui.pages.stamps import StampsPage
     from ui.pages.topics import TopicsPage
     from ui.pages.trash import TrashPage
@@ -46,6 +47,7 @@ def page_classes() -> list[tuple[str, type]]:
         ("台账导出", ExportPage),
         ("回收站", TrashPage),
         ("设置", SettingsPage),
+        ("数据同步", SyncPage),
     ]
 
 

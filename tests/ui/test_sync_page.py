@@ -1,0 +1,113 @@
+"""数据同步 page: make a package into a folder, import one, decide conflicts, see the history."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QMessageBox
+
+from app import sync
+from app.ledger import open_ledger
+from tests.ui.conftest import settle
+
+
+def person_id(store, name: str) -> str:
+    return store.query("SELECT id FROM people WHERE deleted_at IS NULL AND name = ? LIMIT 1", [name])[0]["id"]
+
+
+def first_person(store) -> str:
+    return store.query("SELECT name FROM people WHERE deleted_at IS NULL ORDER BY id LIMIT 1")[0]["name"]
+
+
+def open_page(qtbot, window):
+    page = window.go("数据同步")
+    settle(qtbot, window)
+    return page
+
+
+def make_package(qtbot, window, page, peer: str, folder) -> sync.ExportResult:
+    page.peer.setCurrentText(peer)
+    page.folder.setText(str(folder))
+    page.export_button.click()
+    settle(qtbot, window)
+    return page.last_export
+
+
+def test_make_a_package_into_a_folder_and_see_it_in_the_history(qtbot, window, tmp_path):
+    page = open_page(qtbot, window)
+    assert "320505001001" in page.info.text()
+    usb = tmp_path / "U盘"
+    usb.mkdir()
+    result = make_package(qtbot, window, page, "村委会笔记本", usb)
+    assert result.path.parent == usb and result.path.is_file()
+    assert "已制作同步包" in page.status.text()
+    assert page.history.rowCount() == 1
+    assert page.history.item(0, 1).text() == "制作" and page.history.item(0, 2).text() == "村委会笔记本"
+    assert page.peer.findText("村委会笔记本") >= 0
+
+
+def test_import_a_package_and_decide_its_conflicts(qtbot, window, tmp_path):
+    page = open_page(qtbot, window)
+    office = window.store
+    package = make_package(qtbot, window, page, "笔记本", tmp_path)
+    laptop = open_ledger(tmp_path / "laptop.db")
+    try:
+        assert sync.import_package(laptop, package.path).adopted
+        name = first_person(office)
+        target = person_id(office, name)
+        laptop.update("people", target, {"note": "村里写的备注", "phone": "13900000001"})
+        back = sync.export_package(laptop, "办公室", tmp_path)
+    finally:
+        laptop.close()
+    office_note = "办公室写的备注"
+    window.ops.run(lambda store: store.update("people", target, {"note": office_note, "phone": "13900000002"}))
+    settle(qtbot, window)
+
+    page.import_file(str(back.path))
+    settle(qtbot, window)
+    assert "冲突 1 条" in page.status.text()
+    assert page.conflicts.rowCount() == 1
+    assert page.conflicts.item(0, 0).text() == "居民"
+    assert "村里写的备注" in page.conflicts.item(0, 2).text()
+    assert page.take_button.isEnabled()
+
+    # Field by field: the laptop's note, this PC's phone.
+    page.fields_button.click()
+    dialog = page.dialog
+    assert isinstance(dialog, QDialog)
+    dialog.choices["note"].setCurrentIndex(1)
+    dialog.choices["phone"].setCurrentIndex(0)
+    dialog.accept()
+    settle(qtbot, window)
+    record = office.get("people", target)
+    assert (record["note"], record["phone"]) == ("村里写的备注", "13900000002")
+    assert page.conflicts.rowCount() == 0 and not page.take_button.isEnabled()
+    assert page.history.item(0, 1).text() == "导入"
+
+
+def test_take_theirs_and_a_refused_package(qtbot, window, tmp_path):
+    page = open_page(qtbot, window)
+    office = window.store
+    package = make_package(qtbot, window, page, "笔记本", tmp_path)
+    laptop = open_ledger(tmp_path / "laptop.db")
+    try:
+        sync.import_package(laptop, package.path)
+        target = person_id(office, first_person(office))
+        laptop.update("people", target, {"note": "村里"})
+        back = sync.export_package(laptop, "办公室", tmp_path)
+    finally:
+        laptop.close()
+    window.ops.run(lambda store: store.update("people", target, {"note": "办公室"}))
+    settle(qtbot, window)
+    page.import_file(str(back.path))
+    settle(qtbot, window)
+    page.take_button.click()
+    settle(qtbot, window)
+    assert office.get("people", target)["note"] == "村里"
+    assert page.conflicts.rowCount() == 0
+
+    damaged = tmp_path / "damaged.ledgersync"
+    damaged.write_bytes(back.path.read_bytes()[:100])
+    page.import_file(str(damaged))
+    settle(qtbot, window)
+    shown = [box.text() for box in window.findChildren(QMessageBox)]
+    assert any("同步包已损坏" in text for text in shown)
+    assert page.conflicts.rowCount() == 0

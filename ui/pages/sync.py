@@ -1,0 +1,242 @@
+"""数据同步 page: make a package for another PC (onto a USB stick), import one, decide conflicts, see history."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import sync
+from app.paths import documents_dir
+from ui.context import Context
+
+DIRECTIONS = {"export": "制作", "import": "导入"}
+
+
+def _when(text: str | None) -> str:
+    return (text or "")[:19].replace("T", " ")
+
+
+class FieldsDialog(QDialog):
+    """Field by field: for each field that differs, keep this PC's value or take the other's."""
+
+    def __init__(self, parent: QWidget, conflict: dict):
+        super().__init__(parent)
+        self.setWindowTitle("逐项选择")
+        self.choices: dict[str, QComboBox] = {}
+        form = QFormLayout()
+        form.addRow(QLabel(f"{conflict['table_label']}：{conflict['label']}"))
+        for difference in conflict["differences"]:
+            box = QComboBox()
+            box.addItem(f"本机：{difference['mine'] or '（空）'}", "mine")
+            box.addItem(f"对方：{difference['theirs'] or '（空）'}", "theirs")
+            box.setAccessibleName(difference["label"])
+            self.choices[difference["field"]] = box
+            form.addRow(difference["label"], box)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def choice(self) -> dict[str, str]:
+        return {name: box.currentData() for name, box in self.choices.items()}
+
+
+class SyncPage(QWidget):
+    title = "数据同步"
+
+    def __init__(self, ctx: Context):
+        super().__init__()
+        self.ctx, self.ops = ctx, ctx.ops
+        self.conflict_rows: list[dict] = []
+        heading = QLabel("数据同步")
+        heading.setStyleSheet("font-size: 16px; font-weight: bold;")
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self.info.setStyleSheet("color: #555;")
+
+        self.peer = QComboBox()
+        self.peer.setEditable(True)
+        self.peer.setMinimumWidth(160)
+        self.peer.lineEdit().setPlaceholderText("如：村委会笔记本")
+        self.peer.setAccessibleName("对方电脑")
+        self.folder = QLineEdit(str(documents_dir()))
+        choose = QPushButton("选择文件夹…")
+        choose.clicked.connect(self._choose_folder)
+        self.full = QCheckBox("全部记录（给新电脑或补发）")
+        self.export_button = QPushButton("制作同步包")
+        self.export_button.clicked.connect(self.export_package)
+        make = QHBoxLayout()
+        for widget in (QLabel("对方电脑"), self.peer, QLabel("保存到"), self.folder, choose, self.full,
+                       self.export_button):
+            make.addWidget(widget)
+        self.import_button = QPushButton("导入同步包…")
+        self.import_button.clicked.connect(self._choose_package)
+        bring = QHBoxLayout()
+        bring.addWidget(self.import_button)
+        bring.addWidget(QLabel("导入对方电脑制作的 .ledgersync 文件；同一个包导入两次不会重复。"))
+        bring.addStretch()
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+
+        self.conflicts = self._table(["类别", "记录", "不同之处", "发现时间"])
+        self.conflicts.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.keep_button = QPushButton("保留本机")
+        self.take_button = QPushButton("采用对方")
+        self.fields_button = QPushButton("逐项选择…")
+        self.keep_button.clicked.connect(lambda: self.resolve_current("mine"))
+        self.take_button.clicked.connect(lambda: self.resolve_current("theirs"))
+        self.fields_button.clicked.connect(self.choose_fields)
+        decide = QHBoxLayout()
+        self.conflict_title = QLabel("待处理的冲突")
+        self.conflict_title.setStyleSheet("font-weight: bold;")
+        decide.addWidget(self.conflict_title)
+        decide.addStretch()
+        for button in (self.keep_button, self.take_button, self.fields_button):
+            decide.addWidget(button)
+
+        self.history = self._table(["时间", "方式", "对方", "记录", "写入", "冲突", "文件"])
+        self.history.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        history_title = QLabel("同步记录")
+        history_title.setStyleSheet("font-weight: bold;")
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(self.info)
+        layout.addLayout(make)
+        layout.addLayout(bring)
+        layout.addWidget(self.status)
+        layout.addLayout(decide)
+        layout.addWidget(self.conflicts, 2)
+        layout.addWidget(history_title)
+        layout.addWidget(self.history, 1)
+        self._update_buttons()
+
+    @staticmethod
+    def _table(headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.verticalHeader().hide()
+        return table
+
+    # -- data -----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        self.ops.run(sync.overview, on_done=self._show)
+
+    def _show(self, overview: dict) -> None:
+        code = overview["community_code"] or "（未填写，请先在“设置”中填写）"
+        prefix = overview["serial_prefix"]
+        numbering = f"本机盖章登记编号带字母 {prefix}（如 2026-{prefix}0001）" if prefix else "本机盖章登记编号不带字母（如 2026-0001）"
+        waiting = f"；{overview['parked']} 条记录在等待更早的同步包" if overview["parked"] else ""
+        self.info.setText(f"社区代码：{code}。{numbering}{waiting}。")
+        current = self.peer.currentText()
+        self.peer.clear()
+        self.peer.addItems(overview["peers"])
+        self.peer.setCurrentText(current or (overview["peers"][0] if overview["peers"] else ""))
+        self.conflict_rows = overview["conflicts"]
+        self.conflicts.setRowCount(len(self.conflict_rows))
+        for row, c in enumerate(self.conflict_rows):
+            if c["kind"] == "duplicate":
+                what = "与本机另一条记录重复（如身份证号、编号相同）"
+            else:
+                what = "；".join(f"{d['label']}：本机“{d['mine']}”，对方“{d['theirs']}”" for d in c["differences"])
+            for column, text in enumerate((c["table_label"], c["label"], what, _when(c["detected_at"]))):
+                self.conflicts.setItem(row, column, QTableWidgetItem(text))
+        if self.conflict_rows:
+            self.conflicts.selectRow(0)
+        self.conflict_title.setText(f"待处理的冲突（{len(self.conflict_rows)}）" if self.conflict_rows
+                                    else "待处理的冲突：没有")
+        self.history.setRowCount(len(overview["history"]))
+        for row, h in enumerate(overview["history"]):
+            values = (_when(h["at"]), DIRECTIONS.get(h["direction"], h["direction"]), h["peer"] or "",
+                      str(h["records"]), str(h["applied"]) if h["direction"] == "import" else "",
+                      str(h["conflicts"]) if h["direction"] == "import" else "", h["file_name"] or "")
+            for column, text in enumerate(values):
+                self.history.setItem(row, column, QTableWidgetItem(text))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has = bool(self.conflict_rows)
+        for button in (self.keep_button, self.take_button, self.fields_button):
+            button.setEnabled(has)
+
+    def current_conflict(self) -> dict | None:
+        row = self.conflicts.currentRow()
+        return self.conflict_rows[row] if 0 <= row < len(self.conflict_rows) else None
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "选择保存同步包的文件夹（如 U 盘）", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def export_package(self) -> None:
+        def done(result: sync.ExportResult) -> None:
+            self.last_export = result
+            self.status.setText(f"已制作同步包（{result.records} 条记录）：{result.path}\n"
+                                f"请把它带到“{result.peer}”上，在“数据同步”页导入。")
+            self.reload()
+
+        self.ops.run(sync.export_package, self.peer.currentText(), self.folder.text(), full=self.full.isChecked(),
+                     on_done=done)
+
+    def _choose_package(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择同步包", self.folder.text(), f"同步包 (*{sync.SUFFIX});;所有文件 (*)")
+        if path:
+            self.import_file(path)
+
+    def import_file(self, path: str) -> None:
+        def done(result: sync.ImportResult) -> None:
+            self.last_import = result
+            self.status.setText(result.summary())
+            self.ctx.changed.emit("*")
+            self.reload()
+
+        self.ops.run(sync.import_package, path, on_done=done)
+
+    def resolve_current(self, choice: str | dict) -> None:
+        conflict = self.current_conflict()
+        if conflict is None:
+            return
+
+        def done(_) -> None:
+            self.status.setText(f"已处理冲突：{conflict['table_label']} {conflict['label']}")
+            self.ctx.changed.emit("*")
+            self.reload()
+
+        self.ops.run(sync.resolve, conflict["id"], choice, on_done=done)
+
+    def choose_fields(self) -> None:
+        conflict = self.current_conflict()
+        if conflict is None:
+            return
+        if not conflict["differences"]:
+            self.status.setText("这条冲突没有可逐项选择的栏目：请选择保留本机或采用对方。")
+            return
+        self.dialog = FieldsDialog(self, conflict)
+        self.dialog.accepted.connect(lambda: self.resolve_current(self.dialog.choice()))
+        self.dialog.open()
