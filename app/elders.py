@@ -337,9 +337,15 @@ def month_duty(store: Store, year: int, month: int, *, today: date | None = None
                 row=elder,
             )
         )
+    lines.sort(key=lambda line: (line.row["sort_key"], line.elder_id))
     return MonthDuty(year, month, reference, lines)
 
 
 def search_elders(store: Store, text: str, *, limit: int = 20) -> list[Row]:
     """Elders in care matching a name, pinyin, ID or phone fragment (for pickers)."""
     return queries.elder_page(store, limit=limit, status="在册", search=text)
+
+
+def elder_contacts(store: Store, elder_ids: list[str]) -> dict[str, Row]:
+    """Phone and address of the given elders (for the 未探访名单)."""
+    return queries.contacts(store, elder_ids)

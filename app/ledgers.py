@@ -13,7 +13,7 @@ from datetime import date
 
 from app import settings as settings_module
 from app.dates import month_bounds
-from app.elders import month_duty
+from app.elders import elder_contacts, month_duty
 from app.settings import INTERVALS
 from app.stamps import checklist
 from app.stats import month_stats
@@ -192,11 +192,12 @@ def visits(store: Store, period: Period, mask: Masker) -> Ledger:
 # 7 ---------------------------------------------------------------------------------------
 def not_visited(store: Store, period: Period, mask: Masker) -> Ledger:
     duty = month_duty(store, period.year, period.month, today=period.today)
+    contact = elder_contacts(store, [line.elder_id for line in duty.not_visited])
     rows = list(_numbered(
         {"name": line.name, "risk": line.risk_level, "interval": INTERVALS[line.interval],
          "due_on": line.next_due.isoformat(), "overdue": line.days_overdue or None,
-         "visitor": line.row.get("responsible_visitor"), "phone": mask.phone(line.row.get("phone")),
-         "address": _address(line.row)}
+         "visitor": line.row.get("responsible_visitor"), "phone": mask.phone(contact[line.elder_id]["phone"]),
+         "address": _address(contact[line.elder_id])}
         for line in duty.not_visited
     ))
     columns = [NO, Column("name", "姓名", 9), Column("risk", "风险等级", 8), Column("interval", "探访周期", 8),

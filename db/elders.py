@@ -16,18 +16,31 @@ def elder_of_person(store: Store, person_id: str) -> Row | None:
 
 def in_care_between(store: Store, start: str, end: str) -> list[Row]:
     """Elders in care for at least one day of [start, end], with the person's name."""
+    # Only what the duty rule needs, unsorted: this runs on every 工作台 refresh over
+    # thousands of elders; contacts are fetched for the few who were not visited.
     return store.query(
-        """SELECT e.id, e.person_id, e.risk_level, e.categories, e.status, e.joined_on, e.left_on,
-                  e.responsible_visitor, p.name, p.sort_key, p.phone, p.estate, p.building, p.unit,
-                  p.room, p.village_group,
+        """SELECT e.id, e.risk_level, e.status, e.joined_on, e.left_on, e.responsible_visitor,
+                  p.name, p.sort_key,
                   (SELECT v.date FROM visits v WHERE v.elder_id = e.id AND v.deleted_at IS NULL
                    AND v.date < :start ORDER BY v.date DESC LIMIT 1) AS last_before
            FROM elders e JOIN people p ON p.id = e.person_id
            WHERE e.deleted_at IS NULL AND p.deleted_at IS NULL
-             AND e.joined_on <= :end AND (e.left_on IS NULL OR e.left_on >= :start)
-           ORDER BY p.sort_key, e.id""",
+             AND e.joined_on <= :end AND (e.left_on IS NULL OR e.left_on >= :start)""",
         {"start": start, "end": end},
     )
+
+
+def contacts(store: Store, elder_ids: list[str]) -> dict[str, Row]:
+    """elder id → phone and address of the person."""
+    if not elder_ids:
+        return {}
+    marks = ",".join("?" * len(elder_ids))
+    rows = store.query(
+        f"""SELECT e.id, p.phone, p.estate, p.building, p.unit, p.room, p.village_group
+            FROM elders e JOIN people p ON p.id = e.person_id WHERE e.id IN ({marks})""",
+        elder_ids,
+    )
+    return {r["id"]: r for r in rows}
 
 
 def visit_dates_between(store: Store, start: str, end: str) -> dict[str, list[str]]:
