@@ -339,7 +339,7 @@ def settle():
         app.processEvents()
         window.ops.pool.waitForDone(5)
     app.processEvents()
-for name in list(window.pages):
+for name in window.page_names:
     window.go(name)
     settle()
 settle()

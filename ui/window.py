@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from datetime import date
 
@@ -20,53 +21,43 @@ from app import settings
 from db.store import Store
 from ui.context import Context
 from ui.errors import show_error
+from ui.gc import GarbageCollector
 from ui.ops import Ops
 
 
-def page_classes() -> list[tuple[str, type]]:
-    from ui.pages.dashboard import DashboardPage
-    from ui.pages.elders import EldersPage
-    from ui.pages.export import ExportPage
-    from ui.pages.people import PeoplePage
-    from ui.pages.service import ServicePage
-    from ui.pages.settings import SettingsPage
-    from ui.pages.sync import SyncPage
-    from ui.pages.stamps import StampsPage
-    from ui.pages.topics import TopicsPage
-    from ui.pages.trash import TrashPage
-    from ui.pages.volunteers import VolunteersPage
-
-    return [
-        ("工作台", DashboardPage),
-        ("居民", PeoplePage),
-        ("志愿者", VolunteersPage),
-        ("志愿服务", ServicePage),
-        ("老年人探访", EldersPage),
-        ("协商议事", TopicsPage),
-        ("盖章登记", StampsPage),
-        ("台账导出", ExportPage),
-        ("回收站", TrashPage),
-        ("设置", SettingsPage),
-        ("数据同步", SyncPage),
-    ]
+# name, module, class: a page's module is imported and the page built when first opened,
+# so start-up pays only for the 工作台.
+PAGES: list[tuple[str, str, str]] = [
+    ("工作台", "ui.pages.dashboard", "DashboardPage"),
+    ("居民", "ui.pages.people", "PeoplePage"),
+    ("志愿者", "ui.pages.volunteers", "VolunteersPage"),
+    ("志愿服务", "ui.pages.service", "ServicePage"),
+    ("老年人探访", "ui.pages.elders", "EldersPage"),
+    ("协商议事", "ui.pages.topics", "TopicsPage"),
+    ("盖章登记", "ui.pages.stamps", "StampsPage"),
+    ("台账导出", "ui.pages.export", "ExportPage"),
+    ("回收站", "ui.pages.trash", "TrashPage"),
+    ("设置", "ui.pages.settings", "SettingsPage"),
+    ("数据同步", "ui.pages.sync", "SyncPage"),
+]
 
 
 class MainWindow(QMainWindow):
     def __init__(self, store: Store, *, today: Callable[[], date] = date.today):
         super().__init__()
         self.store = store
+        self.collector = GarbageCollector(self)
         self.ops = Ops(store, on_error=lambda exc: show_error(self, exc), parent=self)
         self.ctx = Context(self.ops, today)
         self.nav = QListWidget()
         self.nav.setFixedWidth(120)
         self.nav.setStyleSheet("QListWidget { font-size: 14px; } QListWidget::item { padding: 8px; }")
         self.stack = QStackedWidget()
-        self.pages: dict[str, QWidget] = {}
-        for number, (name, cls) in enumerate(page_classes(), start=1):
-            page = cls(self.ctx)
-            self.pages[name] = page
+        self.page_names = [name for name, _, _ in PAGES]
+        self.pages: dict[str, QWidget] = {}  # the pages built so far
+        for number, name in enumerate(self.page_names, start=1):
             self.nav.addItem(name)
-            self.stack.addWidget(page)
+            self.stack.addWidget(QWidget())  # stands in until the page is first opened
             if number <= 9:
                 QShortcut(QKeySequence(f"Ctrl+{number}"), self,
                           activated=lambda n=number: self.nav.setCurrentRow(n - 1))
@@ -87,16 +78,24 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(0)
         self.refresh_title()
 
-    def page(self, name: str) -> QWidget:
+    def go(self, name: str) -> QWidget:
+        self.nav.setCurrentRow(self.page_names.index(name))
         return self.pages[name]
 
-    def go(self, name: str) -> QWidget:
-        self.nav.setCurrentRow(list(self.pages).index(name))
-        return self.pages[name]
+    def _build(self, index: int) -> QWidget:
+        name, module, cls = PAGES[index]
+        page = getattr(importlib.import_module(module), cls)(self.ctx)
+        placeholder = self.stack.widget(index)
+        self.stack.insertWidget(index, page)
+        self.stack.removeWidget(placeholder)
+        placeholder.deleteLater()  # deleted by Qt on this thread; the wrapper only forgets it
+        self.pages[name] = page
+        return page
 
     def _show_page(self, index: int) -> None:
+        name = self.page_names[index]
+        page = self.pages.get(name) or self._build(index)
         self.stack.setCurrentIndex(index)
-        page = self.stack.widget(index)
         if index not in self._shown and hasattr(page, "reload"):
             self._shown.add(index)
             page.reload()
@@ -135,4 +134,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self.ops.wait()
+        self.collector.stop()
         super().closeEvent(event)
