@@ -309,6 +309,7 @@ def month_duty(store: Store, year: int, month: int, *, today: date | None = None
         reference = today
     intervals = settings_module.load(store).visit_intervals
     in_month = queries.visit_dates_between(store, start.isoformat(), end.isoformat())
+    reference_text = reference.isoformat()
     lines = []
     for elder in queries.in_care_between(store, start.isoformat(), end.isoformat()):
         interval = intervals.get(elder["risk_level"], "month")
@@ -317,7 +318,7 @@ def month_duty(store: Store, year: int, month: int, *, today: date | None = None
         due_on = add_interval(anchor, interval)
         if due_on > end or (left and due_on > left):
             continue
-        visits = [date.fromisoformat(d) for d in in_month.get(elder["id"], []) if d <= reference.isoformat()]
+        visits = [date.fromisoformat(d) for d in in_month.get(elder["id"], ()) if d <= reference_text]
         if left:
             visits = [d for d in visits if d <= left]
         next_due = add_interval(visits[-1], interval) if visits else due_on
