@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 from datetime import date, datetime, timezone
 
 import pytest
@@ -39,3 +41,26 @@ def store(db_path):
     s = open_ledger(db_path, user="测试员")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demo community, built once per run; tests get copies (demo_path)."""
+    from app.demo import build_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    built = open_ledger(path)
+    build_demo(built, today=TODAY)
+    built.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+@pytest.fixture
+def demo_path(demo_template, tmp_path):
+    """This test's own copy of the demo database."""
+    path = tmp_path / "demo-copy.db"
+    shutil.copy(demo_template, path)
+    return path

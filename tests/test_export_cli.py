@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import sqlite3
 from datetime import date
 
 import pytest
@@ -12,7 +10,6 @@ from pypdf import PdfReader
 
 from app import logs
 from app.cli import main
-from app.demo import build_demo
 from app.ledger import open_ledger
 from app.ledgers import MONTHLY
 
@@ -20,24 +17,10 @@ TODAY = date(2026, 11, 23)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    store = open_ledger(path)
-    build_demo(store, today=TODAY)
-    store.close()
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    return path
-
-
 @pytest.fixture
-def db(demo_template, tmp_path):
+def db(demo_path):
     """This test's own copy of the demo database (a path: the CLI opens it itself)."""
-    path = tmp_path / "ledger.db"
-    shutil.copy(demo_template, path)
-    return path
+    return demo_path
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,6 @@ records is the bug a street office would find.
 from __future__ import annotations
 
 import re
-import shutil
-import sqlite3
 from collections import Counter
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +17,6 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from app import settings as settings_module
-from app.demo import build_demo
 from app.elders import add_elder, month_duty
 from app.errors import UserError
 from app.export import export_month
@@ -57,24 +54,10 @@ DATE_COLUMNS = [(1, "注册日期"), (2, "日期"), (5, "出生日期"), (6, "�
 
 # -- fixtures ------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    store = open_ledger(path)
-    build_demo(store, today=TODAY)
-    store.close()
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    return path
-
-
 @pytest.fixture
-def demo(demo_template, tmp_path):
+def demo(demo_path):
     """A fresh copy of the demo database for this test only."""
-    path = tmp_path / "ledger.db"
-    shutil.copy(demo_template, path)
-    store = open_ledger(path)
+    store = open_ledger(demo_path)
     yield store
     store.close()
 

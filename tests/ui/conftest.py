@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 from datetime import date
 
 import pytest
@@ -11,30 +9,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
-from app.demo import build_demo
 from app.ledger import open_ledger
 from ui.window import MainWindow
 
 TODAY = date(2026, 11, 23)
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("template") / "demo.db"
-    store = open_ledger(path)
-    build_demo(store, today=TODAY)
-    store.close()
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.close()
-    return path
-
-
 @pytest.fixture
-def demo_store(demo_template, tmp_path):
-    path = tmp_path / "ledger.db"
-    shutil.copy(demo_template, path)
-    store = open_ledger(path)
+def demo_store(demo_path):
+    store = open_ledger(demo_path)
     yield store
     store.close()
 
