@@ -17,3 +17,10 @@ def open_ledger(path: str | Path, *, user: str = "", clock: Clock = utc_now) -> 
         store.close()
         raise
     return store
+
+
+def database_file(store: Store) -> Path:
+    """Where this ledger's records are kept."""
+    from db.connection import file_path
+
+    return Path(file_path(store.db))

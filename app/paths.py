@@ -1,13 +1,27 @@
-"""Where the program keeps its files (platformdirs' user data directory)."""
+"""Where the program keeps its files: the user data directory, or a `data` folder beside
+the program (portable mode, for a USB stick carried to a village)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 APP_NAME = "CommunityLedger"
+PORTABLE_FOLDER = "data"
+
+
+def portable_dir() -> Path | None:
+    """The `data` folder beside the built program, when there is one."""
+    if not getattr(sys, "frozen", False):
+        return None  # run from source: the folder beside python.exe means nothing
+    folder = Path(sys.executable).resolve().parent / PORTABLE_FOLDER
+    return folder if folder.is_dir() else None
 
 
 def data_dir() -> Path:
+    portable = portable_dir()
+    if portable is not None:
+        return portable
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False))

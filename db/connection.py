@@ -68,6 +68,12 @@ def open_existing(path: str | Path) -> sqlite_utils.Database:
     return connect(path)
 
 
+def file_path(db: sqlite_utils.Database) -> str:
+    """The file the connection has open (for 关于 and messages)."""
+    row = db.conn.execute("PRAGMA database_list").fetchone()
+    return row[2] if row else ""
+
+
 def integrity_problems(db: sqlite_utils.Database, *, quick: bool = False) -> list[str]:
     """Run SQLite's integrity check; an empty list means the file is sound."""
     pragma = "quick_check" if quick else "integrity_check"

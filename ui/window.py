@@ -18,10 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from app import settings
+from app.ledger import database_file
+from app.paths import data_dir
 from db.store import Store
 from ui.context import Context
 from ui.errors import show_error
 from ui.gc import GarbageCollector
+from ui.help import HelpDialog, about_box
 from ui.ops import Ops
 
 
@@ -73,10 +76,31 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_label)
         self.ops.busy.connect(self._busy)
         self.ctx.changed.connect(self._changed)
+        self._menus()
         self.setWindowTitle("社区台账")
         self.resize(1280, 720)
         self.nav.setCurrentRow(0)
         self.refresh_title()
+
+    def _menus(self) -> None:
+        menu = self.menuBar().addMenu("帮助")
+        guide = menu.addAction("使用说明")
+        guide.setShortcut(QKeySequence("F1"))
+        guide.triggered.connect(self.show_help)
+        menu.addAction("关于").triggered.connect(self.show_about)
+
+    def show_help(self) -> HelpDialog:
+        self.help = HelpDialog(self)
+        self.help.show()
+        return self.help
+
+    def show_about(self) -> None:
+        from app.cli import program_version
+
+        def shown(path) -> None:
+            self.about = about_box(self, program_version(), str(path), str(data_dir()))
+
+        self.ops.run(database_file, on_done=shown)
 
     def go(self, name: str) -> QWidget:
         self.nav.setCurrentRow(self.page_names.index(name))
