@@ -23,6 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def open_window(db_path: Path | None) -> int:
+    from importlib import resources
+
+    from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.errors import UserError
@@ -33,6 +36,7 @@ def open_window(db_path: Path | None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("社区台账")
+    app.setWindowIcon(QIcon(str(resources.files("ui").joinpath("icon.png"))))
     try:
         store = open_ledger(db_path or default_db_path())
     except (StorageError, UserError) as exc:
