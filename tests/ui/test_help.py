@@ -33,3 +33,18 @@ def test_a_data_folder_beside_the_built_program_holds_the_data(tmp_path, monkeyp
     (program / "data").mkdir()
     assert paths.data_dir() == program / "data"
     assert paths.default_db_path() == program / "data" / "ledger.db"
+
+
+def test_an_empty_database_says_what_to_do_first(qtbot, empty_window):
+    page = empty_window.go("工作台")
+    settle(qtbot, empty_window)
+    assert page.hint.isVisible() and "居民" in page.hint.text()
+    people = empty_window.go("居民")
+    settle(qtbot, empty_window)
+    assert people.hint.isVisible() and "Ctrl+N" in people.hint.text()
+
+
+def test_the_hint_goes_once_there_are_records(qtbot, window):
+    page = window.go("工作台")
+    settle(qtbot, window)
+    assert not page.hint.isVisible()

@@ -41,6 +41,11 @@ class DashboardPage(QWidget):
         heading = QLabel("工作台")
         heading.setStyleSheet("font-size: 16px; font-weight: bold;")
         self.month = QLabel("")
+        self.hint = QLabel("还没有任何记录。先到“居民”登记居民，或用“从 Excel 导入…”导入现有花名册；"
+                           "再把居民登记为志愿者、特殊困难老年人。按 F1 查看使用说明。")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #555; padding: 8px; background: #f4f6f8;")
+        self.hint.hide()
         self.export_button = QPushButton("月底导出台账…")
         self.export_button.clicked.connect(self.open_export)
         grid = QGridLayout()
@@ -82,6 +87,7 @@ class DashboardPage(QWidget):
         line.addStretch()
         line.addWidget(self.export_button)
         layout.addLayout(line)
+        layout.addWidget(self.hint)
         layout.addLayout(grid)
         layout.addLayout(lists, 1)
         ctx.changed.connect(lambda _: self.reload() if self.info else None)
@@ -92,6 +98,7 @@ class DashboardPage(QWidget):
     def _arrived(self, info: dict) -> None:
         self.info = info
         figures = info["figures"]
+        self.hint.setVisible(figures["people_total"] == 0)
         self.month.setText(f"{figures['month']} 月度情况")
         for key, label in self.tiles.items():
             value = figures[key]
