@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -101,23 +102,26 @@ def _db_path(args: argparse.Namespace) -> Path:
     return Path(args.db) if args.db else default_db_path()
 
 
-def _open(args: argparse.Namespace, *, must_exist: bool):
+@contextmanager
+def _opened(args: argparse.Namespace, *, must_exist: bool):
+    """The command's database, closed when the command is done."""
     from app.ledger import open_ledger
 
     path = _db_path(args)
     if must_exist and args.db and not path.is_file():
         raise UsageError(f"找不到数据库文件：{path}")
-    return open_ledger(path)
+    store = open_ledger(path)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
 def cmd_demo(args: argparse.Namespace, today: date) -> int:
     from app.demo import build_demo
 
-    store = _open(args, must_exist=False)
-    try:
+    with _opened(args, must_exist=False) as store:
         summary = build_demo(store, today=today, seed=args.seed)
-    finally:
-        store.close()
     print(
         f"演示社区已生成：{_db_path(args)}\n"
         f"居民 {summary.people} 人，志愿者 {summary.volunteers} 人，志愿活动 {summary.activities} 次"
@@ -140,11 +144,8 @@ def cmd_export(args: argparse.Namespace, today: date) -> int:
     from app.export import export_month
 
     year, month = _month(args.month)
-    store = _open(args, must_exist=True)
-    try:
+    with _opened(args, must_exist=True) as store:
         result = export_month(store, year, month, args.out, fmt=args.format, masked=not args.unmasked, today=today)
-    finally:
-        store.close()
     print(f"已导出 {len(result.files)} 个文件到 {result.folder}")
     if result.combined:
         print(f"打印用合订本：{result.combined}")
@@ -154,15 +155,12 @@ def cmd_export(args: argparse.Namespace, today: date) -> int:
 def cmd_certificate(args: argparse.Namespace, today: date) -> int:
     from app import documents, volunteers
 
-    store = _open(args, must_exist=True)
-    try:
+    with _opened(args, must_exist=True) as store:
         found = volunteers.find_volunteer(store, args.volunteer)
         certificate = documents.issue_certificate(
             store, {"volunteer_id": found["id"], "period_start": args.start, "period_end": args.end,
                     "handler": args.handler, "contact": args.contact}, today=today,
             path=args.out, masked=not args.unmasked)
-    finally:
-        store.close()
     print(f"已开具证明 {certificate['serial']}：{args.out}")
     return EXIT_OK
 
@@ -170,8 +168,7 @@ def cmd_certificate(args: argparse.Namespace, today: date) -> int:
 def cmd_minutes(args: argparse.Namespace, today: date) -> int:
     from app import documents
 
-    store = _open(args, must_exist=True)
-    try:
+    with _opened(args, must_exist=True) as store:
         meetings = documents.meetings_on(store, args.date)
         if args.topic:
             meetings = [m for m in meetings if args.topic in (m["topic_title"] or "")]
@@ -181,24 +178,20 @@ def cmd_minutes(args: argparse.Namespace, today: date) -> int:
             titles = "、".join(m["topic_title"] or m["form"] for m in meetings)
             raise UserError(f"这一天有 {len(meetings)} 次会议（{titles}），请用 --topic 指明")
         documents.write_minutes(store, meetings[0]["id"], args.out)
-    finally:
-        store.close()
     print(f"已生成会议记录和签到表：{args.out}")
     return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace, today: date) -> int:
     from app.rosters import import_roster
-    from exports.roster import RosterError
+    from exports.errors import RosterError
 
-    store = _open(args, must_exist=False)
     try:
-        report = import_roster(store, args.kind, args.file, update_existing=not args.skip_existing,
-                               dry_run=args.dry_run, today=today)
+        with _opened(args, must_exist=False) as store:
+            report = import_roster(store, args.kind, args.file, update_existing=not args.skip_existing,
+                                   dry_run=args.dry_run, today=today)
     except RosterError as exc:
         raise UsageError(str(exc)) from None
-    finally:
-        store.close()
     if args.json:
         print(json.dumps(report.as_json(), ensure_ascii=False))
     else:
@@ -228,11 +221,8 @@ def cmd_stats(args: argparse.Namespace, today: date) -> int:
         year, month = _month(args.month)
     else:
         year, month = today.year, today.month
-    store = _open(args, must_exist=True)
-    try:
+    with _opened(args, must_exist=True) as store:
         figures = month_stats(store, year, month, today=today)
-    finally:
-        store.close()
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     else:
@@ -266,16 +256,13 @@ def cmd_sync(args: argparse.Namespace, today: date) -> int:
 
     if args.sync_command is None:
         raise UsageError("请指定 sync export 或 sync import。运行 community-ledger sync --help 查看用法。")
-    store = _open(args, must_exist=args.sync_command == "export")
-    try:
+    with _opened(args, must_exist=args.sync_command == "export") as store:
         if args.sync_command == "export":
             result = sync.export_package(store, args.peer, args.out, full=args.full)
             print(f"已制作同步包：{result.path}（{result.records} 条记录）")
             return EXIT_OK
         outcome = sync.import_package(store, args.file)
         pending = len(sync.conflicts(store))
-    finally:
-        store.close()
     print(outcome.summary())
     if pending:
         print(f"有 {pending} 条冲突等待处理：请在窗口的“数据同步”页逐条决定。")

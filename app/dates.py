@@ -30,9 +30,6 @@ def add_interval(day: date, interval: str) -> date:
     raise ValueError(f"unknown interval {interval!r}")
 
 
-def iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
 
 def from_iso(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import ValidationError
@@ -85,6 +85,3 @@ def save(store: Store, data: dict[str, Any]) -> Settings:
             store.set_setting(key, list(value) if key == "star_hours" else (value or ""))
     return load(store)
 
-
-def as_dict(settings: Settings) -> dict[str, Any]:
-    return asdict(settings)

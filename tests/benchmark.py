@@ -290,14 +290,8 @@ def child(code: str, *args: str) -> str:
     return result.stdout.strip().splitlines()[-1]
 
 
-STARTUP_APP = """
-import sys, time
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication
-app = QApplication(sys.argv[:1])
-from app.ledger import open_ledger
-from ui.window import MainWindow
-window = MainWindow(open_ledger(sys.argv[1]))
+# Prints "painted" at the window's first paint, then quits: the end of a start-up measurement.
+PAINTED = """
 class Painted(QObject):
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.Paint:
@@ -309,7 +303,17 @@ watcher = Painted()
 window.installEventFilter(watcher)
 window.show()
 app.exec()
-window.ops.wait()
+"""
+
+STARTUP_APP = """
+import sys, time
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv[:1])
+from app.ledger import open_ledger
+from ui.window import MainWindow
+window = MainWindow(open_ledger(sys.argv[1]))
+""" + PAINTED + """window.ops.wait()
 """
 
 STARTUP_BARE = """
@@ -319,18 +323,7 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
 app = QApplication(sys.argv[:1])
 window = QMainWindow()
 window.setCentralWidget(QTableView())
-class Painted(QObject):
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.Paint:
-            print("painted", flush=True)
-            QTimer.singleShot(0, app.quit)
-            obj.removeEventFilter(self)
-        return False
-watcher = Painted()
-window.installEventFilter(watcher)
-window.show()
-app.exec()
-"""
+""" + PAINTED
 
 RSS = PEAK + """
 import sys

@@ -268,3 +268,15 @@ def test_deleted_elders_and_visits_are_ignored(store, today):
     duty = month_duty(store, 2026, 11, today=today)
     assert [line.elder_id for line in duty.lines] == [kept["id"]]
     assert (duty.visited, line_of(duty, kept).days_overdue) == (0, 8)
+
+
+def test_correcting_a_visit_recomputes_its_next_due_date(store, today):
+    from app.elders import record_visit, update_visit
+
+    who = elder(store, today, joined_on="2026-01-01")
+    visit = record_visit(store, {"elder_id": who["id"], "date": "2026-11-02", "visitor": "王晓燕"}, today=today)
+    assert visit["next_due"] == "2026-12-02"
+    fixed = update_visit(store, visit["id"], {"date": "2026.11.05"}, today=today)
+    assert fixed["date"] == "2026-11-05" and fixed["next_due"] == "2026-12-05"
+    with pytest.raises(ValidationError, match="晚于今天"):
+        update_visit(store, visit["id"], {"date": "2026-12-01"}, today=today)

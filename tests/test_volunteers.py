@@ -427,3 +427,14 @@ def test_restoring_an_activity_brings_back_its_records(store, today):
     service_module.restore_activity(store, saved["id"])
     back = service_module.records_of_activity(store, saved["id"])
     assert len(back) == 2 and earlier["id"] not in {r["id"] for r in back}
+
+
+def test_one_more_volunteer_joins_an_activity_with_the_activity_date(store, today):
+    from app.service import add_to_activity
+
+    first, second = volunteers(store, today, 2)
+    saved = activity(store, today, [first["id"]])
+    record = add_to_activity(store, saved["id"], {"volunteer_id": second["id"], "minutes": 45}, today=today)
+    assert record["date"] == saved["date"] and record["minutes"] == 45
+    with pytest.raises(ValidationError, match="已登记"):
+        add_to_activity(store, saved["id"], {"volunteer_id": second["id"], "minutes": 30}, today=today)
