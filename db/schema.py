@@ -373,6 +373,69 @@ def m005_live_counts(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX people_live ON people(deleted_at)")
 
 
+# What the 操作日志 records besides record changes: sign-ins, locks, revealed numbers,
+# backups and restores, unmasked exports, account changes.
+AUDIT_ACTIONS = (
+    "insert", "update", "delete", "restore",
+    "login", "login_failed", "logout", "lock", "unlock", "reveal",
+    "backup", "restore_backup", "export", "account",
+)
+
+
+@migrations()
+def m006_accounts_drafts_events(db: sqlite_utils.Database) -> None:
+    """Accounts (local to this computer, never synced), form drafts kept aside, and an audit
+    that also records events (sign-in, reveal, backup …) and is filtered by user and kind."""
+    db.execute(
+        """CREATE TABLE accounts (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'staff')),
+            password_hash TEXT NOT NULL,
+            failed_attempts INTEGER NOT NULL DEFAULT 0,
+            retry_after TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            deleted_at TEXT
+        )"""
+    )
+    db.execute("CREATE UNIQUE INDEX accounts_username ON accounts(username) WHERE deleted_at IS NULL")
+    db.execute(
+        """CREATE TABLE drafts (
+            key TEXT PRIMARY KEY,
+            form TEXT NOT NULL,
+            values_json TEXT NOT NULL,
+            saved_at TEXT NOT NULL
+        )"""
+    )
+    # SQLite cannot change a CHECK constraint in place: the audit is copied into a new table.
+    actions = ", ".join(f"'{a}'" for a in AUDIT_ACTIONS)
+    db.execute(
+        f"""CREATE TABLE audit_new (
+            id TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL DEFAULT '',
+            device_id TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ({actions})),
+            before TEXT,
+            after TEXT
+        )"""
+    )
+    db.execute("INSERT INTO audit_new SELECT id, at, user, device_id, table_name, record_id, action, before, after"
+               " FROM audit ORDER BY rowid")
+    db.execute("DROP TABLE audit")
+    db.execute("ALTER TABLE audit_new RENAME TO audit")
+    for sql in (
+        "CREATE INDEX audit_record ON audit(table_name, record_id, at)",
+        "CREATE INDEX audit_at ON audit(at)",
+        "CREATE INDEX audit_user_at ON audit(user, at)",
+        "CREATE INDEX audit_table_at ON audit(table_name, at)",
+    ):
+        db.execute(sql)
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows."""
     return [m.name for m in migrations._migrations]

@@ -38,6 +38,8 @@ class Store:
     def __init__(self, db: sqlite_utils.Database, *, user: str = "", clock: Clock = utc_now):
         self.db = db
         self.user = user
+        # Until an administrator sets a password, whoever runs the program may do everything.
+        self.role = "admin"
         self.clock = clock
         self.device_id = _device_id(db)
         self._upserts: dict[tuple, str] = {}
@@ -234,6 +236,16 @@ class Store:
                 "after": _json(after),
             }
         )
+
+    def log_event(self, action: str, table: str = "", record_id: str = "", detail: Row | None = None) -> None:
+        """Put something done that is not a record change in the audit (sign-in, a revealed
+        number, a backup …). `detail` is shown in 操作日志: never put personal data in it."""
+        with self.transaction():
+            self._insert_row("audit", {
+                "id": new_id(), "at": self.now(), "user": self.user, "device_id": self.device_id,
+                "table_name": table, "record_id": record_id, "action": action,
+                "before": None, "after": _json(detail),
+            })
 
     # -- settings -----------------------------------------------------------------
 
