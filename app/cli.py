@@ -17,6 +17,7 @@ from app.paths import default_db_path
 from db.errors import StorageError
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE = 0, 1, 2
+PASSWORD_ENV = "COMMUNITY_LEDGER_PASSWORD"
 
 
 class ChineseArgumentParser(argparse.ArgumentParser):
@@ -53,6 +54,8 @@ def build_parser() -> ChineseArgumentParser:
         description="社区台账：居委会、村委会的日常记录与月度台账。",
     )
     parser.add_argument("--db", metavar="PATH", help="数据库文件（默认在用户数据目录）")
+    parser.add_argument("--user", metavar="NAME",
+                        help=f"启用账号后必填：用户名（密码取自环境变量 {PASSWORD_ENV}，没有时提示输入）")
     parser.add_argument("--version", action="version", version=f"社区台账 {program_version()}")
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseArgumentParser)
     demo = sub.add_parser("demo", help="在新数据库中生成演示社区数据")
@@ -87,6 +90,13 @@ def build_parser() -> ChineseArgumentParser:
     template = sub.add_parser("template", help="生成空白花名册模板")
     template.add_argument("kind", choices=["people", "volunteers", "elders"], help="people | volunteers | elders")
     template.add_argument("file", help=".xlsx 文件")
+    backup = sub.add_parser("backup", help="把数据库备份到一个文件（如 U 盘上）")
+    backup.add_argument("--out", required=True, help="备份文件，或保存它的文件夹")
+    restore = sub.add_parser("restore", help="从备份恢复数据库（先自动备份当前数据库）")
+    restore.add_argument("file", help="备份文件（.db）")
+    conf = sub.add_parser("settings", help="查看社区设置；--set 修改（仅管理员）")
+    conf.add_argument("--set", dest="changes", action="append", default=[], metavar="键=值",
+                      help="如 --set idle_lock_minutes=15；可用的键见 community-ledger settings")
     sync = sub.add_parser("sync", help="同步包：在两台电脑之间用 U 盘交换记录")
     sync_sub = sync.add_subparsers(dest="sync_command", metavar="export|import", parser_class=ChineseArgumentParser)
     sync_export = sync_sub.add_parser("export", help="把上次发给对方之后的全部变化写进一个同步包")
@@ -103,24 +113,59 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 
 @contextmanager
-def _opened(args: argparse.Namespace, *, must_exist: bool):
-    """The command's database, closed when the command is done."""
+def _opened(args: argparse.Namespace, *, must_exist: bool, writes: bool = False):
+    """The command's database, closed when the command is done.
+
+    A command that writes records holds the one-writer lock, so it cannot run while the
+    window has the database open; reading commands share the file safely (WAL).
+    """
     from app.ledger import open_ledger
+    from db.lock import WriterLock
 
     path = _db_path(args)
     if must_exist and args.db and not path.is_file():
         raise UsageError(f"找不到数据库文件：{path}")
-    store = open_ledger(path)
+    lock = WriterLock(path).acquire() if writes else None
     try:
+        store = open_ledger(path)
+    except BaseException:
+        if lock:
+            lock.release(clean=False)
+        raise
+    try:
+        _sign_in(store, args)
         yield store
     finally:
         store.close()
+        if lock:
+            lock.release()
+
+
+def _sign_in(store, args: argparse.Namespace) -> None:
+    """With accounts on, a command runs as the user named by --user, after the password."""
+    import getpass
+    import os
+
+    from app import accounts
+
+    if not accounts.enabled(store):
+        return  # accounts off: whoever runs the program may do everything
+    if not args.user:
+        raise UsageError(f"该数据库已启用账号：请加 --user 用户名，密码放在环境变量 {PASSWORD_ENV} 中"
+                         "或在提示时输入。")
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        try:
+            password = getpass.getpass(f"{args.user} 的密码：")
+        except EOFError:
+            raise UsageError(f"没有读到密码：请在提示时输入，或设置环境变量 {PASSWORD_ENV}。") from None
+    accounts.login(store, args.user, password)
 
 
 def cmd_demo(args: argparse.Namespace, today: date) -> int:
     from app.demo import build_demo
 
-    with _opened(args, must_exist=False) as store:
+    with _opened(args, must_exist=False, writes=True) as store:
         summary = build_demo(store, today=today, seed=args.seed)
     print(
         f"演示社区已生成：{_db_path(args)}\n"
@@ -155,7 +200,7 @@ def cmd_export(args: argparse.Namespace, today: date) -> int:
 def cmd_certificate(args: argparse.Namespace, today: date) -> int:
     from app import documents, volunteers
 
-    with _opened(args, must_exist=True) as store:
+    with _opened(args, must_exist=True, writes=True) as store:
         found = volunteers.find_volunteer(store, args.volunteer)
         certificate = documents.issue_certificate(
             store, {"volunteer_id": found["id"], "period_start": args.start, "period_end": args.end,
@@ -187,7 +232,7 @@ def cmd_import(args: argparse.Namespace, today: date) -> int:
     from exports.errors import RosterError
 
     try:
-        with _opened(args, must_exist=False) as store:
+        with _opened(args, must_exist=False, writes=not args.dry_run) as store:
             report = import_roster(store, args.kind, args.file, update_existing=not args.skip_existing,
                                    dry_run=args.dry_run, today=today)
     except RosterError as exc:
@@ -251,12 +296,35 @@ def cmd_check(args: argparse.Namespace, today: date) -> int:
     return EXIT_OK
 
 
+SETTING_KEYS = ("community_name", "community_code", "street", "preparer", "reviewer", "idle_lock_minutes")
+
+
+def cmd_settings(args: argparse.Namespace, today: date) -> int:
+    from dataclasses import asdict
+
+    from app import settings
+
+    changes = {}
+    for item in args.changes:
+        key, sep, value = item.partition("=")
+        if not sep or key.strip() not in SETTING_KEYS:
+            raise UsageError(f"--set 应写成 键=值，键是 {'、'.join(SETTING_KEYS)} 之一。")
+        changes[key.strip()] = value.strip()
+    with _opened(args, must_exist=True, writes=bool(changes)) as store:
+        config = settings.save(store, changes) if changes else settings.load(store)
+    for key, value in asdict(config).items():
+        print(f"{key} = {value}")
+    if changes:
+        print("设置已保存。")
+    return EXIT_OK
+
+
 def cmd_sync(args: argparse.Namespace, today: date) -> int:
     from app import sync
 
     if args.sync_command is None:
         raise UsageError("请指定 sync export 或 sync import。运行 community-ledger sync --help 查看用法。")
-    with _opened(args, must_exist=args.sync_command == "export") as store:
+    with _opened(args, must_exist=args.sync_command == "export", writes=True) as store:
         if args.sync_command == "export":
             result = sync.export_package(store, args.peer, args.out, full=args.full)
             print(f"已制作同步包：{result.path}（{result.records} 条记录）")
@@ -269,10 +337,44 @@ def cmd_sync(args: argparse.Namespace, today: date) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace, today: date) -> int:
+    from app import backups
+
+    with _opened(args, must_exist=True) as store:
+        out = backups.save_copy(store, args.out)
+    print(f"已备份到：{out}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace, today: date) -> int:
+    from datetime import datetime
+
+    from app import backups
+    from app.accounts import require_admin
+    from db.lock import WriterLock
+
+    path = _db_path(args)
+    lock = WriterLock(path).acquire()
+    try:
+        if path.is_file() and path.stat().st_size:
+            try:
+                with _opened(args, must_exist=True) as store:
+                    require_admin(store, "从备份恢复")
+            except StorageError:
+                pass  # a damaged database has no accounts to ask: it is kept aside, not lost
+        kept = backups.restore_file(path, args.file, now=datetime.now())
+    finally:
+        lock.release(clean=False)  # the restored file is checked at the next start
+    print(f"已从备份恢复：{path}")
+    if kept:
+        print(f"恢复前的数据库保留为：{kept}")
+    return EXIT_OK
+
+
 COMMANDS = {
     "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "export": cmd_export,
     "certificate": cmd_certificate, "minutes": cmd_minutes, "import": cmd_import, "template": cmd_template,
-    "sync": cmd_sync,
+    "sync": cmd_sync, "settings": cmd_settings, "backup": cmd_backup, "restore": cmd_restore,
 }
 
 

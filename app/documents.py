@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app import settings as settings_module
+from app.accounts import require_admin
 from app.consultation import participants_of
 from app.errors import NotFound, UserError, ValidationError
 from app.ledgers import Masker
@@ -27,6 +28,8 @@ def issue_certificate(store: Store, data: dict[str, Any], *, today: date | None 
     written, the number is not used up.
     """
     today = today or date.today()
+    if not masked:
+        require_admin(store, "开具显示完整身份证号的证明")
     c = Collector()
     volunteer = require(store, "volunteers", data.get("volunteer_id") or "", "志愿者")
     start = c.field("period_start", parse_date, data.get("period_start"), field="开始日期")
@@ -58,6 +61,8 @@ def issue_certificate(store: Store, data: dict[str, Any], *, today: date | None 
 
 
 def certificate_fields(store: Store, certificate: Row, *, masked: bool = True) -> dict[str, str]:
+    if not masked:
+        require_admin(store, "开具显示完整身份证号的证明")
     volunteer = require(store, "volunteers", certificate["volunteer_id"], "志愿者")
     person = require(store, "people", volunteer["person_id"], "居民")
     config = settings_module.load(store)

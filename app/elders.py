@@ -25,6 +25,7 @@ from app import settings as settings_module
 from app.dates import add_interval, from_iso, month_bounds
 from app.errors import NotFound, ValidationError
 from app.people import get_person
+from app.privacy import for_role
 from app.validation import (
     Collector,
     choice,
@@ -58,7 +59,14 @@ def _age(birth: date, today: date) -> int:
 
 
 def _categories(value: Any) -> list[str]:
-    items = json.loads(value) if isinstance(value, str) else list(value or [])
+    if isinstance(value, str):  # as stored: a JSON list of names
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError:
+            raise ValidationError(f"类别应为：{'、'.join(CATEGORIES)}") from None
+    if not isinstance(value, (list, tuple, set, frozenset)):
+        value = [] if value is None else [value]  # one bare value, to be refused by name below
+    items = list(value)
     if not items:
         raise ValidationError("请至少选择一个类别")
     unknown = [c for c in items if c not in CATEGORIES]
@@ -171,8 +179,9 @@ def restore_elder(store: Store, elder_id: str) -> Row:
 
 
 def elders_page(store: Store, **options: Any) -> list[Row]:
-    """A page of elders: status, category, search, sort, descending, after, limit (see db.elders)."""
-    return queries.elder_page(store, **options)
+    """A page of elders: status, category, search, sort, descending, after, limit (see db.elders);
+    a 工作人员 gets ID numbers and phones masked."""
+    return for_role(store, queries.elder_page(store, **options))
 
 
 def interval_of(store: Store, risk_level: str) -> str:
@@ -344,7 +353,7 @@ def month_duty(store: Store, year: int, month: int, *, today: date | None = None
 
 def search_elders(store: Store, text: str, *, limit: int = 20) -> list[Row]:
     """Elders in care matching a name, pinyin, ID or phone fragment (for pickers)."""
-    return queries.elder_page(store, limit=limit, status="在册", search=text)
+    return for_role(store, queries.elder_page(store, limit=limit, status="在册", search=text))
 
 
 def elder_contacts(store: Store, elder_ids: list[str]) -> dict[str, Row]:

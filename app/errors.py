@@ -19,3 +19,15 @@ class ValidationError(UserError, ValueError):
 
 class NotFound(UserError):
     """The record asked for does not exist (or is in the 回收站)."""
+
+
+class PermissionDenied(UserError):
+    """The signed-in 工作人员 asked for something only a 管理员 may do."""
+
+
+class LoginRefused(UserError):
+    """Wrong user name or password; `wait_seconds` > 0 when further tries must wait."""
+
+    def __init__(self, message: str, wait_seconds: int = 0):
+        super().__init__(message)
+        self.wait_seconds = wait_seconds

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 from app import settings as settings_module
+from app.accounts import require_admin
 from app.errors import UserError
 from app.ledgers import MONTHLY, build
 
@@ -33,6 +34,8 @@ def export_month(
     from exports.xlsx import write_xlsx
 
     today = today or date.today()
+    if not masked:
+        require_admin(store, "导出完整的身份证号和电话")
     if fmt not in FORMATS:
         raise UserError(f"格式应为 {'、'.join(FORMATS)}")
     folder = Path(out_dir)
@@ -75,4 +78,8 @@ def export_month(
         if exc.errno == 28:
             raise UserError("磁盘已满，台账没有写完，请清理磁盘或换一个位置后重试。") from None
         raise UserError(f"无法写入文件夹“{folder}”，请检查 U 盘或磁盘后重试。") from None
+    if not masked:
+        # Full ID numbers and phones left the program: the audit says who took them and which month.
+        store.log_event("export", detail={"month": f"{year:04d}-{month:02d}", "masked": False,
+                                          "ledgers": [number for number, _ in chosen]})
     return result

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app import settings as settings_module
+from app.accounts import require_admin
 from app.dates import month_bounds
 from app.elders import elder_contacts, month_duty
 from app.settings import INTERVALS
@@ -312,5 +313,7 @@ MONTHLY: list[tuple[int, str, Builder]] = [
 
 def build(store: Store, number: int, year: int, month: int, *, masked: bool = True,
           today: date | None = None) -> Ledger:
+    if not masked:
+        require_admin(store, "导出完整的身份证号和电话")
     builder = {n: b for n, _, b in MONTHLY}[number]
     return builder(store, Period(year, month, today or date.today()), Masker(masked))

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.errors import NotFound, UserError, ValidationError
 from app.pinyin import name_keys
+from app.privacy import for_role
 from app.validation import (
     Collector,
     birth_date_from_id,
@@ -127,13 +128,14 @@ def restore_person(store: Store, person_id: str) -> Row:
 
 def search_people(store: Store, text: str, *, limit: int = 50) -> list[Row]:
     """One search for all: name fragment, full pinyin, initials, ID or phone fragment."""
-    return queries.search(store, text, limit=limit)
+    return for_role(store, queries.search(store, text, limit=limit))
 
 
 def people_page(store: Store, **options: Any) -> list[Row]:
-    """A page of people: search, sort, descending, after, limit (see db.people.page)."""
-    return queries.page(store, **options)
+    """A page of people: search, sort, descending, after, limit (see db.people.page);
+    a 工作人员 gets ID numbers and phones masked."""
+    return for_role(store, queries.page(store, **options))
 
 
 def deleted_people(store: Store, *, limit: int = 100) -> list[Row]:
-    return queries.page(store, limit=limit, deleted=True)
+    return for_role(store, queries.page(store, limit=limit, deleted=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.accounts import require_admin
 from app.errors import ValidationError
 from app.validation import Collector, optional_text, required_text
 from db.store import Store
@@ -13,6 +14,9 @@ DEFAULT_STAR_HOURS = (100, 300, 600, 1000, 1500)
 INTERVALS = {"week": "每周", "month": "每月", "quarter": "每季度"}
 # National guidance: every covered elder at least monthly; 高风险 weekly is the common local scheme.
 DEFAULT_VISIT_INTERVALS = {"高风险": "week", "重点": "month", "一般": "month"}
+# The window locks after this many idle minutes (when accounts are on).
+DEFAULT_IDLE_LOCK_MINUTES = 10
+IDLE_LOCK_RANGE = (1, 120)
 
 
 @dataclass
@@ -24,6 +28,7 @@ class Settings:
     reviewer: str = ""
     star_hours: tuple[int, ...] = DEFAULT_STAR_HOURS
     visit_intervals: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_VISIT_INTERVALS))
+    idle_lock_minutes: int = DEFAULT_IDLE_LOCK_MINUTES
 
     @property
     def configured(self) -> bool:
@@ -41,7 +46,7 @@ _TEXT_FIELDS = {
 
 def load(store: Store) -> Settings:
     values: dict[str, Any] = {}
-    for key in (*_TEXT_FIELDS, "star_hours", "visit_intervals"):
+    for key in (*_TEXT_FIELDS, "star_hours", "visit_intervals", "idle_lock_minutes"):
         value = store.setting(key)
         if value is not None:
             values[key] = tuple(value) if key == "star_hours" else value
@@ -68,8 +73,20 @@ def _visit_intervals(value: Any) -> dict[str, str]:
     return dict(value)
 
 
+def _idle_lock_minutes(value: Any) -> int:
+    low, high = IDLE_LOCK_RANGE
+    try:
+        minutes = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValidationError(f"自动锁定时间应为 {low}–{high} 之间的整数（分钟）") from None
+    if not low <= minutes <= high:
+        raise ValidationError(f"自动锁定时间应为 {low}–{high} 分钟")
+    return minutes
+
+
 def save(store: Store, data: dict[str, Any]) -> Settings:
-    """Validate and store the settings given (others keep their value)."""
+    """Validate and store the settings given (others keep their value); 管理员 only."""
+    require_admin(store, "修改设置")
     c = Collector()
     for key, (label, required) in _TEXT_FIELDS.items():
         if key in data:
@@ -79,9 +96,14 @@ def save(store: Store, data: dict[str, Any]) -> Settings:
         c.field("star_hours", _star_hours, data["star_hours"])
     if "visit_intervals" in data:
         c.field("visit_intervals", _visit_intervals, data["visit_intervals"])
+    if "idle_lock_minutes" in data:
+        c.field("idle_lock_minutes", _idle_lock_minutes, data["idle_lock_minutes"])
     values = c.done()
     with store.transaction():
         for key, value in values.items():
-            store.set_setting(key, list(value) if key == "star_hours" else (value or ""))
+            if key == "idle_lock_minutes":
+                store.set_setting(key, value)
+            else:
+                store.set_setting(key, list(value) if key == "star_hours" else (value or ""))
     return load(store)
 

@@ -11,7 +11,9 @@ from datetime import date
 from importlib import resources
 from typing import Any
 
+from app.accounts import require_admin
 from app.errors import NotFound, UserError, ValidationError
+from app.privacy import for_role
 from app.validation import (
     Collector,
     choice,
@@ -65,6 +67,16 @@ def install_default_checklist(store: Store) -> int:
     return count
 
 
+def _position(value: Any) -> int:
+    """The item's place in the printed list; a typed one must be a whole number."""
+    if value is None or str(value).strip() == "":
+        return 0
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        raise ValidationError("顺序应为整数") from None
+
+
 def clean_item(data: dict[str, Any]) -> dict[str, Any]:
     c = Collector()
     c.field("kind", choice, data.get("kind"), KINDS, field="清单类别")
@@ -73,7 +85,7 @@ def clean_item(data: dict[str, Any]) -> dict[str, Any]:
     c.field("basis", optional_text, data.get("basis"), field="依据", max_length=300)
     c.field("department", optional_text, data.get("department"), field="承办部门", max_length=100)
     c.field("note", optional_text, data.get("note"), field="备注", max_length=300)
-    c.values["position"] = int(data.get("position") or 0)
+    c.field("position", _position, data.get("position"))
     values = c.done()
     if values["kind"] == "负面" and not values["department"]:
         raise ValidationError("负面清单事项请写明应到哪个部门办理（一次告知用）", "department")
@@ -81,10 +93,12 @@ def clean_item(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def add_item(store: Store, data: dict[str, Any]) -> Row:
+    require_admin(store, "修改盖章事项清单")
     return store.insert("stamp_items", clean_item(data))
 
 
 def update_item(store: Store, item_id: str, data: dict[str, Any]) -> Row:
+    require_admin(store, "修改盖章事项清单")
     current = store.get("stamp_items", item_id)
     if current is None:
         raise NotFound("找不到该清单事项，可能已被删除")
@@ -92,6 +106,7 @@ def update_item(store: Store, item_id: str, data: dict[str, Any]) -> Row:
 
 
 def delete_item(store: Store, item_id: str) -> Row:
+    require_admin(store, "修改盖章事项清单")
     if store.get("stamp_items", item_id) is None:
         raise NotFound("找不到该清单事项，可能已被删除")
     return store.delete("stamp_items", item_id)
@@ -241,8 +256,9 @@ def register_request(store: Store, data: dict[str, Any], *, today: date | None =
 
 
 def requests_page(store: Store, **options: Any) -> list[Row]:
-    """A page of the register: result, month, search, sort, descending, after, limit (see db.stamps)."""
-    return queries.request_page(store, **options)
+    """A page of the register: result, month, search, sort, descending, after, limit (see db.stamps);
+    a 工作人员 gets ID numbers and phones masked."""
+    return for_role(store, queries.request_page(store, **options))
 
 
 def delete_request(store: Store, request_id: str) -> Row:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 from app.errors import ValidationError
 
@@ -127,6 +127,8 @@ def parse_date(text: str | date, *, field: str = "日期") -> date:
     Written by hand rather than with dateutil: dateutil guesses at ambiguous input
     (`5/1/2026`), where a ledger must refuse it.
     """
+    if isinstance(text, datetime):
+        return text.date()  # a datetime is a date too, but it cannot be compared with one
     if isinstance(text, date):
         return text
     value = re.sub(r"\s", "", _halfwidth(str(text or "")))

@@ -9,6 +9,7 @@ from typing import Any
 from app import settings as settings_module
 from app.errors import NotFound, UserError, ValidationError
 from app.people import get_person
+from app.privacy import for_role
 from app.validation import Collector, choice, optional_text, parse_date
 from db import service as queries
 from app.records import require
@@ -89,8 +90,9 @@ def restore_volunteer(store: Store, volunteer_id: str) -> Row:
 
 
 def volunteers_page(store: Store, **options: Any) -> list[Row]:
-    """A page of volunteers: status, search, sort, descending, after, limit (see db.service)."""
-    return queries.volunteer_page(store, **options)
+    """A page of volunteers: status, search, sort, descending, after, limit (see db.service);
+    a 工作人员 gets ID numbers and phones masked."""
+    return for_role(store, queries.volunteer_page(store, **options))
 
 
 def star_level(minutes: int, star_hours: tuple[int, ...]) -> int:
@@ -105,7 +107,7 @@ def volunteer_star(store: Store, volunteer_id: str) -> int:
 
 def search_volunteers(store: Store, text: str, *, limit: int = 20) -> list[Row]:
     """Active volunteers matching a name, pinyin, ID or phone fragment (for pickers)."""
-    return queries.volunteer_page(store, limit=limit, status="在册", search=text)
+    return for_role(store, queries.volunteer_page(store, limit=limit, status="在册", search=text))
 
 
 def find_volunteer(store: Store, text: str) -> Row:

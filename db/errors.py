@@ -23,3 +23,7 @@ class NewerSchema(StorageError):
 
 class DatabaseLocked(StorageError):
     """Another program holds the write lock longer than the busy timeout."""
+
+
+class DatabaseInUse(StorageError):
+    """Another window or program has the database open for writing."""

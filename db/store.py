@@ -261,6 +261,11 @@ class Store:
             else:
                 self.update("settings", key, {"value": encoded})
 
+    def reopened(self) -> None:
+        """Forget what was read from the file before its pages were replaced (a restore)."""
+        self.device_id = _device_id(self.db)
+        self._upserts.clear()
+
     def close(self) -> None:
         self.db.close()
 

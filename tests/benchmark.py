@@ -310,10 +310,16 @@ import sys, time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
-from app.ledger import open_ledger
+from pathlib import Path
+from app.startup import open_session
 from ui.window import MainWindow
-window = MainWindow(open_ledger(sys.argv[1]))
+# As the program starts: the one-writer lock, the start-up check (skipped after a clean close,
+# as here from the second run on), then the window.
+session = open_session(Path(sys.argv[1]), ask_restore=lambda problem, backup: False)
+window = MainWindow(session.store)
 """ + PAINTED + """window.ops.wait()
+from datetime import datetime
+session.close(now=datetime.now(), backup=False)
 """
 
 STARTUP_BARE = """

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QStringListModel, Qt, Signal
+from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -28,10 +28,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from shiboken6 import isValid
+
+from app.drafts import discard_draft, load_draft, save_draft
 from app.errors import UserError, ValidationError
 from app.people import search_people
 from app.validation import mask_id_number
 from ui.ops import Ops
+
+DRAFT_DELAY_MS = 1000  # a draft is saved this long after the last change: often enough, not per key
+RESTORED_NOTE = "已恢复上次未保存的内容"
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class CheckList(QWidget):
     def __init__(self, ops: Ops, search: Callable, parent: QWidget | None = None):
         super().__init__(parent)
         self.ops, self.search_fn = ops, search
+        self._filled = False
+        self._pending: set[str] | None = None  # checks asked for before the list arrived (a draft)
         self.filter = QLineEdit()
         self.filter.setPlaceholderText("筛选：姓名或拼音首字母；空格键勾选")
         self.filter.textChanged.connect(self._narrow)
@@ -135,6 +143,10 @@ class CheckList(QWidget):
             item.setCheckState(Qt.CheckState.Unchecked)
             self.list.addItem(item)
         self.list.blockSignals(False)
+        self._filled = True
+        if self._pending is not None:
+            ids, self._pending = self._pending, None
+            self.set_checked(ids)
         if self.list.count():
             self.list.setCurrentRow(0)
 
@@ -160,19 +172,31 @@ class CheckList(QWidget):
         return [self.list.item(i) for i in range(self.list.count())]
 
     def set_checked(self, ids: set[str]) -> None:
+        if not self._filled:
+            self._pending = set(ids)
+            return
         for item in self.items():
             item.setCheckState(Qt.CheckState.Checked if item.data(Qt.ItemDataRole.UserRole) in ids
                                else Qt.CheckState.Unchecked)
 
     def checked(self) -> list[str]:
+        if not self._filled:
+            return sorted(self._pending or ())
         return [item.data(Qt.ItemDataRole.UserRole) for item in self.items()
                 if item.checkState() == Qt.CheckState.Checked]
 
 
 class FormDialog(QDialog):
-    """One record's form: errors appear under their field; save waits until the record is valid."""
+    """One record's form: errors appear under their field; save waits until the record is valid.
+
+    With a draft key the values typed are kept aside as a draft (app/drafts.py) a moment after
+    each change, so a crash or a power cut loses nothing; the next form opened with that key
+    starts from the draft. Saving or cancelling discards it.
+    """
 
     saved = Signal(object)
+    draft_saved = Signal()  # a draft has been written (tests wait on it)
+    draft_restored = Signal()
 
     def __init__(
         self,
@@ -186,9 +210,15 @@ class FormDialog(QDialog):
         values: dict[str, Any] | None = None,
         keep_on_new: tuple[str, ...] | None = None,
         notice: Callable[[dict[str, Any]], str | None] | None = None,
+        draft_key: str | None = None,
     ):
         super().__init__(parent)
         self.setWindowTitle(title)
+        self.draft_key = draft_key
+        self._quiet = False  # values set by the program (defaults, a restored draft) are not the user's edits
+        self._edited = False
+        self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
+        self._draft_timer.timeout.connect(self._save_draft)
         self.ops, self.fields, self.validate_fn, self.save_fn = ops, fields, validate, save
         self.keep_on_new = keep_on_new
         self.notice_fn = notice
@@ -200,6 +230,8 @@ class FormDialog(QDialog):
         if values and any(k in values for k in ("id", "created_at")):
             self._touched.update(self.widgets)  # an existing record: show every problem at once
         self._check()
+        if draft_key:
+            self.ops.run(load_draft, draft_key, on_done=self._restore_draft)
 
     # -- building ------------------------------------------------------------------
 
@@ -232,6 +264,9 @@ class FormDialog(QDialog):
         self.notice = QLabel("")
         self.notice.setWordWrap(True)
         self.notice.hide()
+        self.restored_note = QLabel(RESTORED_NOTE)
+        self.restored_note.setStyleSheet("color: #1e6fb8;")
+        self.restored_note.hide()
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c0392b; font-weight: bold;")
@@ -249,6 +284,7 @@ class FormDialog(QDialog):
         QShortcut(QKeySequence("Ctrl+S"), self, activated=lambda: self.submit())
         layout = QVBoxLayout(self)
         layout.addWidget(scroll)
+        layout.addWidget(self.restored_note)
         layout.addWidget(self.notice)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
@@ -316,21 +352,79 @@ class FormDialog(QDialog):
                 out[spec.key] = widget.text()
         return out
 
+    def draft_values(self) -> dict[str, Any]:
+        """The values as a draft keeps them: plain JSON, and a picked person with the name shown."""
+        out = self.values()
+        for spec in self.fields:
+            if spec.kind == "person":
+                widget = self.widgets[spec.key]
+                # The name typed is kept even when nobody was picked yet, as the user left it.
+                out[spec.key] = {"id": widget.person_id, "name": widget.text()}
+        return out
+
     def set_value(self, key: str, value: Any) -> None:
+        """Set a field from the program (a default, a kept value, a draft): not counted as the user's edit."""
         widget = self.widgets[key]
-        if isinstance(widget, QComboBox):
-            widget.setCurrentText(str(value))
-        elif isinstance(widget, QPlainTextEdit):
-            widget.setPlainText(str(value))
-        elif isinstance(widget, PersonPicker):
-            widget.set_person(value.get("id"), value.get("name", ""))
-        else:
-            widget.setText(str(value))
+        quiet, self._quiet = self._quiet, True
+        try:
+            if isinstance(widget, QComboBox):
+                widget.setCurrentText(str(value))
+            elif isinstance(widget, QPlainTextEdit):
+                widget.setPlainText(str(value))
+            elif isinstance(widget, PersonPicker):
+                value = value if isinstance(value, dict) else {}
+                widget.set_person(value.get("id"), str(value.get("name") or ""))
+            elif isinstance(widget, CheckList):
+                widget.set_checked({str(v) for v in value or ()})
+                widget.changed.emit()
+            elif hasattr(widget, "boxes"):  # multi: one box per option
+                chosen = set(value or ())
+                for option, box in widget.boxes.items():
+                    box.setChecked(option in chosen)
+            else:
+                widget.setText("" if value is None else str(value))
+        finally:
+            self._quiet = quiet
 
     def _changed(self, key: str) -> None:
         self._touched.add(key)
         self.message.hide()
         self._check()
+        if not self._quiet:
+            self._edited = True
+            if self.draft_key:
+                self._draft_timer.start()  # restarted by every change: saved once typing pauses
+
+    # -- drafts ----------------------------------------------------------------------
+
+    def _save_draft(self) -> None:
+        if not self.draft_key:
+            return
+        self.ops.run(save_draft, self.draft_key, self.windowTitle(), self.draft_values(),
+                     on_done=lambda _: isValid(self) and self.draft_saved.emit())
+
+    def _restore_draft(self, values: dict[str, Any] | None) -> None:
+        # The dialog may be gone already, or the user may have typed before the draft arrived:
+        # what is on the screen then wins over the draft.
+        if not values or not isValid(self) or self._edited or not self.isVisible():
+            return
+        restored = [spec.key for spec in self.fields if spec.key in values]
+        for key in restored:
+            self.set_value(key, values[key])
+        self._touched.update(restored)
+        self._check()
+        self.restored_note.show()
+        self.draft_restored.emit()
+
+    def _discard_draft(self) -> None:
+        self._draft_timer.stop()
+        if self.draft_key:
+            self.ops.run(discard_draft, self.draft_key)
+
+    def reject(self) -> None:
+        """Esc, 取消 or the window's close button: the user gave up the form, and its draft."""
+        self._discard_draft()
+        super().reject()
 
     def _check(self) -> bool:
         problems: dict[str, str] = {}
@@ -371,6 +465,7 @@ class FormDialog(QDialog):
 
     def _saved(self, result: Any, again: bool) -> None:
         self._saving = False
+        self._discard_draft()
         self.saved.emit(result)
         if again:
             kept = {k: v for k, v in self.values().items() if k in (self.keep_on_new or ())}
@@ -378,6 +473,8 @@ class FormDialog(QDialog):
                 if spec.key not in kept and spec.kind not in ("choice", "multi"):
                     self.set_value(spec.key, "" if spec.kind != "person" else {})
             self._touched.clear()
+            self._edited = False
+            self.restored_note.hide()
             self._check()
             next(iter(self.widgets.values())).setFocus()
         else:

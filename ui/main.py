@@ -19,17 +19,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cli.EXIT_USAGE
     if args.command is not None:
         return cli.main(argv)
-    return open_window(Path(args.db) if args.db else None)
+    return open_window(Path(args.db) if args.db else None, username=args.user or "")
 
 
-def open_window(db_path: Path | None) -> int:
+def open_window(db_path: Path | None, *, username: str = "") -> int:
+    from datetime import datetime
     from importlib import resources
 
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from app import startup
     from app.errors import UserError
-    from app.ledger import open_ledger
     from app.paths import default_db_path
     from db.errors import StorageError
     from ui.window import MainWindow
@@ -38,16 +39,53 @@ def open_window(db_path: Path | None) -> int:
     app.setApplicationName("社区台账")
     app.setWindowIcon(QIcon(str(resources.files("ui").joinpath("icon.png"))))
     try:
-        store = open_ledger(db_path or default_db_path())
+        session = startup.open_session(db_path or default_db_path(), ask_restore=ask_restore)
     except (StorageError, UserError) as exc:
         QMessageBox.critical(None, "无法打开数据库", str(exc))
         return cli.EXIT_USAGE
-    window = MainWindow(store, today=date.today)
+    if not sign_in(session.store, username):
+        session.close(now=datetime.now())
+        return 0  # the user chose not to sign in
+    window = MainWindow(session.store, today=date.today)
     window.show()
     window.first_start()
     code = app.exec()
-    store.close()
+    from app.accounts import logout
+
+    logout(session.store)
+    # The window is gone; the backup on exit (when anything changed) happens here.
+    session.close(now=datetime.now())
     return code
+
+
+def sign_in(store, username: str = "") -> bool:
+    """With accounts on, the LoginDialog before the window; False when the user gave up."""
+    from app import accounts
+    from ui.errors import show_error
+    from ui.login import LoginDialog
+    from ui.ops import Ops
+
+    if not accounts.enabled(store):
+        return True
+    ops = Ops(store, on_error=lambda exc: show_error(None, exc))
+    dialog = LoginDialog(ops, username=username)
+    accepted = dialog.exec() == LoginDialog.DialogCode.Accepted
+    ops.wait()
+    return accepted
+
+
+def ask_restore(problem: str, backup) -> bool:
+    """A damaged database at start: offer the newest sound backup, never open it as if fine."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Critical, "数据库已损坏",
+                      f"{problem}\n\n最新的完好备份：{backup.label}\n\n"
+                      "恢复这个备份吗？当前的文件会移到备份文件夹里保留，不会删除。"
+                      "备份之后录入的记录需要重新录入。")
+    yes = box.addButton("恢复备份", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("不恢复，退出", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    return box.clickedButton() is yes
 
 
 def run() -> None:

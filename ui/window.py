@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Callable
 from datetime import date
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,8 +25,11 @@ from ui.context import Context
 from ui.errors import show_error
 from ui.gc import GarbageCollector
 from ui.help import HelpDialog, about_box
+from ui.lock import IdleLock
 from ui.ops import Ops
 
+
+BACKUP_CHECK_MS = 30 * 60 * 1000
 
 # name, module, class: a page's module is imported and the page built when first opened,
 # so start-up pays only for the 工作台.
@@ -40,6 +43,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("盖章登记", "ui.pages.stamps", "StampsPage"),
     ("台账导出", "ui.pages.export", "ExportPage"),
     ("回收站", "ui.pages.trash", "TrashPage"),
+    ("操作日志", "ui.pages.audit", "AuditPage"),
     ("设置", "ui.pages.settings", "SettingsPage"),
     ("数据同步", "ui.pages.sync", "SyncPage"),
 ]
@@ -77,6 +81,11 @@ class MainWindow(QMainWindow):
         self.ops.busy.connect(self._busy)
         self.ctx.changed.connect(self._changed)
         self._menus()
+        # Locks the window after the idle minutes set by the 管理员 (only when accounts are on).
+        self.idle_lock = IdleLock(self)
+        # While the window stays open for days, one backup a day (when anything changed).
+        self.backup_timer = QTimer(self, interval=BACKUP_CHECK_MS, timeout=self.daily_backup)
+        self.backup_timer.start()
         self.setWindowTitle("社区台账")
         self.resize(1280, 720)
         self.nav.setCurrentRow(0)
@@ -125,6 +134,13 @@ class MainWindow(QMainWindow):
             page.reload()
         # Keyboard users land in the page's list, ready for Enter, Ctrl+N or Del.
         getattr(page, "view", page).setFocus()
+
+    def daily_backup(self) -> None:
+        from datetime import datetime
+
+        from app import backups
+
+        self.ops.run(backups.backup_if_due, now=datetime.now())
 
     def refresh_title(self) -> None:
         def shown(config: settings.Settings) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import privacy
 from db.store import Row
 from ui.context import Context
 from ui.forms import Field, FormDialog
@@ -42,6 +43,7 @@ class RecordPage(QWidget):
     roster: str | None = None  # people | volunteers | elders: the page offers Excel import
     filters: dict[str, tuple[str, ...]] = {}  # label → options ('' first means 全部)
     search_hint = "搜索：姓名、拼音首字母、身份证或电话片段 (Ctrl+F)"
+    revealable = False  # the list shows masked ID numbers/phones: 显示完整号码 (Ctrl+R) reveals one row
 
     def __init__(self, ctx: Context):
         super().__init__()
@@ -50,6 +52,7 @@ class RecordPage(QWidget):
         self.model = PagedModel(self.ops, self.columns(), color=self.row_color)
         self.model.loaded.connect(self._loaded)
         self.dialog: FormDialog | None = None
+        self.revealed: dict[str, dict[str, str]] = {}  # record id → its full numbers (one record at most)
         self._build()
         ctx.changed.connect(self._maybe_refresh)
         self._timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
@@ -106,6 +109,10 @@ class RecordPage(QWidget):
         self.delete_button.clicked.connect(self.delete_current)
         for button in (self.new_button, self.edit_button, self.delete_button, *self.extra_buttons()):
             bar.addWidget(button)
+        if self.revealable:
+            self.reveal_button = QPushButton("显示完整号码 (Ctrl+R)")
+            self.reveal_button.clicked.connect(self.reveal_current)
+            bar.addWidget(self.reveal_button)
         if self.roster:
             importing = QPushButton("从 Excel 导入…")
             importing.clicked.connect(lambda: choose_and_import(self, self.ctx, self.roster))
@@ -162,6 +169,8 @@ class RecordPage(QWidget):
         self.below_table(layout)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_record)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.setFocus)
+        if self.revealable:
+            QShortcut(QKeySequence("Ctrl+R"), self, activated=self.reveal_current)
         QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, activated=self.delete_current)
         if not self.form_fields():
             self.new_button.hide()
@@ -187,6 +196,7 @@ class RecordPage(QWidget):
         return {label: self.filters[label][box.currentIndex()] for label, box in self.filter_boxes.items()}
 
     def reload(self) -> None:
+        self.revealed = {}  # a new listing shows every number masked again
         fetch, pageable = self.query(self.search.text().strip(), self.filter_values())
         self.model.set_query(fetch, pageable)
 
@@ -204,6 +214,30 @@ class RecordPage(QWidget):
         index = self.view.currentIndex()
         return self.model.row(index.row()) if index.isValid() else None
 
+    # -- personal numbers ---------------------------------------------------------------
+
+    def number(self, row: Row, key: str) -> str:
+        """An ID number or phone as the list shows it: masked, unless this row was revealed."""
+        full = self.revealed.get(row["id"], {}).get(key)
+        return full if full is not None else privacy.mask_value(key, row.get(key))
+
+    def reveal_current(self) -> None:
+        """Show the selected row's full numbers (the only row shown so); the reveal is audited."""
+        index = self.view.currentIndex()
+        row = self.current_row()
+        if row is None or not self.revealable:
+            return
+        record_id, number = row["id"], index.row()
+
+        def shown(full: dict[str, str]) -> None:
+            self.revealed = {record_id: full}
+            last = self.model.columnCount() - 1
+            self.model.dataChanged.emit(self.model.index(0, 0), self.model.index(self.model.rowCount() - 1, last))
+            if 0 <= number < self.model.rowCount():
+                self.view.selectRow(number)
+
+        self.ops.run(privacy.reveal, self.table, record_id, on_done=shown)
+
     # -- actions ----------------------------------------------------------------------
 
     def announce(self, text: str) -> QMessageBox:
@@ -214,10 +248,12 @@ class RecordPage(QWidget):
         self.notice_box = box
         return box
 
-    def open_form(self, title: str, values: dict[str, Any] | None, save: Callable) -> FormDialog:
+    def open_form(self, title: str, values: dict[str, Any] | None, save: Callable,
+                  draft_key: str | None = None) -> FormDialog:
+        """The add or edit form; with a draft key what is typed survives a crash (ui/forms.py)."""
         self.dialog = FormDialog(
             self, self.ops, title, self.form_fields(), validate=self.validate, save=save, values=values,
-            keep_on_new=self.keep_on_new(), notice=self.notice,
+            keep_on_new=self.keep_on_new(), notice=self.notice, draft_key=draft_key,
         )
         self.dialog.saved.connect(lambda _: self.ctx.changed.emit(self.table))
         self.dialog.open()
@@ -228,7 +264,7 @@ class RecordPage(QWidget):
 
     def new_record(self) -> None:
         if self.form_fields():
-            self.open_form(f"新建{self.noun}", None, self.add)
+            self.open_form(f"新建{self.noun}", None, self.add, draft_key=f"{self.table}.new")
 
     def load(self, store, record_id: str) -> Row:
         """The whole record for the edit form (list rows hold only what the table shows)."""
@@ -242,9 +278,16 @@ class RecordPage(QWidget):
 
         def opened(record: Row) -> None:
             self.open_form(f"编辑{self.noun}", self.form_values(record),
-                           lambda store, values: self.update(store, record_id, values))
+                           lambda store, values: self.update(store, record_id, values),
+                           draft_key=f"{self.table}.edit:{record_id}")
 
-        self.ops.run(self.load, record_id, on_done=opened)
+        def load(store, rid: str) -> Row:
+            record = self.load(store, rid)
+            # An edit form shows full numbers: a 工作人员's opening one is audited like a reveal.
+            privacy.opened_for_edit(store, self.table, rid, record)
+            return record
+
+        self.ops.run(load, record_id, on_done=opened)
 
     def delete_current(self) -> None:
         row = self.current_row()

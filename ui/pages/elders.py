@@ -34,8 +34,10 @@ def open_visit_form(page, ops, ctx, elder: dict | None) -> FormDialog:
     values = {"date": today.isoformat()}
     if elder:
         values["elder_id"] = {"id": elder["id"], "name": elder["name"]}
+    # Opened for one elder, the draft is that elder's: another elder's half-typed visit stays aside.
+    draft_key = f"visits.new:{elder['id']}" if elder else "visits.new"
     dialog = FormDialog(page, ops, "登记探访", VISIT_FIELDS, validate=validate, save=save, values=values,
-                        keep_on_new=("date", "visitor", "method"))
+                        keep_on_new=("date", "visitor", "method"), draft_key=draft_key)
     dialog.saved.connect(lambda _: ctx.changed.emit("visits"))
     dialog.open()
     widget = dialog.widgets["visitor" if elder else "elder_id"]

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import accounts
 from app.dates import recent_months
 from app.export import export_month, ledger_filename
 from app.ledgers import MONTHLY
@@ -114,6 +115,12 @@ class ExportPage(QWidget):
     # -- actions ------------------------------------------------------------------------
 
     def reload(self) -> None:
+        # Full numbers are the 管理员's (app/ refuses them to a 工作人员 anyway).
+        admin = accounts.is_admin(self.ops.store)
+        self.unmasked.setEnabled(admin)
+        if not admin:
+            self.unmasked.setChecked(False)
+            self.unmasked.setToolTip("只有管理员可以导出完整的身份证号和电话")
         self.preview()
 
     def preview(self) -> None:

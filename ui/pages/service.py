@@ -129,7 +129,7 @@ class ServicePage(RecordPage):
                 self, self.ops, "编辑志愿活动", ACTIVITY_FIELDS,
                 validate=lambda v: service.clean_activity(v, today=self.ctx.today()),
                 save=lambda store, v: service.update_activity(store, record_id, v, today=self.ctx.today()),
-                values=record,
+                values=record, draft_key=f"activities.edit:{record_id}",
             )
             self.dialog.saved.connect(lambda _: self.ctx.changed.emit(self.table))
             self.dialog.open()

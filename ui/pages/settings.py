@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (
 from app import settings, stamps
 from app.errors import ValidationError
 from ui.context import Context
+from ui.pages.accounts import AccountsPanel
+from ui.pages.backups import BackupsPanel
 from ui.forms import Field
 from ui.pages.base import RecordPage
 from ui.table import Col
@@ -107,15 +110,33 @@ class SettingsPage(QWidget):
         inner = QVBoxLayout(box)
         inner.addLayout(form)
         inner.addLayout(row)
+        community = QWidget()
+        column = QVBoxLayout(community)
+        column.addWidget(box)
+        column.addStretch(1)
         self.checklist = ChecklistPanel(ctx)
+        self.accounts = AccountsPanel(ctx)
+        self.backups = BackupsPanel(ctx)
+        for panel in (self.accounts, self.backups):
+            panel.setTitle("")  # the tab says it
+        # One tab each, so the checklist gets the page's height for its long list.
+        self.tabs = QTabWidget()
+        self.tabs.addTab(community, "社区信息与规则")
+        self.tabs.addTab(self.checklist, "盖章事项清单")
+        self.tabs.addTab(self.accounts, "账号与权限")
+        self.tabs.addTab(self.backups, "备份与恢复")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
-        layout.addWidget(box)
-        layout.addWidget(self.checklist, 1)
+        layout.addWidget(self.tabs, 1)
+
+    def show_tab(self, panel: QWidget) -> None:
+        self.tabs.setCurrentWidget(panel)
 
     def reload(self) -> None:
         self.ops.run(settings.load, on_done=self._show)
         self.checklist.reload()
+        self.accounts.reload()
+        self.backups.reload()
 
     def _show(self, config: settings.Settings) -> None:
         for key, edit in self.edits.items():

@@ -8,7 +8,6 @@ from app import documents, people, settings, volunteers
 from app.paths import documents_dir
 from app.validation import Collector, normalize_phone, parse_date, required_text
 from app.timebank import hours_text
-from app.validation import mask_phone
 from ui.forms import Field, FormDialog
 from ui.pages.base import RecordPage
 from ui.table import Col
@@ -19,6 +18,7 @@ class VolunteersPage(RecordPage):
     table = "volunteers"
     noun = "志愿者"
     roster = "volunteers"
+    revealable = True
     empty_hint = "还没有志愿者。先在“居民”中登记本人，再按 Ctrl+N 把他登记为志愿者。"
     filters = {"状态": ("", *volunteers.STATUSES)}
     star_hours = settings.DEFAULT_STAR_HOURS
@@ -29,7 +29,7 @@ class VolunteersPage(RecordPage):
             Col("编号", lambda r: r.get("volunteer_no"), 100, "volunteer_no"),
             Col("服务队", lambda r: r.get("team"), 110, "team"),
             Col("政治面貌", lambda r: r.get("political_status"), 90, "political_status"),
-            Col("联系电话", lambda r: mask_phone(r.get("phone")), 120),
+            Col("联系电话", lambda r: self.number(r, "phone"), 120),
             Col("注册日期", lambda r: r.get("registered_on"), 100, "registered_on"),
             Col("状态", lambda r: r.get("status"), 60, "status"),
             Col("确认时长", lambda r: hours_text(r.get("confirmed_minutes") or 0), 100, "minutes"),

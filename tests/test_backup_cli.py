@@ -1,0 +1,66 @@
+"""`community-ledger backup` and `restore`, and the lock seen from the command line."""
+
+from __future__ import annotations
+
+from app.cli import main
+from app.ledger import open_ledger
+from app.people import add_person
+from db.lock import WriterLock
+
+
+def names(path) -> list[str]:
+    store = open_ledger(path)
+    try:
+        return [r["name"] for r in store.query("SELECT name FROM people WHERE deleted_at IS NULL ORDER BY name")]
+    finally:
+        store.close()
+
+
+def test_backup_then_restore_round_trip(db_path, tmp_path, today, capsys):
+    store = open_ledger(db_path)
+    add_person(store, {"name": "张三丰"}, today=today)
+    store.close()
+    out = tmp_path / "U盘" / "备份.db"
+    assert main(["--db", str(db_path), "backup", "--out", str(out)], today=today) == 0
+    assert "已备份到" in capsys.readouterr().out
+
+    store = open_ledger(db_path)
+    add_person(store, {"name": "李四"}, today=today)
+    store.close()
+    assert names(db_path) == ["张三丰", "李四"]
+
+    assert main(["--db", str(db_path), "restore", str(out)], today=today) == 0
+    printed = capsys.readouterr().out
+    assert "已从备份恢复" in printed and "恢复前的数据库保留为" in printed
+    assert names(db_path) == ["张三丰"]
+    kept = list((tmp_path / "backups").glob("ledger-*-before-restore.db"))
+    assert len(kept) == 1 and names(kept[0]) == ["张三丰", "李四"]
+
+
+def test_restore_refuses_a_file_that_is_not_a_backup(db_path, tmp_path, today, capsys):
+    store = open_ledger(db_path)
+    add_person(store, {"name": "张三丰"}, today=today)
+    store.close()
+    fake = tmp_path / "花名册.db"
+    fake.write_text("姓名,电话")
+    assert main(["--db", str(db_path), "restore", str(fake)], today=today) == 2
+    assert "不是社区台账的备份" in capsys.readouterr().err
+    assert names(db_path) == ["张三丰"]
+
+
+def test_writing_commands_wait_for_the_window_to_close(db_path, tmp_path, today, capsys):
+    store = open_ledger(db_path)
+    add_person(store, {"name": "张三丰"}, today=today)
+    store.close()
+    window = WriterLock(db_path).acquire()  # as the open window holds it
+    try:
+        out = tmp_path / "备份.db"
+        assert main(["--db", str(db_path), "restore", str(out)], today=today) == 2
+        assert "已在另一个社区台账窗口或程序中打开" in capsys.readouterr().err
+        assert main(["--db", str(db_path), "demo"], today=today) == 2
+        capsys.readouterr()
+        # Reading is safe beside the window: a backup can be taken while it is open.
+        assert main(["--db", str(db_path), "backup", "--out", str(out)], today=today) == 0
+    finally:
+        window.release()
+    assert names(db_path) == ["张三丰"]

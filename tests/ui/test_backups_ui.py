@@ -1,0 +1,71 @@
+"""备份与恢复 in 设置, and the start-up refusals, through the window."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from app.people import add_person
+from db.lock import WriterLock
+from tests.ui.conftest import TODAY, settle
+from ui import main
+
+
+def test_backup_now_then_restore_the_selected_backup(qtbot, window):
+    page = window.go("设置")
+    settle(qtbot, window)
+    panel = page.backups
+    page.show_tab(panel)
+    assert panel.table.rowCount() == 0
+    qtbot.mouseClick(panel.backup_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    assert panel.table.rowCount() == 1 and "已备份" in panel.message.text()
+    assert panel.table.item(0, 1).text() == "自动备份"
+
+    count = window.store.scalar("SELECT count(*) FROM people WHERE deleted_at IS NULL")
+    window.ops.run(add_person, {"name": "新来的"}, today=TODAY)
+    settle(qtbot, window)
+    people = window.go("居民")
+    settle(qtbot, window)
+
+    window.go("设置")
+    panel.table.selectRow(0)
+    qtbot.mouseClick(panel.restore_button, Qt.MouseButton.LeftButton)
+    box = panel.confirm
+    assert "替换现在的全部记录" in box.text()
+    box.buttons()[0].click()  # 恢复
+    settle(qtbot, window)
+    assert "已恢复" in panel.message.text()
+    assert window.store.scalar("SELECT count(*) FROM people WHERE deleted_at IS NULL") == count
+    kinds = [panel.table.item(r, 1).text() for r in range(panel.table.rowCount())]
+    assert "恢复前的数据库" in kinds
+    # The people page shows the restored records, without the one added after the backup.
+    window.go("居民")
+    settle(qtbot, window)
+    shown = [people.model.row(r)["name"] for r in range(people.model.rowCount())]
+    assert "新来的" not in shown
+
+
+def test_cancelled_restore_changes_nothing(qtbot, window):
+    page = window.go("设置")
+    settle(qtbot, window)
+    page.backups.backup_now()
+    settle(qtbot, window)
+    window.ops.run(add_person, {"name": "新来的"}, today=TODAY)
+    settle(qtbot, window)
+    page.backups.restore_selected()
+    page.backups.confirm.buttons()[1].click()  # 取消
+    settle(qtbot, window)
+    assert window.store.scalar("SELECT count(*) FROM people WHERE name = '新来的'") == 1
+
+
+def test_a_second_window_on_the_same_database_is_told_and_does_not_open(qtbot, tmp_path, monkeypatch):
+    told = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: told.append(text))
+    db = tmp_path / "ledger.db"
+    first = WriterLock(db).acquire()  # the first window
+    try:
+        assert main.open_window(db) == 2
+    finally:
+        first.release()
+    assert "已在另一个社区台账窗口或程序中打开" in told[0]
