@@ -40,6 +40,26 @@ DRAFT_DELAY_MS = 1000  # a draft is saved this long after the last change: often
 RESTORED_NOTE = "已恢复上次未保存的内容"
 
 
+def error_line() -> QLabel:
+    """The red line under a field that says what to fix (hidden while the field is fine)."""
+    label = QLabel("")
+    label.setStyleSheet("color: #c0392b;")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def with_error_line(widget: QWidget, error: QLabel) -> QWidget:
+    """A field with its error line right under it."""
+    cell = QWidget()
+    box = QVBoxLayout(cell)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.setSpacing(2)
+    box.addWidget(widget)
+    box.addWidget(error)
+    return cell
+
+
 @dataclass(frozen=True)
 class Field:
     key: str
@@ -241,18 +261,9 @@ class FormDialog(QDialog):
         for spec in self.fields:
             widget = self._make(spec, values.get(spec.key))
             self.widgets[spec.key] = widget
-            error = QLabel("")
-            error.setStyleSheet("color: #c0392b;")
-            error.setWordWrap(True)
-            error.hide()
+            error = error_line()
             self.errors[spec.key] = error
-            cell = QWidget()
-            box = QVBoxLayout(cell)
-            box.setContentsMargins(0, 0, 0, 0)
-            box.setSpacing(2)
-            box.addWidget(widget)
-            box.addWidget(error)
-            form.addRow(spec.label + ("*" if spec.required else ""), cell)
+            form.addRow(spec.label + ("*" if spec.required else ""), with_error_line(widget, error))
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addLayout(form)

@@ -18,26 +18,8 @@ from PySide6.QtWidgets import (
 
 from app import accounts
 from app.errors import LoginRefused, UserError
+from ui.forms import error_line, with_error_line
 from ui.ops import Ops
-
-
-def _error_label() -> QLabel:
-    label = QLabel("")
-    label.setStyleSheet("color: #c0392b;")
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def _field(widget: QWidget, error: QLabel) -> QWidget:
-    """A field with its error line right under it."""
-    cell = QWidget()
-    box = QVBoxLayout(cell)
-    box.setContentsMargins(0, 0, 0, 0)
-    box.setSpacing(2)
-    box.addWidget(widget)
-    box.addWidget(error)
-    return cell
 
 
 class LoginDialog(QDialog):
@@ -63,10 +45,10 @@ class LoginDialog(QDialog):
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setPlaceholderText("密码")
-        self.username_error, self.password_error = _error_label(), _error_label()
+        self.username_error, self.password_error = error_line(), error_line()
         form = QFormLayout()
-        form.addRow("用户名", _field(self.username, self.username_error))
-        form.addRow("密码", _field(self.password, self.password_error))
+        form.addRow("用户名", with_error_line(self.username, self.username_error))
+        form.addRow("密码", with_error_line(self.password, self.password_error))
         buttons = QDialogButtonBox()
         self.login_button = buttons.addButton("解锁" if locked else "登录", QDialogButtonBox.ButtonRole.AcceptRole)
         self.login_button.setDefault(True)

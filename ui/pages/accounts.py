@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 from app import accounts, settings
 from app.errors import UserError, ValidationError
 from ui.context import Context
+from ui.forms import error_line, with_error_line
 
 OFF_TEXT = ("尚未启用账号：打开本程序的人都可以做所有事。设置管理员密码后，每次打开都要登录，"
             "并可添加“工作人员”账号（只能录入和导出遮盖号码的台账）。")
@@ -83,18 +84,9 @@ class PasswordDialog(QDialog):
         (self.username if new_account else (self.current if ask_current else self.password)).setFocus()
 
     def _row(self, form: QFormLayout, key: str, label: str, widget: QWidget) -> None:
-        error = QLabel("")
-        error.setStyleSheet("color: #c0392b;")
-        error.setWordWrap(True)
-        error.hide()
+        error = error_line()
         self.errors[key] = error
-        cell = QWidget()
-        box = QVBoxLayout(cell)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(2)
-        box.addWidget(widget)
-        box.addWidget(error)
-        form.addRow(label, cell)
+        form.addRow(label, with_error_line(widget, error))
 
     def show_error(self, key: str, text: str) -> None:
         label = self.errors.get(key)
