@@ -25,7 +25,7 @@ from exports.ledger import Column, Ledger
 # The community keeps China time (UTC+8, no summer time); `at` is stored in UTC.
 LOCAL_TZ = timezone(timedelta(hours=8), "北京时间")
 
-KIND_NAMES: dict[str, str] = {**TABLE_NAMES, "accounts": "账号"}
+KIND_NAMES: dict[str, str] = {**TABLE_NAMES, "accounts": "账号", "counters": "登记编号"}
 ACTION_NAMES: dict[str, str] = {
     "insert": "新增", "update": "修改", "delete": "删除", "restore": "恢复",
     "login": "登录", "login_failed": "登录失败", "logout": "退出登录", "lock": "锁定", "unlock": "解锁",
@@ -240,7 +240,7 @@ def audit_ledger(store: Store, filters: AuditFilter = AuditFilter(), *, today: d
     for row in _all_rows(store, filters):
         if len(rows) >= EXPORT_LIMIT:
             raise UserError(f"符合条件的日志超过 {EXPORT_LIMIT} 条，请缩小日期范围后分次导出。")
-        rows.append({**row, "user": row["user"] or "（未登录）"})
+        rows.append({**row, "user": row["user"] or "（未启用账号）"})
     config = settings_module.load(store)
     return Ledger(title="操作日志", community=config.community_name, period=filters.period(),
                   columns=AUDIT_COLUMNS, rows=rows, preparer=config.preparer, reviewer=config.reviewer,

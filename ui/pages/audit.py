@@ -27,7 +27,7 @@ class AuditPage(RecordPage):
     def columns(self) -> list[Col]:
         return [
             Col("时间", lambda r: r["time"], 150),
-            Col("用户", lambda r: r["user"] or "（未登录）", 90),
+            Col("用户", lambda r: r["user"] or "（未启用账号）", 110),
             Col("操作", lambda r: r["action_name"], 90),
             Col("记录种类", lambda r: r["kind"], 90),
             Col("记录", lambda r: r["record"], 160),
@@ -110,7 +110,7 @@ class AuditPage(RecordPage):
         self.user_box.clear()
         self.user_box.addItem("全部用户", None)
         for user in users:
-            self.user_box.addItem(user or "（未登录）", user)
+            self.user_box.addItem(user or "（未启用账号）", user)
         index = self.user_box.findData(chosen) if chosen is not None else 0
         self.user_box.setCurrentIndex(max(index, 0))
         self.user_box.blockSignals(False)
