@@ -4,6 +4,7 @@ and restoring one (the current database is always backed up first)."""
 from __future__ import annotations
 
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from app.ledger import database_file
 from db import backup as files
 from db import connection, schema
+from db import sync as sync_queries
 from db.errors import StorageError
 from db.store import Store
 
@@ -176,8 +178,11 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime) -> Bac
     files.check_file(source)
     before = make_backup(store, now=now, kind=BEFORE_RESTORE)
     user, role = store.user, store.role
+    floor = sync_queries.next_seq(store.db.conn)
     files.copy_into(source, store.db)
     schema.migrate(store.db)
+    with store.transaction():
+        sync_queries.raise_seq_floor(store.db.conn, floor)
     store.reopened()
     store.user, store.role = user, role
     store.log_event("restore_backup", detail={"file": source.name, "before": before.path.name})
@@ -190,8 +195,9 @@ def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime) -> Pa
     the backups folder when it is damaged. Returns where it went (None when there was none)."""
     source = Path(backup_file)
     files.check_file(source)
-    kept_as = None
+    kept_as, floor = None, None
     if db_file.exists() and db_file.stat().st_size > 0:
+        floor = _next_seq(db_file)
         kept_as = _keep_current(db_file, now)
     part = db_file.with_name(db_file.name + ".restoring")
     try:
@@ -201,7 +207,26 @@ def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime) -> Pa
     for leftover in _companions(db_file):
         leftover.unlink(missing_ok=True)
     part.replace(db_file)
+    if floor:
+        db = connection.open_existing(db_file)
+        try:
+            with db.conn:
+                sync_queries.raise_seq_floor(db.conn, floor)
+        finally:
+            db.close()
     return kept_as
+
+
+def _next_seq(db_file: Path) -> int | None:
+    """The current file's next change number, when it can still be read."""
+    try:
+        db = connection.open_existing(db_file)
+        try:
+            return sync_queries.next_seq(db.conn)
+        finally:
+            db.close()
+    except (StorageError, sqlite3.DatabaseError):
+        return None
 
 
 def _keep_current(db_file: Path, now: datetime) -> Path:

@@ -30,7 +30,22 @@ def tracked(table: str) -> bool:
 
 
 def next_seq(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM sync_records").fetchone()[0]
+    """The next local change number: above every number this device has given out, even
+    those a restore from an older backup took out of sync_records (see raise_seq_floor)."""
+    return conn.execute(
+        "SELECT max(coalesce((SELECT max(seq) FROM sync_records), 0),"
+        " coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'seq_floor'), 0)) + 1"
+    ).fetchone()[0]
+
+
+def raise_seq_floor(conn: sqlite3.Connection, floor: int) -> None:
+    """After a restore: never number a change again with a number peers may already hold,
+    or they would take the new change for one they have and drop it."""
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('seq_floor', ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), excluded.value)",
+        [str(floor)],
+    )
 
 
 def local_change(conn: sqlite3.Connection, device_id: str, table: str, record_id: str) -> None:

@@ -6,6 +6,7 @@ from app.cli import main
 from app.ledger import open_ledger
 from app.people import add_person
 from db.lock import WriterLock
+from db.sync import next_seq
 
 
 def names(path) -> list[str]:
@@ -29,10 +30,16 @@ def test_backup_then_restore_round_trip(db_path, tmp_path, today, capsys):
     store.close()
     assert names(db_path) == ["张三丰", "李四"]
 
+    store = open_ledger(db_path)
+    seq_before = next_seq(store.db.conn)
+    store.close()
     assert main(["--db", str(db_path), "restore", str(out)], today=today) == 0
     printed = capsys.readouterr().out
     assert "已从备份恢复" in printed and "恢复前的数据库保留为" in printed
     assert names(db_path) == ["张三丰"]
+    store = open_ledger(db_path)
+    assert next_seq(store.db.conn) >= seq_before  # numbers peers may hold are not reused
+    store.close()
     kept = list((tmp_path / "backups").glob("ledger-*-before-restore.db"))
     assert len(kept) == 1 and names(kept[0]) == ["张三丰", "李四"]
 

@@ -15,6 +15,7 @@ from app import backups, startup
 from app.ledger import open_ledger
 from app.people import add_person, delete_person, update_person
 from db.backup import check_file
+from db.sync import next_seq
 from db.errors import DamagedDatabase, DatabaseInUse, NewerSchema, NotLedgerDatabase, StorageError
 from db.lock import WriterLock
 from tests.conftest import FixedClock
@@ -63,6 +64,7 @@ def test_backup_then_restore_gives_back_the_same_records(ledger, db_path, today)
     add_person(ledger, {"name": "王五"}, today=today)
     changed = people(ledger)
     assert changed != saved
+    next_seq_before = next_seq(ledger.db.conn)
 
     before = backups.restore_into(ledger, taken.path, now=NOW + timedelta(minutes=5))
     assert people(ledger) == saved
@@ -73,6 +75,9 @@ def test_backup_then_restore_gives_back_the_same_records(ledger, db_path, today)
         assert people(kept) == changed
     finally:
         kept.close()
+    # Change numbers given out after the backup are never given out again (peers hold them).
+    assert ledger.scalar("SELECT max(seq) FROM sync_records") < next_seq_before
+    assert next_seq(ledger.db.conn) >= next_seq_before
     # The restore itself is in the audit, and the store keeps working afterwards.
     assert ledger.scalar("SELECT count(*) FROM audit WHERE action = 'restore_backup'") == 1
     add_person(ledger, {"name": "赵六"}, today=today)
