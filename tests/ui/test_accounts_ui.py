@@ -320,3 +320,23 @@ def test_start_up_without_accounts_asks_nothing(qtbot, demo_store):
     from ui.main import sign_in
 
     assert sign_in(demo_store) is True
+
+
+def test_staff_cannot_reach_the_administrators_parts_of_the_window(qtbot, staff_window):
+    row = staff_window.page_names.index("操作日志")
+    assert staff_window.nav.isRowHidden(row)
+    page = staff_window.go("设置")
+    settle(qtbot, staff_window)
+    assert page.edits["community_name"].isReadOnly() and page.save_button.isHidden()
+    assert "只有管理员" in page.message.text()
+    assert not page.checklist.new_button.isEnabled() and not page.checklist.delete_button.isEnabled()
+    assert page.backups.restore_button.isHidden() and page.backups.restore_file_button.isHidden()
+    assert page.backups.backup_button.isEnabled()  # anyone may take a backup
+
+
+def test_an_administrator_has_every_part(qtbot, window):
+    assert not window.nav.isRowHidden(window.page_names.index("操作日志"))
+    page = window.go("设置")
+    settle(qtbot, window)
+    assert not page.save_button.isHidden() and page.checklist.new_button.isEnabled()
+    assert not page.backups.restore_button.isHidden()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import settings, stamps
+from app import accounts, settings, stamps
 from app.errors import ValidationError
 from ui.context import Context
 from ui.pages.accounts import AccountsPanel
@@ -128,6 +128,20 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.tabs, 1)
+        if not accounts.is_admin(ctx.ops.store):
+            self._read_only()
+
+    def _read_only(self) -> None:
+        """A 工作人员 sees the settings and the checklist but cannot change them."""
+        for edit in (*self.edits.values(), self.stars):
+            edit.setReadOnly(True)
+        self.general_interval.setEnabled(False)
+        self.save_button.hide()
+        self.message.setText("只有管理员可以修改设置和盖章事项清单。")
+        for button in (self.checklist.new_button, self.checklist.edit_button, self.checklist.delete_button):
+            button.setEnabled(False)
+        self.backups.restore_button.hide()
+        self.backups.restore_file_button.hide()
 
     def show_tab(self, panel: QWidget) -> None:
         self.tabs.setCurrentWidget(panel)
