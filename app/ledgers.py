@@ -264,7 +264,7 @@ SUMMARY_ITEMS = (
     ("志愿服务", "activities", "志愿活动（次）"), ("志愿服务", "service_records", "服务记录（条）"),
     ("志愿服务", "service_hours", "服务时长（小时）"), ("志愿服务", "service_hours_confirmed", "其中已确认（小时）"),
     ("老年人探访", "elders_due", "应探访（人）"), ("老年人探访", "elders_visited", "已探访（人）"),
-    ("老年人探访", "visit_rate", "探访率"), ("老年人探访", "elders_overdue", "逾期未探访（人）"),
+    ("老年人探访", "visit_rate", "探访率（%）"), ("老年人探访", "elders_overdue", "逾期未探访（人）"),
     ("老年人探访", "visits", "探访（次）"), ("协商议事", "meetings", "协商会议（次）"),
     ("协商议事", "topics_open", "在办议题（个）"), ("盖章登记", "stamp_requests", "盖章登记（件）"),
     ("盖章登记", "stamp_refused", "其中不予盖章（件）"),
@@ -281,16 +281,15 @@ def monthly_summary(store: Store, period: Period, mask: Masker) -> Ledger:
     year["visit_rate"] = year["elders_visited"] / year["elders_due"] if year["elders_due"] else 1.0
     year.update({key: this[key] for key in SNAPSHOT})
 
-    def shown(key: str, value: float) -> str:
-        if key == "visit_rate":
-            return f"{value:.1%}"
-        return f"{value:.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else str(value)
+    def shown(key: str, value: float) -> float:
+        # Numbers, not text, so the street office can add them up in Excel.
+        return round(value * 100, 1) if key == "visit_rate" else value
 
     rows = [{"module": module, "item": label, "month": shown(key, this[key]), "year": shown(key, year[key])}
             for module, key, label in SUMMARY_ITEMS]
     columns = [Column("module", "模块", 14), Column("item", "项目", 24),
-               Column("month", f"{period.month}月", 14, align="right"),
-               Column("year", f"{period.year}年1–{period.month}月累计", 18, align="right")]
+               Column("month", f"{period.month}月", 14, kind="number"),
+               Column("year", f"{period.year}年1–{period.month}月累计", 18, kind="number")]
     return _base(store, "月度工作汇总表", period.label, columns, rows, today=period.today, landscape=False,
                  note="年度累计中，应探访、已探访、逾期未探访为各月人次之和；在办议题为月末数（本月为今天的数）。")
 

@@ -510,7 +510,7 @@ def test_stamp_register_lists_exactly_novembers_serials_in_order(demo, tmp_path)
 
 SUMMARY = [("志愿活动（次）", "activities"), ("服务记录（条）", "service_records"),
            ("服务时长（小时）", "service_hours"), ("其中已确认（小时）", "service_hours_confirmed"),
-           ("应探访（人）", "elders_due"), ("已探访（人）", "elders_visited"), ("探访率", "visit_rate"),
+           ("应探访（人）", "elders_due"), ("已探访（人）", "elders_visited"), ("探访率（%）", "visit_rate"),
            ("逾期未探访（人）", "elders_overdue"), ("探访（次）", "visits"), ("协商会议（次）", "meetings"),
            ("在办议题（个）", "topics_open"), ("盖章登记（件）", "stamp_requests"),
            ("其中不予盖章（件）", "stamp_refused")]
@@ -527,15 +527,20 @@ def test_monthly_summary_equals_the_months_stats_and_the_year_to_date(demo, tmp_
     months = [month_stats(demo, 2026, m, today=TODAY) for m in range(1, 12)]
     this = months[-1]
     assert set(rows) == {label for label, _ in SUMMARY}
+    def figure(label: str, key: str, column: str) -> float:
+        value = rows[label][column]
+        assert isinstance(value, (int, float)), f"{label} is a number cell, not text"
+        return value / 100 if key == "visit_rate" else value
+
     for label, key in SUMMARY:
-        assert number(rows[label]["11月"]) == pytest.approx(this[key], abs=0.0006), label
+        assert figure(label, key, "11月") == pytest.approx(this[key], abs=0.0006), label
         if key == "visit_rate":
             year = sum(m["elders_visited"] for m in months) / sum(m["elders_due"] for m in months)
         elif key == "topics_open":
             year = this[key]
         else:
             year = sum(m[key] for m in months)
-        assert number(rows[label]["2026年1–11月累计"]) == pytest.approx(year, abs=0.0006), label
+        assert figure(label, key, "2026年1–11月累计") == pytest.approx(year, abs=0.0006), label
     # and the month's figures are the records themselves
     assert number(rows["盖章登记（件）"]["11月"]) == q(
         demo, "SELECT count(*) AS n FROM stamp_requests WHERE date BETWEEN ? AND ?", NOVEMBER)[0]["n"]
