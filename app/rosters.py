@@ -132,18 +132,33 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
         raise UserError("表格中找不到“姓名”列，请检查表头（可用“下载模板”得到标准表头）")
     report = ImportReport(dry_run=dry_run)
     seen: dict[str, int] = {}
+    # Each row's ID number checked first, so that the registered ones are looked up in a few
+    # queries rather than one per row.
+    rows = []
+    for row_number, raw in sheet:
+        if _not_a_person(raw):
+            continue
+        try:
+            rows.append((row_number, raw, _id_number(raw.get("id_number"), today)))
+        except (ValidationError, UserError) as exc:
+            rows.append((row_number, raw, exc))
     try:
         with store.transaction():
-            for row_number, raw in sheet:
-                if _not_a_person(raw):
-                    continue
+            registered = people_queries.by_id_numbers(store, [n for _, _, n in rows if isinstance(n, str)])
+            for row_number, raw, id_number in rows:
                 values = {key: _text(value) for key, value in raw.items() if key != "no"}
                 try:
-                    values["id_number"] = _id_number(raw.get("id_number"), today)
-                    if values["id_number"] in seen:
-                        raise ValidationError(f"与第 {seen[values['id_number']]} 行的身份证号重复")
-                    with store.transaction():  # a savepoint: a refused row leaves nothing behind
-                        outcome = _import_row(store, kind, values, update_existing, today)
+                    if isinstance(id_number, Exception):
+                        raise id_number
+                    values["id_number"] = id_number
+                    if id_number in seen:
+                        raise ValidationError(f"与第 {seen[id_number]} 行的身份证号重复")
+                    existing = registered.get(id_number) if id_number else None
+                    if kind == "people":  # one service call, atomic by itself: no savepoint of our own
+                        outcome = _import_row(store, kind, values, update_existing, today, existing)
+                    else:
+                        with store.transaction():  # a savepoint: a refused row leaves nothing behind
+                            outcome = _import_row(store, kind, values, update_existing, today, existing)
                 except (ValidationError, UserError) as exc:
                     report.rejected.append({"row": row_number, "reason": str(exc)})
                     continue
@@ -157,14 +172,15 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
     return report
 
 
-def _import_row(store: Store, kind: str, values: dict[str, Any], update_existing: bool, today: date) -> str:
+def _import_row(store: Store, kind: str, values: dict[str, Any], update_existing: bool, today: date,
+                existing: dict[str, Any] | None) -> str:
     """Write one row; returns which count it adds to: accepted, updated or skipped.
 
+    existing: the person already registered with the row's ID number (looked up for all rows at once).
     The counts speak of the roster's own kind: a volunteer roster's row is "accepted" when it
     creates the volunteer record, even for a resident who was already registered.
     """
     person_fields = {k: values.get(k) for k in PERSON_HEADERS}
-    existing = people_queries.by_id_number(store, values["id_number"]) if values["id_number"] else None
     if existing and existing["deleted_at"]:
         raise ValidationError(f"该身份证号属于回收站中的“{existing['name']}”，请先在回收站恢复")
     if existing and update_existing:

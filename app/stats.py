@@ -13,13 +13,14 @@ from db.store import Store
 
 
 def month_stats(store: Store, year: int, month: int, *, today: date | None = None,
-                duty: MonthDuty | None = None) -> dict[str, Any]:
-    """The month's figures; pass the month's duty when it is already computed."""
+                duty: MonthDuty | None = None, overdue: list | None = None) -> dict[str, Any]:
+    """The month's figures; pass the month's duty (and its overdue lines) when already computed."""
     today = today or date.today()
     start, end = month_bounds(year, month)
     span = (start.isoformat(), end.isoformat())
     work = service.month_figures(store, *span)
     duty = duty or month_duty(store, year, month, today=today)
+    overdue = duty.overdue if overdue is None else overdue  # sorts every line: once per refresh
     requests = stamps.month_counts(store, *span)
     return {
         "month": f"{year:04d}-{month:02d}",
@@ -33,7 +34,7 @@ def month_stats(store: Store, year: int, month: int, *, today: date | None = Non
         "elders_due": duty.due,
         "elders_visited": duty.visited,
         "visit_rate": round(duty.rate, 4),
-        "elders_overdue": len(duty.overdue),
+        "elders_overdue": len(overdue),
         "visits": elders.count_visits_between(store, *span),
         "topics_open": consultation.count_open_at(store, min(end, today).isoformat(), CLOSED_STATES),
         "meetings": consultation.count_meetings_between(store, *span),
@@ -67,13 +68,14 @@ def dashboard(store: Store, *, today: date | None = None) -> dict[str, Any]:
     """The 工作台: this month's figures, the overdue elders and the topics waiting for follow-up."""
     today = today or date.today()
     duty = month_duty(store, today.year, today.month, today=today)
+    overdue = duty.overdue
     return {
-        "figures": month_stats(store, today.year, today.month, today=today, duty=duty),
+        "figures": month_stats(store, today.year, today.month, today=today, duty=duty, overdue=overdue),
         "overdue": [
             {"elder_id": line.elder_id, "name": line.name, "risk_level": line.risk_level,
              "due_on": line.next_due.isoformat(), "days_overdue": line.days_overdue,
              "visitor": line.row.get("responsible_visitor")}
-            for line in duty.overdue
+            for line in overdue
         ],
         "waiting_topics": topics_page(store, limit=50, states=("形成决议", "落实中")),
     }

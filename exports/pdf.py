@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from itertools import accumulate
+from itertools import accumulate, count
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -15,6 +15,8 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.rl_accel import fp_str
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
@@ -160,6 +162,11 @@ class _Measure:
         self.font, self.size = font, size
         self.texts: dict[str, float] = {}
         self.chars: dict[str, float] = {}
+        # The widest character: a text no longer than room ÷ this fits without being measured.
+        face = getattr(pdfmetrics.getFont(font), "face", None)
+        widths = getattr(face, "charWidths", None)
+        self.widest = (max(max(widths.values(), default=0), face.defaultWidth) * size / 1000 if widths
+                       else float("inf"))
 
     def text(self, text: str) -> float:
         w = self.texts.get(text)
@@ -182,11 +189,18 @@ class _Measure:
             carry.insert(0, line.pop())
         return carry
 
-    def wrap(self, text: str, room: float) -> tuple[list[str], list[float]]:
-        """Break text into lines no wider than room, anywhere between characters as Chinese allows."""
+    def wrap(self, text: str, room: float, *, widths_needed: bool = True) -> tuple[list[str], list[float]]:
+        """Break text into lines no wider than room, anywhere between characters as Chinese allows.
+
+        Without widths_needed (left-aligned text) a short line is not measured: its width is 0.
+        """
         lines: list[str] = []
         widths: list[float] = []
         for part in text.split("\n"):
+            if not widths_needed and len(part) * self.widest <= room:
+                lines.append(part)
+                widths.append(0.0)
+                continue
             w = self.text(part)
             if w <= room:
                 lines.append(part)
@@ -213,6 +227,7 @@ class _Measure:
 
 
 _Cell = tuple[list[str], list[float]]
+_FORMS = count(1)  # names of the header forms, unique in the process
 
 
 def _row_height(cells: list[_Cell]) -> float:
@@ -237,7 +252,7 @@ class LedgerGrid(Flowable):
         self.header_h = max(p.wrap(w - 2 * PAD_X, 10_000)[1] for p, w in zip(header, widths)) + 2 * PAD_Y
         self.empty_h = BODY_LEADING + 2 * PAD_Y if not rows else 0.0
         self.totals_h = _row_height(totals) if totals is not None else 0.0
-
+        self.header_form = f"LedgerHeader{next(_FORMS)}"  # pieces share it: drawn once per ledger
 
     def _piece(self, start: int, end: int, totals: list[_Cell] | None) -> LedgerGrid:
         piece = LedgerGrid.__new__(LedgerGrid)
@@ -268,8 +283,8 @@ class LedgerGrid(Flowable):
         return [self._piece(self.start, fit, None), self._piece(fit, self.end, self.totals)]
 
     @staticmethod
-    def _put(text: Any, cells: list[_Cell], lefts: Sequence[float], widths: Sequence[float],
-             aligns: Sequence[str], top: float, height: float) -> None:
+    def _put(text: Any, lines_out: _LineWriter | None, cells: list[_Cell], lefts: Sequence[float],
+             widths: Sequence[float], aligns: Sequence[str], top: float, height: float) -> None:
         """Write one row's lines into the page's text object, each cell's block centred vertically."""
         baseline = BODY_LEADING / 2 + 0.38 * BODY_SIZE  # below a line box's top: glyphs centred in the box
         for (lines, lws), x, w, align in zip(cells, lefts, widths, aligns):
@@ -277,62 +292,130 @@ class LedgerGrid(Flowable):
             for line, lw in zip(lines, lws):
                 if line:
                     if align == "left":
-                        text.setTextOrigin(x + PAD_X, y)
+                        at = x + PAD_X
                     elif align == "right":
-                        text.setTextOrigin(x + w - PAD_X - lw, y)
+                        at = x + w - PAD_X - lw
                     else:
-                        text.setTextOrigin(x + (w - lw) / 2, y)
-                    text.textOut(line)
+                        at = x + (w - lw) / 2
+                    if lines_out is not None:
+                        lines_out.put(at, y, line)
+                    else:
+                        text.setTextOrigin(at, y)
+                        text.textOut(line)
                 y -= BODY_LEADING
+
+    def _header(self, canv: Any) -> str:
+        """The header row as a form drawn once per ledger and placed on every page (its name)."""
+        if not canv.hasForm(self.header_form):
+            lefts = accumulate(self.widths, initial=0.0)
+            canv.beginForm(self.header_form, 0, 0, self.width, self.header_h)
+            canv.setFillColor(colors.HexColor("#D9D9D9"))
+            canv.rect(0, 0, self.width, self.header_h, stroke=0, fill=1)
+            canv.setFillColor(colors.black)
+            for p, x, w in zip(self.header, lefts, self.widths):
+                p.drawOn(canv, x + PAD_X, (self.header_h - p.wrap(w - 2 * PAD_X, 10_000)[1]) / 2)
+            canv.endForm()
+        return self.header_form
 
     def draw(self) -> None:
         canv, widths, aligns = self.canv, self.widths, self.aligns
         lefts = list(accumulate(widths, initial=0.0))
         top = self.height
         header_bottom = top - self.header_h
-        canv.setFillColor(colors.HexColor("#D9D9D9"))
-        canv.rect(0, header_bottom, self.width, self.header_h, stroke=0, fill=1)
-        canv.setFillColor(colors.black)
-        for p, x, w in zip(self.header, lefts, widths):
-            p.drawOn(canv, x + PAD_X, header_bottom + (self.header_h - p.wrap(w - 2 * PAD_X, 10_000)[1]) / 2)
+        form = self._header(canv)
+        canv.saveState()
+        canv.translate(0, header_bottom)
+        canv.doForm(form)
+        canv.restoreState()
 
         text = canv.beginText()
         text.setFont(self.font, BODY_SIZE, BODY_LEADING)
+        lines_out = _LineWriter.of(canv, text)
         y = header_bottom
         bounds = [top, y]
         if self.empty_h:  # one cell across the whole table
-            self._put(text, [([EMPTY_TEXT], [stringWidth(EMPTY_TEXT, self.font, BODY_SIZE)])], [0.0], [self.width],
-                      ["center"], y, self.empty_h)
+            self._put(text, lines_out, [([EMPTY_TEXT], [stringWidth(EMPTY_TEXT, self.font, BODY_SIZE)])], [0.0],
+                      [self.width], ["center"], y, self.empty_h)
             y -= self.empty_h
             bounds.append(y)
         for i in range(self.start, self.end):
-            self._put(text, self.rows[i], lefts, widths, aligns, y, self.heights[i])
+            self._put(text, lines_out, self.rows[i], lefts, widths, aligns, y, self.heights[i])
             y -= self.heights[i]
             bounds.append(y)
         if self.totals is not None:
             canv.setLineWidth(BODY_SIZE * 0.035)
             text.setTextRenderMode(2)  # fill and stroke: a bold look without a bold font file
-            self._put(text, self.totals, lefts, widths, aligns, y, self.totals_h)
+            self._put(text, lines_out, self.totals, lefts, widths, aligns, y, self.totals_h)
             text.setTextRenderMode(0)
             y -= self.totals_h
             bounds.append(y)
+        if lines_out is not None:
+            lines_out.done()
         canv.drawText(text)
 
+        # The rules as one path, its numbers written directly (reportlab's moveTo/lineTo format each
+        # number in Python: thousands of rows made that a tenth of the time).
         canv.setLineWidth(0.5)
-        path = canv.beginPath()
-        for by in bounds:
-            path.moveTo(0, by)
-            path.lineTo(self.width, by)
+        right = f"{self.width:.2f}"
+        ops = [f"0 {by:.2f} m {right} {by:.2f} l" for by in bounds]
         for x in (lefts[0], lefts[-1]):
-            path.moveTo(x, top)
-            path.lineTo(x, 0)
+            ops.append(f"{x:.2f} {top:.2f} m {x:.2f} 0 l")
         below_span = bounds[2] if self.empty_h else header_bottom
         for x in lefts[1:-1]:
-            path.moveTo(x, top)
-            path.lineTo(x, header_bottom)
-            path.moveTo(x, below_span)
-            path.lineTo(x, 0)
-        canv.drawPath(path, stroke=1, fill=0)
+            ops.append(f"{x:.2f} {top:.2f} m {x:.2f} {header_bottom:.2f} l {x:.2f} {below_span:.2f} m {x:.2f} 0 l")
+        ops.append("S")
+        canv.addLiteral("\n".join(ops))
+
+
+class _LineWriter:
+    """Text operators for the grid's lines, each distinct line encoded once per document.
+
+    reportlab's textOut splits a string into the font's subsets, escapes it and formats numbers on
+    every call; a ledger prints the same names, dates and activities thousands of times. Only for
+    the embedded TrueType fonts (subsets); the fallback CID font goes through textOut.
+    """
+
+    def __init__(self, canv: Any, font: Any, size: float, leading: float) -> None:
+        self.font, self.doc, self.escape = font, canv._doc, canv._escape
+        self.select = f"{fp_str(size)} Tf {fp_str(leading)} TL"
+        self.encoded: dict[str, list[tuple[int, str]]] = {}
+        self.names: dict[int, str] = {}
+        self.text: Any = None
+        self.subset = -1
+
+    @classmethod
+    def of(cls, canv: Any, text: Any) -> _LineWriter | None:
+        """The canvas's writer for the text object's font (kept for the whole document), or None."""
+        font = pdfmetrics.getFont(text._fontname)
+        if not getattr(font, "_dynamicFont", False) or getattr(font, "shapable", False):
+            return None
+        writers = canv.__dict__.setdefault("_ledger_line_writers", {})
+        key = (text._fontname, text._fontsize, text._leading)
+        writer = writers.get(key)
+        if writer is None or writer.doc is not canv._doc:
+            writer = writers[key] = cls(canv, font, text._fontsize, text._leading)
+        writer.text, writer.subset = text, text._curSubset
+        return writer
+
+    def put(self, x: float, y: float, line: str) -> None:
+        out = self.text._code.append
+        out(f"1 0 0 1 {x:.2f} {y:.2f} Tm")
+        chunks = self.encoded.get(line)
+        if chunks is None:
+            chunks = self.encoded[line] = [(subset, f"({self.escape(part)}) Tj")
+                                           for subset, part in self.font.splitString(line, self.doc)]
+        for subset, op in chunks:
+            if subset != self.subset:
+                name = self.names.get(subset)
+                if name is None:
+                    name = self.names[subset] = self.font.getSubsetInternalName(subset, self.doc)
+                out(f"{name} {self.select}")
+                self.subset = subset
+            out(op)
+
+    def done(self) -> None:
+        self.text._curSubset = self.subset  # the text object knows which subset is selected
+        self.text = None
 
 
 def _grid(ledger: Ledger, st: _Styles, widths: list[float]) -> LedgerGrid:
@@ -342,15 +425,23 @@ def _grid(ledger: Ledger, st: _Styles, widths: list[float]) -> LedgerGrid:
     header = [para(c.title, st.cells["center"], bold=True) for c in columns]
     rows: list[list[_Cell]] = []
     heights: list[float] = []
+    spec = [(c, room, c.alignment != "left", {}) for c, room in zip(columns, rooms)]  # left: no widths needed
     for data in ledger.iter_rows():
         get = data.get
-        cells = [measure.wrap(cell_text(c, get(c.key)), room) for c, room in zip(columns, rooms)]
+        cells = []
+        for c, room, w, known in spec:
+            # A column repeats its texts (dates, names, activities): rows share one wrapped cell.
+            text = cell_text(c, get(c.key))
+            cell = known.get(text)
+            if cell is None:
+                cell = known[text] = measure.wrap(text, room, widths_needed=w)
+            cells.append(cell)
         rows.append(cells)
         heights.append(_row_height(cells))
     total = ledger.total_row()
     totals = None
     if total is not None:
-        totals = [measure.wrap(cell_text(c, total.get(c.key)), room) for c, room in zip(columns, rooms)]
+        totals = [measure.wrap(cell_text(c, total.get(c.key)), room, widths_needed=w) for c, room, w, _ in spec]
     return LedgerGrid(header, rows, heights, totals, widths, [c.alignment for c in columns], st.font)
 
 

@@ -25,7 +25,7 @@ from app.errors import UserError
 from app.ledger import open_ledger
 from app.people import add_person, delete_person
 from app.rosters import TEMPLATE_HEADERS, import_roster
-from app.validation import id_check_char, normalize_id_number, normalize_phone
+from app.validation import gender_from_id, id_check_char, normalize_id_number, normalize_phone
 from exports.roster import RosterError
 from tests.factories import count_rows, make_id
 
@@ -357,6 +357,29 @@ def test_a_refused_elder_row_does_not_update_the_existing_resident(store, tmp_pa
     assert [r["row"] for r in report.rejected] == [3]
     assert people(store)["王奶奶"]["phone"] is None
     assert count_rows(store, "elders") == {"elders": 0}
+
+
+def test_a_refused_resident_row_leaves_nothing_behind(store, tmp_path):
+    path = write_roster(tmp_path / "p.xlsx", ["姓名", "身份证号", "电话", "性别"],
+                        [["张三", ZHANG, "123", None], ["李四", LI, None, "女" if gender_from_id(LI) == "男" else "男"],
+                         ["王五", make_id("19700101"), None, None]])
+    before = count_rows(store, "people", "audit", "sync_records")
+    report = import_roster(store, "people", path, today=TODAY)
+    assert report.accepted == 1 and [r["row"] for r in report.rejected] == [3, 4]
+    after = count_rows(store, "people", "audit", "sync_records")
+    assert {table: after[table] - before[table] for table in after} == {"people": 1, "audit": 1, "sync_records": 1}
+
+
+def test_many_registered_residents_are_found_and_updated(store, tmp_path):
+    """More registered ID numbers than one lookup takes: every one is still recognised."""
+    numbers = [make_id(f"19{50 + i // 300:02d}0101", f"{i % 300:03d}") for i in range(700)]
+    for number in numbers[:650]:
+        add_person(store, {"name": "居民", "id_number": number}, today=TODAY)
+    path = write_roster(tmp_path / "p.xlsx", ["姓名", "身份证号", "电话"],
+                        [["居民", number, "13812345678"] for number in numbers])
+    report = import_roster(store, "people", path, today=TODAY)
+    assert (report.accepted, report.updated, report.rejected) == (50, 650, [])
+    assert store.scalar("SELECT count(*) FROM people WHERE phone = '13812345678'") == 700
 
 
 # -- the command line ----------------------------------------------------------------------

@@ -175,3 +175,36 @@ def test_wrapping_keeps_explicit_line_breaks():
     assert measure.wrap("第一行\n第二行", 200)[0] == ["第一行", "第二行"]
     assert measure.wrap("", 50)[0] == [""]
     assert Column("x", "X").alignment == "left"
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(alphabet="中文台账，。abc0123 ", max_size=25), room=st.floats(12, 120))
+def test_short_left_aligned_lines_are_not_measured_but_break_the_same(text, room):
+    measure = _Measure(cjk_font(), BODY_SIZE)
+    assert measure.wrap(text, room, widths_needed=False)[0] == measure.wrap(text, room)[0]
+
+
+def test_pdf_syntax_characters_and_repeated_texts_print_as_written(tmp_path):
+    rows = make_rows(40)
+    rows[0]["content"] = r"括号(a) 反斜杠\ 与 (未闭合"
+    rows[1]["name"] = "居民(1)"
+    path = tmp_path / "odd.pdf"
+    write_pdf(make_ledger(rows=rows), path)
+    words = flat("".join(pdf_pages(path)))
+    assert flat(r"括号(a) 反斜杠\ 与 (未闭合") in words and "居民(1)" in words
+    assert words.count("13812345678") == 40  # the same text, encoded once, drawn on every row
+
+
+def test_the_builtin_cid_font_draws_the_grid_too(tmp_path, monkeypatch):
+    """Without an embeddable font the rows go through reportlab's own text calls."""
+    import exports.pdf as pdf_module
+    from exports.fonts import FALLBACK_FONT
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+    monkeypatch.setattr(pdf_module, "cjk_font", lambda: FALLBACK_FONT)
+    path = tmp_path / "cid.pdf"
+    write_pdf(make_ledger(rows=make_rows(60)), path)
+    pages = pdf_pages(path)
+    assert len(pages) >= 2 and all("身份证号" in flat(text) for text in pages)
+    assert "居民0060" in flat(pages[-1]) and _numbers(pages)[-1] == (len(pages), len(pages))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -147,3 +148,122 @@ def test_template_has_text_columns_for_ids_and_phones(tmp_path):
     roster = read_roster(path, ALIASES)
     assert roster.header_row == 2
     assert list(roster) == [(3, {"name": "张三", "id_number": "320102194501011234", "phone": "13812345678"})]
+
+
+# -- the fast reader reads what openpyxl reads ---------------------------------------------------
+
+
+def _both_ways(path, monkeypatch):
+    """The sheet's rows read straight from the XML and through openpyxl's normal mode."""
+    import exports.roster as roster_module
+
+    def no_fallback(*args):
+        raise AssertionError("the fast reader gave up")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(roster_module, "_openpyxl_rows", no_fallback)
+        wb = load_workbook(path, data_only=True, read_only=True)
+        fast = roster_module._sheet_rows(wb, wb.worksheets[0], path)
+        wb.close()
+    full = load_workbook(path, data_only=True)
+    ws = full.worksheets[0]
+    roster_module._fill_merged(ws)
+    slow = list(ws.iter_rows(values_only=True))
+
+    def trimmed(rows):  # openpyxl pads every row to the widest one, and the sheet to its last styled row
+        out = [list(r) for r in rows]
+        for r in out:
+            while r and r[-1] is None:
+                r.pop()
+        while out and not out[-1]:
+            out.pop()
+        return out
+
+    return trimmed(fast), trimmed(slow)
+
+
+def test_the_fast_reader_agrees_with_openpyxl_on_a_messy_roster(tmp_path, monkeypatch):
+    path = tmp_path / "roster.xlsx"
+    _messy_roster(path)
+    wb = load_workbook(path)
+    ws = wb.active
+    ws.append([6, "孙八", True, 1.5, -3, datetime(2026, 1, 2, 8, 30), "=1+1"])
+    ws["H20"] = "远处的单元格"
+    ws.merge_cells("B13:C14")
+    ws["B13"] = "合并两行两列"
+    wb.save(path)
+    fast, slow = _both_ways(path, monkeypatch)
+    assert fast == slow
+    assert fast[12][1:3] == fast[13][1:3] == ["合并两行两列"] * 2
+
+
+def _with_shared_strings(path, sheet_xml: str, strings: list[str]):
+    """Replace the sheet of an openpyxl file by hand-written XML, with a shared-string table as
+    Excel and WPS write it (openpyxl itself writes inline strings only)."""
+    import zipfile
+
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    items = "".join(f"<si><t>{s}</t></si>" for s in strings)
+    parts = {}
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            parts[name] = z.read(name)
+    parts["xl/worksheets/sheet1.xml"] = (
+        f'<worksheet xmlns="{SHEET_MAIN_NS}"><sheetData>{sheet_xml}</sheetData>'
+        f'<mergeCells count="2"><mergeCell ref="A1:C1"/><mergeCell ref="A7:B7"/></mergeCells></worksheet>').encode()
+    parts["xl/sharedStrings.xml"] = f'<sst xmlns="{SHEET_MAIN_NS}">{items}</sst>'.encode()
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                     b'officedocument.spreadsheetml.sharedStrings+xml" /></Types>')
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                             b'relationships/sharedStrings" Target="sharedStrings.xml" Id="rId9" /></Relationships>')
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+def test_the_fast_reader_agrees_with_openpyxl_on_what_excel_writes(tmp_path, monkeypatch):
+    import zipfile
+
+    path = tmp_path / "excel.xlsx"
+    wb = Workbook()
+    wb.active["A1"] = datetime(2026, 1, 1)  # gives styles.xml a date format, to point cells at
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        date_style = re.search(rb'<c r="A1" s="(\d+)"', z.read("xl/worksheets/sheet1.xml")).group(1).decode()
+    sheet = (
+        '<row r="1"><c r="A1" t="s"><v>0</v></c></row>'  # a title merged over A1:C1
+        '<row r="3"><c r="A3" t="s"><v>1</v></c><c r="B3" t="s"><v>2</v></c><c t="s"><v>3</v></c></row>'
+        '<row><c r="A4" t="inlineStr"><is><r><t>张</t></r><r><t>三</t></r><rPh sb="0" eb="1"><t>zhang</t></rPh></is></c>'
+        f'<c r="B4" t="str"><f>A4</f><v>320102194501011234</v></c><c r="C4" s="{date_style}"><v>16438</v></c>'
+        '<c r="D4" t="b"><v>1</v></c><c r="E4" t="e"><v>#N/A</v></c><c r="F4"><v>1.5E3</v></c>'
+        '<c r="G4" t="d"><v>2026-01-02T08:30:00</v></c><c r="H4"/></row>'
+        '<row r="6"><c r="A6" t="s"><v>4</v></c><c r="AA6"><v>7</v></c></row>'
+        '<row r="7"><c r="B7"><v>8</v></c></row>'  # inside an empty merged range: Excel shows nothing
+    )
+    _with_shared_strings(path, sheet, ["花名册", "姓名", "身份证号", "出生日期", "李四"])
+    fast, slow = _both_ways(path, monkeypatch)
+    assert fast == slow
+    assert fast[0] == ["花名册"] * 3
+    assert fast[3][:2] == ["张三", "320102194501011234"] and fast[3][2] == datetime(1945, 1, 1)
+    assert fast[5][26] == 7 and len(fast) == 6  # row 7's stray value is dropped, as Excel drops it
+    roster = read_roster(path, ALIASES)
+    assert roster.header_row == 3
+    assert list(roster) == [(4, {"name": "张三", "id_number": "320102194501011234", "birth": datetime(1945, 1, 1)}),
+                            (6, {"name": "李四", "id_number": None, "birth": None})]
+
+
+def test_a_sheet_the_fast_reader_cannot_read_goes_through_openpyxl(tmp_path, monkeypatch):
+    import exports.roster as roster_module
+
+    path = tmp_path / "roster.xlsx"
+    _messy_roster(path)
+    expected = list(read_roster(path, ALIASES))
+
+    def refuse(wb, ws):
+        raise ValueError("unexpected markup")
+
+    monkeypatch.setattr(roster_module, "_fast_rows", refuse)
+    assert list(read_roster(path, ALIASES)) == expected

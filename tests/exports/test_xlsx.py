@@ -11,6 +11,7 @@ from tests.exports.helpers import COLUMNS, make_ledger, make_rows
 
 
 def _sheet(tmp_path, ledger):
+    tmp_path.mkdir(exist_ok=True)
     path = tmp_path / "ledger.xlsx"
     write_xlsx(ledger, path)
     return load_workbook(path).active
@@ -96,3 +97,54 @@ def test_an_empty_ledger_says_so(tmp_path):
 def test_sheet_name_drops_characters_excel_refuses(tmp_path):
     ws = _sheet(tmp_path, make_ledger(title="探访关爱记录台账[2026/10]：月度汇总表（平江新城社区）"))
     assert ws.title == "探访关爱记录台账202610：月度汇总表（平江新城社区）"
+
+
+def _tricky_rows():
+    rows = make_rows(6)
+    rows[0]["content"] = "#N/A"  # looks like an Excel error: still the resident's text
+    rows[1]["content"] = " 前后有空格 "
+    rows[2]["content"] = 'a & b <c> "引号"\n第二行'
+    rows[3]["name"] = None
+    rows[4]["day"] = "2026年上半年"  # not a date: printed as given
+    rows[5]["hours"] = 1.333333
+    return rows
+
+
+def _cells(ws):
+    return [[(c.value, c.data_type, c.style, c.number_format, c.alignment.wrap_text) for c in row]
+            for row in ws.iter_rows()]
+
+
+def test_rows_written_as_xml_text_read_back_as_openpyxl_writes_them(tmp_path, monkeypatch):
+    import exports.xlsx as xlsx_module
+
+    def ledger():
+        return make_ledger(rows=_tricky_rows(), note="说明：往返路途时间不计入。")
+
+    def heights(ws):
+        return [(r, ws.row_dimensions[r].height) for r in range(1, ws.max_row + 1)]
+
+    ours = _sheet(tmp_path / "ours", ledger())
+    monkeypatch.setattr(xlsx_module, "_RAW_ROWS", False)  # every row through openpyxl's cells instead
+    theirs = _sheet(tmp_path / "theirs", ledger())
+    assert _cells(ours) == _cells(theirs)
+    assert heights(ours) == heights(theirs)
+    assert ours.merged_cells.ranges and {str(r) for r in ours.merged_cells.ranges} == {
+        str(r) for r in theirs.merged_cells.ranges}
+
+
+def test_text_cells_keep_what_the_resident_wrote(tmp_path):
+    ws = _sheet(tmp_path, make_ledger(rows=_tricky_rows()))
+    assert ws["F4"].value == "#N/A" and ws["F4"].data_type == "s"
+    assert ws["F5"].value == " 前后有空格 "
+    assert ws["F6"].value == 'a & b <c> "引号"\n第二行'
+    assert ws["C7"].value is None and ws["C7"].border.left.style == "thin"  # an empty cell keeps its border
+    assert ws["B8"].value == "2026年上半年" and ws["G9"].value == 1.33
+
+
+def test_every_row_has_an_explicit_height(tmp_path):
+    rows = make_rows(2)
+    rows[1]["content"] = "第一行\n第二行\n第三行"
+    ws = _sheet(tmp_path, make_ledger(rows=rows))
+    assert all(ws.row_dimensions[r].customHeight for r in range(1, ws.max_row + 1))
+    assert ws.row_dimensions[5].height > ws.row_dimensions[4].height  # three lines need more room
