@@ -98,6 +98,12 @@ def add_person(store: Store, data: dict[str, Any], *, today: date | None = None)
         return store.insert("people", _with_keys(values))
 
 
+def add_checked_people(store: Store, cleaned: list[dict[str, Any]]) -> list[Row]:
+    """Many people at once (a roster): each already through clean_person, and their ID numbers
+    checked against the registered ones and each other by the caller."""
+    return store.insert_many("people", [_with_keys(values) for values in cleaned])
+
+
 def update_person(store: Store, person_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:
     current = get_person(store, person_id)
     values = clean_person({**current, **data}, today=today)

@@ -132,6 +132,7 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
         raise UserError("表格中找不到“姓名”列，请检查表头（可用“下载模板”得到标准表头）")
     report = ImportReport(dry_run=dry_run)
     seen: dict[str, int] = {}
+    new_people: list[dict[str, Any]] = []
     # Each row's ID number checked first, so that the registered ones are looked up in a few
     # queries rather than one per row.
     rows = []
@@ -154,7 +155,12 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
                     if id_number in seen:
                         raise ValidationError(f"与第 {seen[id_number]} 行的身份证号重复")
                     existing = registered.get(id_number) if id_number else None
-                    if kind == "people":  # one service call, atomic by itself: no savepoint of our own
+                    if kind == "people" and existing is None:
+                        # New residents are checked now and written together at the end.
+                        new_people.append(people.clean_person({k: values.get(k) for k in PERSON_HEADERS},
+                                                              today=today))
+                        outcome = "accepted"
+                    elif kind == "people":  # one service call, atomic by itself: no savepoint of our own
                         outcome = _import_row(store, kind, values, update_existing, today, existing)
                     else:
                         with store.transaction():  # a savepoint: a refused row leaves nothing behind
@@ -165,6 +171,7 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
                 if values["id_number"]:
                     seen[values["id_number"]] = row_number
                 setattr(report, outcome, getattr(report, outcome) + 1)
+            people.add_checked_people(store, new_people)
             if dry_run:
                 raise _DryRun
     except _DryRun:

@@ -48,6 +48,17 @@ def raise_seq_floor(conn: sqlite3.Connection, floor: int) -> None:
     )
 
 
+def new_records(conn: sqlite3.Connection, device_id: str, table: str, record_ids: list[str]) -> None:
+    """Records just created on this device, many at once: consecutive change numbers."""
+    if not tracked(table) or not record_ids:
+        return
+    first = next_seq(conn)
+    conn.executemany(
+        "INSERT INTO sync_records (table_name, record_id, seq, vv) VALUES (?, ?, ?, ?)",
+        [(table, record_id, first + n, json.dumps({device_id: first + n})) for n, record_id in enumerate(record_ids)],
+    )
+
+
 def local_change(conn: sqlite3.Connection, device_id: str, table: str, record_id: str) -> None:
     """A write on this device: a new change number, and this device's entry in the vector."""
     if not tracked(table):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -180,3 +181,19 @@ def test_timestamps_are_utc_iso(db_path):
         assert store.insert("people", PERSON)["created_at"] == "2026-11-23T02:00:00.000000+00:00"
     finally:
         store.close()
+
+
+def test_insert_many_writes_each_record_with_its_audit_and_change_number(store):
+    before = store.scalar("SELECT coalesce(max(seq), 0) FROM sync_records")
+    rows = store.insert_many("people", [{"name": "甲", "phone": "13800000001"}, {"name": "乙"},
+                                        {"name": "丙", "phone": "13800000003"}])
+    assert [r["name"] for r in rows] == ["甲", "乙", "丙"]
+    ids = [r["id"] for r in rows]
+    assert store.scalar("SELECT count(*) FROM people WHERE id IN (?, ?, ?)", ids) == 3
+    audited = store.query("SELECT record_id, action, after FROM audit WHERE table_name = 'people' ORDER BY rowid")
+    assert [(a["record_id"], a["action"]) for a in audited] == [(i, "insert") for i in ids]
+    assert json.loads(audited[0]["after"])["phone"] == "13800000001"
+    seqs = [store.scalar("SELECT seq FROM sync_records WHERE table_name = 'people' AND record_id = ?", [i])
+            for i in ids]
+    assert seqs == [before + 1, before + 2, before + 3]
+    assert store.insert_many("people", []) == []
