@@ -15,19 +15,61 @@ def elder_of_person(store: Store, person_id: str) -> Row | None:
 
 
 def in_care_between(store: Store, start: str, end: str) -> list[Row]:
-    """Elders in care for at least one day of [start, end], with the person's name."""
+    """Elders in care for at least one day of [start, end], with the person's name and the
+    date of their last visit before start (last_before; None when never visited)."""
     # Only what the duty rule needs, unsorted: this runs on every 工作台 refresh over
     # thousands of elders; contacts are fetched for the few who were not visited.
-    return store.query(
+    elders = store.query(
         """SELECT e.id, e.risk_level, e.status, e.joined_on, e.left_on, e.responsible_visitor,
-                  p.name, p.sort_key,
-                  (SELECT v.date FROM visits v WHERE v.elder_id = e.id AND v.deleted_at IS NULL
-                   AND v.date < :start ORDER BY v.date DESC LIMIT 1) AS last_before
+                  p.name, p.sort_key
            FROM elders e JOIN people p ON p.id = e.person_id
            WHERE e.deleted_at IS NULL AND p.deleted_at IS NULL
              AND e.joined_on <= :end AND (e.left_on IS NULL OR e.left_on >= :start)""",
         {"start": start, "end": end},
     )
+    # One index seek per elder for the last visit cost most of a refresh; the visits of the
+    # two months before start are read in one range instead, and only the elders without
+    # one there (long unvisited, or new) are looked up one by one.
+    recent = _last_visits_between(store, _months_before(start, 2), start)
+    missing = [e["id"] for e in elders if e["id"] not in recent]
+    recent.update(_last_visits_before(store, missing, start))
+    for elder in elders:
+        elder["last_before"] = recent.get(elder["id"])
+    return elders
+
+
+def _months_before(day: str, months: int) -> str:
+    year, month = int(day[:4]), int(day[5:7]) - months
+    while month < 1:
+        year, month = year - 1, month + 12
+    return f"{year:04d}-{month:02d}-01"
+
+
+def _last_visits_between(store: Store, since: str, before: str) -> dict[str, str]:
+    """elder id → the latest visit date in [since, before)."""
+    latest: dict[str, str] = {}
+    for elder_id, day in store.db.conn.execute(
+        "SELECT elder_id, date FROM visits INDEXED BY visits_live_date"
+        " WHERE deleted_at IS NULL AND date >= ? AND date < ?", [since, before]
+    ):
+        if day > latest.get(elder_id, ""):
+            latest[elder_id] = day
+    return latest
+
+
+def _last_visits_before(store: Store, elder_ids: list[str], before: str) -> dict[str, str]:
+    """elder id → the latest visit date before `before`, for the elders given (None left out)."""
+    found: dict[str, str] = {}
+    for first in range(0, len(elder_ids), 500):
+        chunk = elder_ids[first:first + 500]
+        for elder_id, day in store.db.conn.execute(
+            f"""SELECT e.id, (SELECT v.date FROM visits v WHERE v.elder_id = e.id AND v.deleted_at IS NULL
+                              AND v.date < ? ORDER BY v.date DESC LIMIT 1)
+                FROM elders e WHERE e.id IN ({",".join("?" * len(chunk))})""", [before, *chunk]
+        ):
+            if day:
+                found[elder_id] = day
+    return found
 
 
 def contacts(store: Store, elder_ids: list[str]) -> dict[str, Row]:

@@ -446,6 +446,14 @@ def m007_people_names_by_id(db: sqlite_utils.Database) -> None:
         db.execute("ANALYZE people")
 
 
+
+@migrations()
+def m008_visits_by_date(db: sqlite_utils.Database) -> None:
+    """The 工作台's duty rule reads two months of visits by date: a narrow index it can read
+    in one range instead of seeking each elder's last visit."""
+    db.execute("CREATE INDEX visits_live_date ON visits(date, elder_id) WHERE deleted_at IS NULL")
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows."""
     return [m.name for m in migrations._migrations]

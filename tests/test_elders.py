@@ -280,3 +280,22 @@ def test_correcting_a_visit_recomputes_its_next_due_date(store, today):
     assert fixed["date"] == "2026-11-05" and fixed["next_due"] == "2026-12-05"
     with pytest.raises(ValidationError, match="晚于今天"):
         update_visit(store, visit["id"], {"date": "2026-12-01"}, today=today)
+
+
+def test_last_visit_before_the_month_found_near_and_far_back(store, today):
+    """The duty rule's anchor: the last live visit before the month, however long ago."""
+    from app.elders import delete_visit
+    from db.elders import in_care_between
+
+    recent = elder(store, today, "王奶奶", joined_on="2025-01-01")
+    far = elder(store, today, "李爷爷", joined_on="2025-01-01")
+    never = elder(store, today, "赵奶奶", joined_on="2025-01-01")
+    for who, day in ((recent, "2026-09-05"), (recent, "2026-10-20"), (far, "2025-03-02"), (far, "2025-06-30")):
+        record_visit(store, {"elder_id": who["id"], "date": day, "visitor": "王晓燕", "health": "良好"}, today=today)
+    late = record_visit(store, {"elder_id": recent["id"], "date": "2026-10-28", "visitor": "王晓燕",
+                                "health": "良好"}, today=today)
+    delete_visit(store, late["id"])  # a deleted visit is not an anchor
+    record_visit(store, {"elder_id": recent["id"], "date": "2026-11-03", "visitor": "王晓燕",
+                         "health": "良好"}, today=today)  # inside the month: not "before"
+    anchors = {r["id"]: r["last_before"] for r in in_care_between(store, "2026-11-01", "2026-11-30")}
+    assert anchors == {recent["id"]: "2026-10-20", far["id"]: "2025-06-30", never["id"]: None}
