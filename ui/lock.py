@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from app import accounts
-from ui.login import LoginDialog
+
+if TYPE_CHECKING:
+    from ui.login import LoginDialog
 
 # What counts as the user being there.
 INPUT_EVENTS = {
@@ -88,6 +91,9 @@ class IdleLock(QObject):
             central.hide()
         self.ops.run(accounts.lock)
         self.locked_changed.emit(True)
+        # Imported when first needed: the sign-in form is not part of every start.
+        from ui.login import LoginDialog
+
         self.dialog = LoginDialog(self.ops, username=self.ops.store.user, locked=True, parent=self.window)
         self.dialog.accepted.connect(self._unlocked)
         self.dialog.rejected.connect(self._gave_up)
