@@ -133,3 +133,27 @@ def test_the_batch_form_brings_back_the_ticked_volunteers(qtbot, empty_window):
     assert restored.widgets["name"].text() == "清扫楼道"
     assert restored.save_button.isEnabled()
     restored.reject()
+
+
+def test_a_half_written_follow_up_of_a_topic_comes_back_for_that_topic_only(qtbot, window):
+    page = window.go("协商议事")
+    settle(qtbot, window)
+    first, second = window.store.query(
+        "SELECT * FROM topics WHERE state IN ('形成决议', '落实中') AND deleted_at IS NULL ORDER BY id LIMIT 2")
+    dialog = page.add_followup(first)
+    with qtbot.waitSignal(dialog.draft_saved, timeout=5000):
+        type_text(qtbot, dialog.widgets["content"], "路灯已报修，等待供电所上门")
+    settle(qtbot, window)
+    crash(qtbot, dialog)
+
+    other = page.add_followup(second)
+    settle(qtbot, window)
+    assert other.widgets["content"].toPlainText() == ""  # another topic's form starts empty
+    other.reject()
+    settle(qtbot, window)
+    again = page.add_followup(first)
+    settle(qtbot, window)
+    assert again.widgets["content"].toPlainText() == "路灯已报修，等待供电所上门"
+    assert again.restored_note.isVisible()
+    again.reject()
+    settle(qtbot, window)

@@ -167,8 +167,10 @@ class TopicsPage(RecordPage):
         self.actions.addWidget(button)
         self.action_buttons[text] = button
 
-    def _dialog(self, title, fields, validate, save) -> FormDialog:
-        self.dialog = FormDialog(self, self.ops, title, fields, validate=validate, save=save)
+    def _dialog(self, topic: dict, form: str, title, fields, validate, save) -> FormDialog:
+        """One of a topic's forms; what is typed is kept as a draft of that topic's form."""
+        self.dialog = FormDialog(self, self.ops, title, fields, validate=validate, save=save,
+                                 draft_key=f"topics.{form}:{topic['id']}")
         self.dialog.saved.connect(lambda _: (self.ctx.changed.emit(self.table), self.show_detail()))
         self.dialog.open()
         return self.dialog
@@ -205,7 +207,7 @@ class TopicsPage(RecordPage):
             return c.advance_topic(store, topic["id"], state, text=values.get("text"), on=values["date"],
                                    note=values.get("note"), today=today)
 
-        return self._dialog(f"{topic['title']}：{state}", fields, validate, save)
+        return self._dialog(topic, f"advance.{state}", f"{topic['title']}：{state}", fields, validate, save)
 
     def add_meeting(self, topic: dict) -> FormDialog:
         today = self.ctx.today()
@@ -214,7 +216,7 @@ class TopicsPage(RecordPage):
             meeting, people = validate_meeting(values, today)
             return c.add_meeting(store, {**meeting, "topic_id": topic["id"]}, people, today=today)
 
-        return self._dialog(f"登记会议：{topic['title']}", MEETING_FIELDS,
+        return self._dialog(topic, "meeting", f"登记会议：{topic['title']}", MEETING_FIELDS,
                             lambda v: validate_meeting(v, today), save)
 
     def add_step(self, topic: dict, step: str) -> FormDialog:
@@ -230,14 +232,14 @@ class TopicsPage(RecordPage):
             Field("note", "说明", "area"),
         ]
         return self._dialog(
-            f"{step}：{topic['title']}", fields, lambda v: c.clean_step(step, v, today=today),
+            topic, f"step.{step}", f"{step}：{topic['title']}", fields, lambda v: c.clean_step(step, v, today=today),
             lambda store, v: c.record_step(store, topic["id"], step, v, today=today),
         )
 
     def publish(self, topic: dict, what: str) -> FormDialog:
         today = self.ctx.today()
         return self._dialog(
-            f"{what}公开：{topic['title']}", [Field("date", "公开日期", "date", required=True)],
+            topic, f"publish.{what}", f"{what}公开：{topic['title']}", [Field("date", "公开日期", "date", required=True)],
             lambda v: parse_date(v.get("date"), field="公开日期"),
             lambda store, v: c.publish(store, topic["id"], what, v["date"], today=today),
         )
@@ -256,5 +258,5 @@ class TopicsPage(RecordPage):
                 raise ValidationError("请填写落实情况", "content")
             return values
 
-        return self._dialog(f"登记落实：{topic['title']}", fields, validate,
+        return self._dialog(topic, "followup", f"登记落实：{topic['title']}", fields, validate,
                             lambda store, v: c.add_followup(store, topic["id"], v, today=today))
