@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from app import stats
 from ui.context import Context
-from ui.pages.elders import open_visit_form
 
 TILES = (
     ("elders_due", "应探访"), ("elders_visited", "已探访"), ("visit_rate", "探访率"),
@@ -38,13 +37,17 @@ class DashboardPage(QWidget):
         self.ctx, self.ops = ctx, ctx.ops
         self.info: dict = {}
         self.dialog = None
+        # One style sheet for the page: parsing one per label cost the first paint ~20 ms.
+        self.setStyleSheet("QLabel#heading { font-size: 16px; font-weight: bold; }"
+                           " QLabel#tile { font-size: 22px; font-weight: bold; }"
+                           " QLabel#hint { color: #555; padding: 8px; background: #f4f6f8; }")
         heading = QLabel("工作台")
-        heading.setStyleSheet("font-size: 16px; font-weight: bold;")
+        heading.setObjectName("heading")
         self.month = QLabel("")
         self.hint = QLabel("还没有任何记录。先到“居民”登记居民，或用“从 Excel 导入…”导入现有花名册；"
                            "再把居民登记为志愿者、特殊困难老年人。按 F1 查看使用说明。")
         self.hint.setWordWrap(True)
-        self.hint.setStyleSheet("color: #555; padding: 8px; background: #f4f6f8;")
+        self.hint.setObjectName("hint")
         self.hint.hide()
         self.export_button = QPushButton("月底导出台账…")
         self.export_button.clicked.connect(self.open_export)
@@ -53,7 +56,7 @@ class DashboardPage(QWidget):
         for i, (key, label) in enumerate(TILES):
             box = QGroupBox(label)
             value = QLabel("…")
-            value.setStyleSheet("font-size: 22px; font-weight: bold;")
+            value.setObjectName("tile")
             value.setAlignment(Qt.AlignmentFlag.AlignCenter)
             QVBoxLayout(box).addWidget(value)
             grid.addWidget(box, i // 5, i % 5)
@@ -129,5 +132,7 @@ class DashboardPage(QWidget):
         if row < 0 or row >= len(self.info.get("overdue", [])):
             return None
         line = self.info["overdue"][row]
+        from ui.pages.elders import open_visit_form  # the record pages' modules load when first needed
+
         self.dialog = open_visit_form(self, self.ops, self.ctx, {"id": line["elder_id"], "name": line["name"]})
         return self.dialog
