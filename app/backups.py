@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from app.ledger import database_file
+from db import accounts as account_queries
 from db import backup as files
 from db import connection, schema
 from db import sync as sync_queries
 from db.errors import StorageError
-from db.store import Store
+from db.store import Store, open_store
 
 FOLDER = "backups"
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
@@ -179,10 +180,14 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime) -> Bac
     before = make_backup(store, now=now, kind=BEFORE_RESTORE)
     user, role = store.user, store.role
     floor = sync_queries.next_seq(store.db.conn)
+    # Accounts belong to this computer, not to the records: a restore keeps today's, so an old
+    # backup cannot bring back an old password or switch sign-in off.
+    current_accounts = account_queries.every_row(store)
     files.copy_into(source, store.db)
     schema.migrate(store.db)
     with store.transaction():
         sync_queries.raise_seq_floor(store.db.conn, floor)
+        account_queries.replace_all(store, current_accounts)
     store.reopened()
     store.user, store.role = user, role
     store.log_event("restore_backup", detail={"file": source.name, "before": before.path.name})
@@ -195,9 +200,9 @@ def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime) -> Pa
     the backups folder when it is damaged. Returns where it went (None when there was none)."""
     source = Path(backup_file)
     files.check_file(source)
-    kept_as, floor = None, None
+    kept_as, carried = None, None
     if db_file.exists() and db_file.stat().st_size > 0:
-        floor = _next_seq(db_file)
+        carried = _carried(db_file)
         kept_as = _keep_current(db_file, now)
     part = db_file.with_name(db_file.name + ".restoring")
     try:
@@ -207,26 +212,31 @@ def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime) -> Pa
     for leftover in _companions(db_file):
         leftover.unlink(missing_ok=True)
     part.replace(db_file)
-    if floor:
-        db = connection.open_existing(db_file)
+    if carried:
+        floor, accounts = carried
+        store = open_store(db_file)
         try:
-            with db.conn:
-                sync_queries.raise_seq_floor(db.conn, floor)
+            with store.transaction():
+                sync_queries.raise_seq_floor(store.db.conn, floor)
+                account_queries.replace_all(store, accounts)
         finally:
-            db.close()
+            store.close()
     return kept_as
 
 
-def _next_seq(db_file: Path) -> int | None:
-    """The current file's next change number, when it can still be read."""
+def _carried(db_file: Path) -> tuple[int, list[dict]] | None:
+    """What a restore keeps from the current file, when it can still be read: the next change
+    number (see restore_into) and this computer's accounts."""
     try:
-        db = connection.open_existing(db_file)
-        try:
-            return sync_queries.next_seq(db.conn)
-        finally:
-            db.close()
+        store = open_store(db_file)
     except (StorageError, sqlite3.DatabaseError):
         return None
+    try:
+        return sync_queries.next_seq(store.db.conn), account_queries.every_row(store)
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        store.close()
 
 
 def _keep_current(db_file: Path, now: datetime) -> Path:

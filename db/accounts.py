@@ -61,3 +61,18 @@ def update(store: Store, account_id: str, now: str, **changes: Any) -> None:
         f"UPDATE accounts SET {assignments}, updated_at = ? WHERE id = ?",
         [*changes.values(), now, account_id],
     )
+
+
+def every_row(store: Store) -> list[Row]:
+    """All accounts as stored (hashes included, removed ones too): to carry them through a restore."""
+    return store.query("SELECT * FROM accounts ORDER BY rowid")
+
+
+def replace_all(store: Store, rows: list[Row]) -> None:
+    """Make the accounts exactly `rows` (inside the caller's transaction)."""
+    store.db.conn.execute("DELETE FROM accounts")
+    if rows:
+        names = list(rows[0])
+        store.db.conn.executemany(
+            f"INSERT INTO accounts ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [[row[n] for n in names] for row in rows])

@@ -71,3 +71,24 @@ def test_writing_commands_wait_for_the_window_to_close(db_path, tmp_path, today,
     finally:
         window.release()
     assert names(db_path) == ["张三丰"]
+
+
+def test_restore_from_the_command_line_keeps_todays_accounts(db_path, tmp_path, today, capsys, monkeypatch):
+    from app import accounts
+
+    store = open_ledger(db_path)
+    add_person(store, {"name": "张三丰"}, today=today)
+    store.close()
+    out = tmp_path / "备份.db"
+    assert main(["--db", str(db_path), "backup", "--out", str(out)], today=today) == 0
+    store = open_ledger(db_path)
+    accounts.create_admin(store, "admin", "new-secret")
+    store.close()
+    monkeypatch.setenv("COMMUNITY_LEDGER_PASSWORD", "new-secret")
+    assert main(["--db", str(db_path), "--user", "admin", "restore", str(out)], today=today) == 0
+    store = open_ledger(db_path)
+    try:
+        assert accounts.enabled(store)
+        assert accounts.login(store, "admin", "new-secret")["username"] == "admin"
+    finally:
+        store.close()

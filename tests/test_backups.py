@@ -329,3 +329,16 @@ def test_restoring_over_a_damaged_file_leaves_no_stale_wal_beside_it(db_path, tm
     assert not (tmp_path / "ledger.db-wal").exists()
     check_file(db_path)
     assert os.path.getsize(db_path) == os.path.getsize(sound.path)
+
+
+def test_a_restore_keeps_the_accounts_of_today(ledger, today):
+    from app import accounts
+
+    old = backups.make_backup(ledger, now=NOW)  # taken before sign-in was switched on
+    accounts.create_admin(ledger, "admin", "first-secret")
+    accounts.add_account(ledger, "小王", "staff-secret")
+    accounts.change_password(ledger, "admin", "second-secret", current_password="first-secret")
+    backups.restore_into(ledger, old.path, now=NOW + timedelta(minutes=5))
+    assert accounts.enabled(ledger)  # the old backup does not switch sign-in off
+    assert accounts.login(ledger, "admin", "second-secret")["username"] == "admin"
+    assert [a["username"] for a in accounts.list_accounts(ledger)] == ["admin", "小王"]
