@@ -16,6 +16,10 @@ from db.errors import DamagedDatabase, StorageError
 from db.lock import WriterLock
 from db.store import Store
 
+# A window opened right after one was closed waits this long for the closing program to
+# finish its backup and let go of the database.
+LOCK_WAIT_S = 5.0
+
 # (what is wrong, the backup on offer) -> restore it?
 AskRestore = Callable[[str, backups.Backup], bool]
 
@@ -63,9 +67,9 @@ def problem_at_start(db_file: Path, lock: WriterLock) -> str | None:
 
 
 def open_session(db_file: Path, *, ask_restore: AskRestore,
-                 now: Callable[[], datetime] = datetime.now) -> Session:
+                 now: Callable[[], datetime] = datetime.now, wait: float | None = None) -> Session:
     """Lock, check and open the database; a damaged one is restored only if the user agrees."""
-    lock = WriterLock(db_file).acquire()
+    lock = WriterLock(db_file).acquire(wait=LOCK_WAIT_S if wait is None else wait)
     try:
         problem = problem_at_start(db_file, lock)
         if problem:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,20 +48,30 @@ class WriterLock:
     def held(self) -> bool:
         return self._handle is not None
 
-    def acquire(self) -> WriterLock:
-        """Take the lock or raise DatabaseInUse; remembers how the last session ended."""
+    def acquire(self, *, wait: float = 0) -> WriterLock:
+        """Take the lock or raise DatabaseInUse; remembers how the last session ended.
+
+        `wait`: seconds to keep trying, for a start just after a close (the closing program
+        may still be writing its backup).
+        """
         if self._handle is not None:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(self.path, "a+", encoding="utf-8")
-        try:
-            _lock(handle)
-        except OSError:
-            handle.close()
-            raise DatabaseInUse(
-                f"数据库“{self.db_file.name}”已在另一个社区台账窗口或程序中打开。"
-                "请切换到那个窗口继续；如果确实没有打开，请重新启动电脑后再试。"
-            ) from None
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                _lock(handle)
+                break
+            except OSError:
+                if time.monotonic() < deadline:
+                    time.sleep(0.1)
+                    continue
+                handle.close()
+                raise DatabaseInUse(
+                    f"数据库“{self.db_file.name}”已在另一个社区台账窗口或程序中打开。"
+                    "请切换到那个窗口继续；如果确实没有打开，请重新启动电脑后再试。"
+                ) from None
         self._handle = handle
         self.previous = self._read()
         self._write({"state": OPEN, "pid": os.getpid()})

@@ -231,7 +231,7 @@ def session(db_path, answer=None):
         asked.append((problem, offered))
         return answer
 
-    return asked, (lambda: startup.open_session(db_path, ask_restore=ask, now=lambda: NOW))
+    return asked, (lambda: startup.open_session(db_path, ask_restore=ask, now=lambda: NOW, wait=0))
 
 
 def test_start_after_a_clean_close_skips_the_check_and_a_crash_does_not(db_path, today):
@@ -342,3 +342,20 @@ def test_a_restore_keeps_the_accounts_of_today(ledger, today):
     assert accounts.enabled(ledger)  # the old backup does not switch sign-in off
     assert accounts.login(ledger, "admin", "second-secret")["username"] == "admin"
     assert [a["username"] for a in accounts.list_accounts(ledger)] == ["admin", "小王"]
+
+
+def test_a_start_right_after_a_close_waits_for_the_closing_program(db_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys; from db.lock import WriterLock; held = WriterLock(sys.argv[1]).acquire(); "
+         "print('held', flush=True); sys.stdin.read(); held.release()", str(db_path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        holder.stdin.close()  # the other program finishes closing now
+        lock = WriterLock(db_path).acquire(wait=30)
+        assert lock.held and lock.closed_cleanly()  # the other program closed cleanly
+        lock.release()
+    finally:
+        holder.wait()
+        holder.stdout.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from app import startup
 from app.people import add_person
 from db.lock import WriterLock
 from tests.ui.conftest import TODAY, settle
@@ -62,6 +63,7 @@ def test_cancelled_restore_changes_nothing(qtbot, window):
 def test_a_second_window_on_the_same_database_is_told_and_does_not_open(qtbot, tmp_path, monkeypatch):
     told = []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: told.append(text))
+    monkeypatch.setattr(startup, "LOCK_WAIT_S", 0)  # no closing program to wait for here
     db = tmp_path / "ledger.db"
     first = WriterLock(db).acquire()  # the first window
     try:
