@@ -14,7 +14,7 @@ from db import accounts as account_queries
 from db import backup as files
 from db import connection, schema
 from db import sync as sync_queries
-from db.errors import StorageError
+from db.errors import DamagedDatabase, StorageError
 from db.store import Store, open_store
 
 FOLDER = "backups"
@@ -98,10 +98,18 @@ def save_copy(store: Store, out_file: str | Path) -> Path:
 
 
 def _write(store: Store, path: Path) -> None:
+    """Write a backup and check it: a copy of a damaged page is damaged, so this is also the
+    daily check of the database itself (the start-up check is skipped after a clean close)."""
     try:
         files.write_copy(store.db.conn, path)
     except OSError as exc:
         raise StorageError(f"无法写入备份“{path}”（{exc.strerror or exc}），请检查磁盘空间和文件夹权限。") from None
+    try:
+        files.check_file(path)
+    except DamagedDatabase:
+        path.unlink(missing_ok=True)
+        raise DamagedDatabase("检查发现数据库文件已损坏，这次备份没有保存。请关闭程序后重新打开："
+                              "程序会检查数据库，并提供最近的完好备份。") from None
 
 
 def changed_since(store: Store, moment: datetime) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from app import logs
 from app.errors import UserError
 from app.paths import default_db_path
-from db.errors import StorageError
+from db.errors import StorageError, as_storage_error
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE = 0, 1, 2
 PASSWORD_ENV = "COMMUNITY_LEDGER_PASSWORD"
@@ -392,6 +392,10 @@ def main(argv: Sequence[str] | None = None, *, today: date | None = None) -> int
     except KeyboardInterrupt:
         return EXIT_BUG
     except Exception as exc:
+        known = as_storage_error(exc)
+        if known is not None:
+            print(str(known), file=sys.stderr)
+            return EXIT_USAGE
         path = logs.log_bug(exc, "command line")
         where = f"，详情已记录在 {path}" if path else ""
         print(f"抱歉，程序出了问题{where}。请把这个文件发给维护人员。", file=sys.stderr)

@@ -30,17 +30,25 @@ class Session:
     lock: WriterLock
 
     def close(self, *, now: datetime, backup: bool = True) -> None:
-        """Back up if anything changed, close the database, give the lock up."""
+        """Back up if anything changed, close the database, give the lock up.
+
+        The session counts as closed cleanly (so the next start skips its check) only when the
+        file was found sound now: by the check of the backup just written, or by a quick check
+        when there was nothing to back up. The window is gone by then; nobody waits for it.
+        """
+        sound = False
         try:
-            if backup:
-                backups.backup_on_exit(self.store, now=now)
+            made = backups.backup_on_exit(self.store, now=now) if backup else None
+            sound = made is not None or not connection.integrity_problems(self.store.db, quick=True)
+        except DamagedDatabase:
+            log.warning("the database failed its check on closing")
         except StorageError as exc:
             # Closing must not fail because a backup could not be written; the next start
             # or the daily backup tries again.
             log.warning("backup on exit failed: %s", type(exc).__name__)
         finally:
             self.store.close()
-            self.lock.release(clean=True)
+            self.lock.release(clean=sound)
 
 
 def problem_at_start(db_file: Path, lock: WriterLock) -> str | None:

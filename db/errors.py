@@ -27,3 +27,21 @@ class DatabaseLocked(StorageError):
 
 class DatabaseInUse(StorageError):
     """Another window or program has the database open for writing."""
+
+
+def as_storage_error(exc: BaseException) -> StorageError | None:
+    """SQLite's words for a damaged file or a full disk, as a message the user can act on."""
+    import sqlite3
+
+    if not isinstance(exc, sqlite3.DatabaseError):
+        return None
+    text = str(exc).lower()
+    if "malformed" in text or "corrupt" in text:
+        return DamagedDatabase("数据库文件已损坏，刚才的操作没有完成。请关闭程序后重新打开："
+                               "程序会检查数据库，并提供最近的完好备份。")
+    if "disk is full" in text:
+        return StorageError("磁盘空间已满，刚才的操作没有保存。请清理磁盘（或换一个位置存放数据库）后再试。")
+    if "disk i/o error" in text:
+        return StorageError("读写数据库文件时出错（磁盘或 U 盘可能有问题），刚才的操作没有完成。"
+                            "请检查磁盘后重新打开程序。")
+    return None

@@ -92,3 +92,19 @@ def test_restore_from_the_command_line_keeps_todays_accounts(db_path, tmp_path, 
         assert accounts.login(store, "admin", "new-secret")["username"] == "admin"
     finally:
         store.close()
+
+
+def test_a_damaged_file_met_by_a_command_is_explained(db_path, today, capsys, monkeypatch):
+    import sqlite3
+
+    import app.stats
+
+    store = open_ledger(db_path)
+    store.close()
+
+    def damaged(*args, **kwargs):
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    monkeypatch.setattr(app.stats, "month_stats", damaged)
+    assert main(["--db", str(db_path), "stats", "--month", "2026-11"], today=today) == 2
+    assert "数据库文件已损坏" in capsys.readouterr().err

@@ -16,7 +16,14 @@ from app.ledger import open_ledger
 from app.people import add_person, delete_person, update_person
 from db.backup import check_file
 from db.sync import next_seq
-from db.errors import DamagedDatabase, DatabaseInUse, NewerSchema, NotLedgerDatabase, StorageError
+from db.errors import (
+    DamagedDatabase,
+    DatabaseInUse,
+    NewerSchema,
+    NotLedgerDatabase,
+    StorageError,
+    as_storage_error,
+)
 from db.lock import WriterLock
 from tests.conftest import FixedClock
 from tests.factories import make_id
@@ -359,3 +366,58 @@ def test_a_start_right_after_a_close_waits_for_the_closing_program(db_path):
     finally:
         holder.wait()
         holder.stdout.close()
+
+
+def rot_an_index_page(db_path: Path) -> None:
+    """Damage one index page without changing the file's size or modification time, as a
+    failing disk does while the program is closed."""
+    conn = sqlite3.connect(db_path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'people_sort'").fetchone()[0]
+    conn.close()
+    stamp = os.stat(db_path)
+    with open(db_path, "r+b") as handle:
+        handle.seek(page_size * (root - 1))
+        handle.write(b"\x0d" + b"\xff" * 40)  # a leaf page header claiming impossible cells
+    os.utime(db_path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+
+
+def test_damage_found_while_open_is_reported_and_the_next_start_checks(db_path, today):
+    asked, start = session(db_path, answer=False)
+    opened = start()
+    for name in ("张三丰", "李四", "王五"):
+        add_person(opened.store, {"name": name}, today=today)
+    opened.close(now=NOW)
+    sound = backups.list_backups(db_path)
+    assert len(sound) == 1
+    rot_an_index_page(db_path)
+
+    opened = start()  # closed cleanly and unchanged on the outside: not checked at start
+    assert asked == []
+    with pytest.raises(sqlite3.DatabaseError) as raised:
+        add_person(opened.store, {"name": "赵六"}, today=today)
+    told = as_storage_error(raised.value)  # what the window and the command line show
+    assert isinstance(told, DamagedDatabase) and "提供最近的完好备份" in str(told)
+    with pytest.raises(DamagedDatabase, match="这次备份没有保存"):
+        backups.make_backup(opened.store, now=NOW + timedelta(days=1))
+    assert backups.list_backups(db_path) == sound  # the damaged copy was not kept
+    opened.close(now=NOW + timedelta(days=1))
+
+    with pytest.raises(DamagedDatabase):
+        start()  # not marked clean: checked this time, and the sound backup is offered
+    assert asked and asked[0][1].path == sound[0].path
+
+
+def test_a_session_is_marked_clean_only_when_the_file_was_found_sound(db_path, today):
+    _, start = session(db_path)
+    opened = start()
+    add_person(opened.store, {"name": "张三丰"}, today=today)
+    opened.close(now=NOW)  # backed up and the copy checked
+    lock = WriterLock(db_path).acquire()
+    assert lock.closed_cleanly()
+    lock.release()
+    opened = start()
+    opened.close(now=NOW + timedelta(minutes=5))  # nothing to back up: quick check instead
+    lock = WriterLock(db_path).acquire()
+    assert lock.closed_cleanly()
+    lock.release()

@@ -6,13 +6,14 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from app import logs
 from app.errors import UserError
-from db.errors import StorageError
+from db.errors import StorageError, as_storage_error
 
 APOLOGY = "抱歉，程序出了问题，刚才的操作没有完成。已保存的记录不受影响。\n详情已记录在：{path}"
 
 
 def show_error(parent: QWidget | None, exc: BaseException) -> QMessageBox:
     """Tell the user; never a traceback on screen. Returns the (non-blocking) message box."""
+    exc = as_storage_error(exc) or exc
     if isinstance(exc, (UserError, StorageError)):
         box = QMessageBox(QMessageBox.Icon.Warning, "提示", str(exc), QMessageBox.StandardButton.Ok, parent)
     else:

@@ -50,3 +50,18 @@ def test_a_user_error_outside_a_form_is_shown_as_is(qtbot, window):
     window.ops.run(refused)
     settle(qtbot, window)
     assert open_boxes(window)[-1].text() == "时间银行余额不足"
+
+
+def test_sqlites_damaged_file_and_full_disk_are_explained_not_apologised_for(qtbot, window):
+    import sqlite3
+
+    for raised, expected in ((sqlite3.DatabaseError("database disk image is malformed"), "数据库文件已损坏"),
+                             (sqlite3.OperationalError("database or disk is full"), "磁盘空间已满")):
+        def fail(store, exc=raised):
+            raise exc
+
+        window.ops.run(fail)
+        settle(qtbot, window)
+        box = open_boxes(window)[-1]
+        assert expected in box.text() and "抱歉" not in box.text()
+        box.close()
