@@ -185,7 +185,10 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime) -> Bac
     require_admin(store, "从备份恢复")
     source = Path(backup_file)
     files.check_file(source)
-    before = make_backup(store, now=now, kind=BEFORE_RESTORE)
+    try:
+        before = make_backup(store, now=now, kind=BEFORE_RESTORE)
+    except DamagedDatabase:
+        before = _keep_damaged(store, now)  # the reason for restoring: kept, not a reason to stop
     user, role = store.user, store.role
     floor = sync_queries.next_seq(store.db.conn)
     # Accounts belong to this computer, not to the records: a restore keeps today's, so an old
@@ -200,6 +203,16 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime) -> Bac
     store.user, store.role = user, role
     store.log_event("restore_backup", detail={"file": source.name, "before": before.path.name})
     return before
+
+
+def _keep_damaged(store: Store, now: datetime) -> Backup:
+    """A copy of the open, damaged database, kept as it is for whoever looks into it later."""
+    path = _backup_path(database_file(store), now, DAMAGED)
+    try:
+        files.write_copy(store.db.conn, path)
+    except OSError as exc:
+        raise StorageError(f"无法写入“{path.parent}”（{exc.strerror or exc}），请检查磁盘空间和文件夹权限。") from None
+    return Backup(path, _taken_at(path), DAMAGED, path.stat().st_size)
 
 
 def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime) -> Path | None:

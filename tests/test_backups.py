@@ -421,3 +421,26 @@ def test_a_session_is_marked_clean_only_when_the_file_was_found_sound(db_path, t
     lock = WriterLock(db_path).acquire()
     assert lock.closed_cleanly()
     lock.release()
+
+
+def test_restoring_in_the_window_over_a_damaged_database_keeps_the_damaged_copy(db_path, today, clock):
+    store = open_ledger(db_path, clock=clock)
+    add_person(store, {"name": "张三丰"}, today=today)
+    sound = backups.make_backup(store, now=NOW)
+    store.close()
+    rot_an_index_page(db_path)
+    store = open_ledger(db_path, clock=clock)
+    try:
+        kept = backups.restore_into(store, sound.path, now=NOW + timedelta(minutes=5))
+        assert kept.kind == backups.DAMAGED and kept.path.exists()
+        assert [r["name"] for r in store.query("SELECT name FROM people")] == ["张三丰"]
+        assert not connection_problems(store)
+        add_person(store, {"name": "李四"}, today=today)  # the restored file works
+    finally:
+        store.close()
+
+
+def connection_problems(store) -> list[str]:
+    from db.connection import integrity_problems
+
+    return integrity_problems(store.db, quick=True)
