@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from app.accounts import require_admin
 from app.ledger import database_file
 from db import accounts as account_queries
+from db import audit as audit_queries
 from db import backup as files
 from db import connection, schema
 from db import sync as sync_queries
@@ -115,7 +117,7 @@ def _write(store: Store, path: Path) -> None:
 def changed_since(store: Store, moment: datetime) -> bool:
     """Whether a record was written after `moment` (local time); sign-ins and other events
     in the audit do not make a new backup worth taking."""
-    last = store.scalar("SELECT max(at) FROM audit WHERE action IN ('insert', 'update', 'delete', 'restore')")
+    last = audit_queries.last_record_change(store)
     if last is None:
         return False
     return datetime.fromisoformat(last).astimezone().replace(tzinfo=None) > moment
@@ -180,8 +182,6 @@ def newest_sound_backup(db_file: Path) -> Backup | None:
 def restore_into(store: Store, backup_file: str | Path, *, now: datetime) -> Backup:
     """Restore a backup into the open database (the window stays open); returns the backup
     of the database as it was just before."""
-    from app.accounts import require_admin
-
     require_admin(store, "从备份恢复")
     source = Path(backup_file)
     files.check_file(source)

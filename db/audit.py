@@ -13,6 +13,11 @@ def of_record(store: Store, table: str, record_id: str) -> list[Row]:
     )
 
 
+def last_record_change(store: Store) -> str | None:
+    """When a record was last added, changed, deleted or restored (events not counted)."""
+    return store.scalar("SELECT max(at) FROM audit WHERE action IN ('insert', 'update', 'delete', 'restore')")
+
+
 def listing(*, start: str | None = None, end: str | None = None, user: str | None = None,
             table: str | None = None, action: str | None = None) -> Listing:
     """The audit trail, filtered: `at` in [start, end) (UTC ISO text), one user, one table, one action.

@@ -61,24 +61,22 @@ def check_file(path: Path) -> None:
     """Refuse a file that is not a sound ledger database of this version or older."""
     if not path.is_file():
         raise StorageError(f"找不到备份文件“{path}”，请检查路径。")
+    not_ours = NotLedgerDatabase(f"文件“{path.name}”不是社区台账的备份，请选择 .db 备份文件。")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.DatabaseError:
-        raise NotLedgerDatabase(f"文件“{path.name}”不是社区台账的备份，请选择 .db 备份文件。") from None
+        raise not_ours from None
     db = sqlite_utils.Database(conn)
     try:
         try:
             tables = set(db.table_names())
-        except sqlite3.DatabaseError:
-            raise NotLedgerDatabase(f"文件“{path.name}”不是社区台账的备份，请选择 .db 备份文件。") from None
-        if "people" not in tables:
-            raise NotLedgerDatabase(f"文件“{path.name}”不是社区台账的备份，请选择 .db 备份文件。")
-        try:
             schema.check_version(db)
         except NewerSchema:
             raise NewerSchema(f"备份“{path.name}”由更新版本的社区台账制作，请先升级本程序再恢复。") from None
-        except NotLedgerDatabase:
-            raise NotLedgerDatabase(f"文件“{path.name}”不是社区台账的备份，请选择 .db 备份文件。") from None
+        except (NotLedgerDatabase, sqlite3.DatabaseError):
+            raise not_ours from None
+        if "people" not in tables:
+            raise not_ours
         problems = connection.integrity_problems(db, quick=True)
         if problems:
             raise DamagedDatabase(f"备份“{path.name}”已损坏（{problems[0][:60]}），请选择另一个备份。")

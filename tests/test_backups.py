@@ -211,12 +211,18 @@ def test_lock_admits_one_writer(db_path):
     again.release()
 
 
-def test_a_killed_program_leaves_no_stale_lock(db_path):
+def hold_lock_elsewhere(db_path: Path, *, then: str = "") -> subprocess.Popen:
+    """Another program holding the database's lock until its input is closed (then `then`)."""
     holder = subprocess.Popen(
         [sys.executable, "-c",
          "import sys; from db.lock import WriterLock; held = WriterLock(sys.argv[1]).acquire(); "
-         "print('held', flush=True); sys.stdin.read()", str(db_path)],
+         f"print('held', flush=True); sys.stdin.read(); {then or 'pass'}", str(db_path)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    return holder
+
+
+def test_a_killed_program_leaves_no_stale_lock(db_path):
+    holder = hold_lock_elsewhere(db_path)
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(DatabaseInUse):
@@ -352,11 +358,7 @@ def test_a_restore_keeps_the_accounts_of_today(ledger, today):
 
 
 def test_a_start_right_after_a_close_waits_for_the_closing_program(db_path):
-    holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys; from db.lock import WriterLock; held = WriterLock(sys.argv[1]).acquire(); "
-         "print('held', flush=True); sys.stdin.read(); held.release()", str(db_path)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+    holder = hold_lock_elsewhere(db_path, then="held.release()")
     try:
         assert holder.stdout.readline().strip() == "held"
         holder.stdin.close()  # the other program finishes closing now
