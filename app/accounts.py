@@ -191,7 +191,7 @@ def change_password(store: Store, username: str, new_password: str, *, current_p
     new_password = clean_password(new_password)
     if own:
         # Counted like a sign-in, so the current password cannot be guessed here either.
-        _attempt(store, account, current_password or "", now or store.clock(), success=None,
+        _attempt(store, account, current_password or "", now or store.clock.now(), success=None,
                  wrong="当前密码不对，请重新输入。")
     with store.transaction():
         queries.update(store, account["id"], store.now(), password_hash=hash_password(new_password),
@@ -316,7 +316,7 @@ def login(store: Store, username: str, password: str, now: datetime | None = Non
         with _acting(store, ""):
             store.log_event("login_failed", "accounts", "", {"reason": "没有这个用户名"})
         raise LoginRefused(WRONG)
-    _attempt(store, account, password or "", now or store.clock(), success="login")
+    _attempt(store, account, password or "", now or store.clock.now(), success="login")
     store.user, store.role = account["username"], account["role"]
     return {k: v for k, v in account.items() if k != "password_hash"}
 
@@ -326,7 +326,7 @@ def verify_password(store: Store, password: str, now: datetime | None = None) ->
     LoginRefused). Writes nothing to the audit on success."""
     account = _require_account(store, store.user)
     try:
-        _attempt(store, account, password or "", now or store.clock(), success=None)
+        _attempt(store, account, password or "", now or store.clock.now(), success=None)
     except LoginRefused as refused:
         if refused.wait_seconds:
             raise
@@ -339,7 +339,7 @@ def unlock(store: Store, password: str, now: datetime | None = None) -> None:
     account = queries.by_username(store, store.user)
     if account is None:
         raise LoginRefused("该账号已被删除，请关闭程序后用其他账号登录。")
-    _attempt(store, account, password or "", now or store.clock(), success="unlock")
+    _attempt(store, account, password or "", now or store.clock.now(), success="unlock")
 
 
 def lock(store: Store) -> None:

@@ -19,11 +19,11 @@ from app.accounts import require_admin
 from app.errors import UserError
 from app.sync import FIELD_LABELS, TABLE_NAMES
 from db import audit as queries
+from db.clock import LOCAL_TZ
 from db.store import Row, Store
 from exports.ledger import Column, Ledger
 
 # The community keeps China time (UTC+8, no summer time); `at` is stored in UTC.
-LOCAL_TZ = timezone(timedelta(hours=8), "北京时间")
 
 KIND_NAMES: dict[str, str] = {**TABLE_NAMES, "accounts": "账号", "counters": "登记编号"}
 ACTION_NAMES: dict[str, str] = {
@@ -244,7 +244,7 @@ def audit_ledger(store: Store, filters: AuditFilter = AuditFilter(), *, today: d
     config = settings_module.load(store)
     return Ledger(title="操作日志", community=config.community_name, period=filters.period(),
                   columns=AUDIT_COLUMNS, rows=rows, preparer=config.preparer, reviewer=config.reviewer,
-                  prepared_on=today or date.today(), note=f"共 {len(rows)} 条")
+                  prepared_on=today or store.clock.today(), note=f"共 {len(rows)} 条")
 
 
 def export_audit(store: Store, path: str | Path, filters: AuditFilter = AuditFilter(), *,

@@ -16,6 +16,7 @@ from db import audit as audit_queries
 from db import backup as files
 from db import connection, schema
 from db import sync as sync_queries
+from db.clock import LOCAL_TZ
 from db.errors import DamagedDatabase, StorageError
 from db.store import Store, open_store
 
@@ -76,8 +77,9 @@ def _backup_path(db_file: Path, now: datetime, kind: str) -> Path:
     return path
 
 
-def make_backup(store: Store, *, now: datetime, kind: str = AUTO) -> Backup:
+def make_backup(store: Store, *, now: datetime | None = None, kind: str = AUTO) -> Backup:
     """Copy the open database into its backups folder, then drop the copies no longer kept."""
+    now = now or store.clock.local_now()
     db_file = database_file(store)
     path = _backup_path(db_file, now, kind)
     _write(store, path)
@@ -91,7 +93,7 @@ def save_copy(store: Store, out_file: str | Path) -> Path:
     """A backup to a file the user chose (a USB stick); not part of the rotation."""
     out = Path(out_file)
     if out.is_dir():
-        out = out / f"{database_file(store).stem}-{datetime.now():%Y%m%d-%H%M%S}.db"
+        out = out / f"{database_file(store).stem}-{store.clock.local_now():%Y%m%d-%H%M%S}.db"
     if out.resolve() == database_file(store).resolve():
         raise StorageError("备份文件不能是正在使用的数据库本身，请换一个文件名。")
     _write(store, out)
@@ -120,18 +122,19 @@ def changed_since(store: Store, moment: datetime) -> bool:
     last = audit_queries.last_record_change(store)
     if last is None:
         return False
-    return datetime.fromisoformat(last).astimezone().replace(tzinfo=None) > moment
+    return datetime.fromisoformat(last).astimezone(LOCAL_TZ).replace(tzinfo=None) > moment
 
 
-def backup_if_due(store: Store, *, now: datetime) -> Backup | None:
+def backup_if_due(store: Store, *, now: datetime | None = None) -> Backup | None:
     """At most one automatic backup a day while the window is open, when something changed."""
+    now = now or store.clock.local_now()
     newest = next((b for b in list_backups(database_file(store)) if b.kind == AUTO), None)
     if newest is not None and (newest.taken_at.date() == now.date() or not changed_since(store, newest.taken_at)):
         return None
     return make_backup(store, now=now)
 
 
-def backup_on_exit(store: Store, *, now: datetime) -> Backup | None:
+def backup_on_exit(store: Store, *, now: datetime | None = None) -> Backup | None:
     """On closing: a backup unless nothing changed since the newest one."""
     newest = next((b for b in list_backups(database_file(store)) if b.kind == AUTO), None)
     if newest is not None and not changed_since(store, newest.taken_at):
@@ -179,10 +182,11 @@ def newest_sound_backup(db_file: Path) -> Backup | None:
     return None
 
 
-def restore_into(store: Store, backup_file: str | Path, *, now: datetime) -> Backup:
+def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None = None) -> Backup:
     """Restore a backup into the open database (the window stays open); returns the backup
     of the database as it was just before."""
     require_admin(store, "从备份恢复")
+    now = now or store.clock.local_now()
     source = Path(backup_file)
     files.check_file(source)
     try:

@@ -7,13 +7,13 @@ import json
 import sys
 from collections.abc import Sequence
 from contextlib import contextmanager
-from datetime import date
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from app import logs
 from app.errors import UserError
 from app.paths import default_db_path
+from db.clock import Clock
 from db.errors import StorageError, as_storage_error
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE = 0, 1, 2
@@ -113,7 +113,7 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 
 @contextmanager
-def _opened(args: argparse.Namespace, *, must_exist: bool, writes: bool = False):
+def _opened(args: argparse.Namespace, clock: Clock, *, must_exist: bool, writes: bool = False):
     """The command's database, closed when the command is done.
 
     A command that writes records holds the one-writer lock, so it cannot run while the
@@ -127,7 +127,7 @@ def _opened(args: argparse.Namespace, *, must_exist: bool, writes: bool = False)
         raise UsageError(f"找不到数据库文件：{path}")
     lock = WriterLock(path).acquire() if writes else None
     try:
-        store = open_ledger(path)
+        store = open_ledger(path, clock=clock)
     except BaseException:
         if lock:
             lock.release(clean=False)
@@ -162,11 +162,11 @@ def _sign_in(store, args: argparse.Namespace) -> None:
     accounts.login(store, args.user, password)
 
 
-def cmd_demo(args: argparse.Namespace, today: date) -> int:
+def cmd_demo(args: argparse.Namespace, clock: Clock) -> int:
     from app.demo import build_demo
 
-    with _opened(args, must_exist=False, writes=True) as store:
-        summary = build_demo(store, today=today, seed=args.seed)
+    with _opened(args, clock, must_exist=False, writes=True) as store:
+        summary = build_demo(store, seed=args.seed)
     print(
         f"演示社区已生成：{_db_path(args)}\n"
         f"居民 {summary.people} 人，志愿者 {summary.volunteers} 人，志愿活动 {summary.activities} 次"
@@ -185,35 +185,35 @@ def _month(text: str) -> tuple[int, int]:
         raise UsageError(str(exc)) from None
 
 
-def cmd_export(args: argparse.Namespace, today: date) -> int:
+def cmd_export(args: argparse.Namespace, clock: Clock) -> int:
     from app.export import export_month
 
     year, month = _month(args.month)
-    with _opened(args, must_exist=True) as store:
-        result = export_month(store, year, month, args.out, fmt=args.format, masked=not args.unmasked, today=today)
+    with _opened(args, clock, must_exist=True) as store:
+        result = export_month(store, year, month, args.out, fmt=args.format, masked=not args.unmasked)
     print(f"已导出 {len(result.files)} 个文件到 {result.folder}")
     if result.combined:
         print(f"打印用合订本：{result.combined}")
     return EXIT_OK
 
 
-def cmd_certificate(args: argparse.Namespace, today: date) -> int:
+def cmd_certificate(args: argparse.Namespace, clock: Clock) -> int:
     from app import documents, volunteers
 
-    with _opened(args, must_exist=True, writes=True) as store:
+    with _opened(args, clock, must_exist=True, writes=True) as store:
         found = volunteers.find_volunteer(store, args.volunteer)
         certificate = documents.issue_certificate(
             store, {"volunteer_id": found["id"], "period_start": args.start, "period_end": args.end,
-                    "handler": args.handler, "contact": args.contact}, today=today,
+                    "handler": args.handler, "contact": args.contact},
             path=args.out, masked=not args.unmasked)
     print(f"已开具证明 {certificate['serial']}：{args.out}")
     return EXIT_OK
 
 
-def cmd_minutes(args: argparse.Namespace, today: date) -> int:
+def cmd_minutes(args: argparse.Namespace, clock: Clock) -> int:
     from app import documents
 
-    with _opened(args, must_exist=True) as store:
+    with _opened(args, clock, must_exist=True) as store:
         meetings = documents.meetings_on(store, args.date)
         if args.topic:
             meetings = [m for m in meetings if args.topic in (m["topic_title"] or "")]
@@ -227,14 +227,14 @@ def cmd_minutes(args: argparse.Namespace, today: date) -> int:
     return EXIT_OK
 
 
-def cmd_import(args: argparse.Namespace, today: date) -> int:
+def cmd_import(args: argparse.Namespace, clock: Clock) -> int:
     from app.rosters import import_roster
     from exports.errors import RosterError
 
     try:
-        with _opened(args, must_exist=False, writes=not args.dry_run) as store:
+        with _opened(args, clock, must_exist=False, writes=not args.dry_run) as store:
             report = import_roster(store, args.kind, args.file, update_existing=not args.skip_existing,
-                                   dry_run=args.dry_run, today=today)
+                                   dry_run=args.dry_run)
     except RosterError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -248,7 +248,7 @@ def cmd_import(args: argparse.Namespace, today: date) -> int:
     return 1 if report.rejected else EXIT_OK
 
 
-def cmd_template(args: argparse.Namespace, today: date) -> int:
+def cmd_template(args: argparse.Namespace, clock: Clock) -> int:
     from app.rosters import write_template
 
     try:
@@ -259,15 +259,15 @@ def cmd_template(args: argparse.Namespace, today: date) -> int:
     return EXIT_OK
 
 
-def cmd_stats(args: argparse.Namespace, today: date) -> int:
+def cmd_stats(args: argparse.Namespace, clock: Clock) -> int:
     from app.stats import LABELS, month_stats
 
     if args.month:
         year, month = _month(args.month)
     else:
-        year, month = today.year, today.month
-    with _opened(args, must_exist=True) as store:
-        figures = month_stats(store, year, month, today=today)
+        year, month = clock.today().year, clock.today().month
+    with _opened(args, clock, must_exist=True) as store:
+        figures = month_stats(store, year, month)
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     else:
@@ -278,7 +278,7 @@ def cmd_stats(args: argparse.Namespace, today: date) -> int:
     return EXIT_OK
 
 
-def cmd_check(args: argparse.Namespace, today: date) -> int:
+def cmd_check(args: argparse.Namespace, clock: Clock) -> int:
     from db import connection, schema
 
     path = _db_path(args)
@@ -299,7 +299,7 @@ def cmd_check(args: argparse.Namespace, today: date) -> int:
 SETTING_KEYS = ("community_name", "community_code", "street", "preparer", "reviewer", "idle_lock_minutes")
 
 
-def cmd_settings(args: argparse.Namespace, today: date) -> int:
+def cmd_settings(args: argparse.Namespace, clock: Clock) -> int:
     from dataclasses import asdict
 
     from app import settings
@@ -310,7 +310,7 @@ def cmd_settings(args: argparse.Namespace, today: date) -> int:
         if not sep or key.strip() not in SETTING_KEYS:
             raise UsageError(f"--set 应写成 键=值，键是 {'、'.join(SETTING_KEYS)} 之一。")
         changes[key.strip()] = value.strip()
-    with _opened(args, must_exist=True, writes=bool(changes)) as store:
+    with _opened(args, clock, must_exist=True, writes=bool(changes)) as store:
         config = settings.save(store, changes) if changes else settings.load(store)
     for key, value in asdict(config).items():
         print(f"{key} = {value}")
@@ -319,12 +319,12 @@ def cmd_settings(args: argparse.Namespace, today: date) -> int:
     return EXIT_OK
 
 
-def cmd_sync(args: argparse.Namespace, today: date) -> int:
+def cmd_sync(args: argparse.Namespace, clock: Clock) -> int:
     from app import sync
 
     if args.sync_command is None:
         raise UsageError("请指定 sync export 或 sync import。运行 community-ledger sync --help 查看用法。")
-    with _opened(args, must_exist=args.sync_command == "export", writes=True) as store:
+    with _opened(args, clock, must_exist=args.sync_command == "export", writes=True) as store:
         if args.sync_command == "export":
             result = sync.export_package(store, args.peer, args.out, full=args.full)
             print(f"已制作同步包：{result.path}（{result.records} 条记录）")
@@ -337,18 +337,16 @@ def cmd_sync(args: argparse.Namespace, today: date) -> int:
     return EXIT_OK
 
 
-def cmd_backup(args: argparse.Namespace, today: date) -> int:
+def cmd_backup(args: argparse.Namespace, clock: Clock) -> int:
     from app import backups
 
-    with _opened(args, must_exist=True) as store:
+    with _opened(args, clock, must_exist=True) as store:
         out = backups.save_copy(store, args.out)
     print(f"已备份到：{out}")
     return EXIT_OK
 
 
-def cmd_restore(args: argparse.Namespace, today: date) -> int:
-    from datetime import datetime
-
+def cmd_restore(args: argparse.Namespace, clock: Clock) -> int:
     from app import backups
     from app.accounts import require_admin
     from db.lock import WriterLock
@@ -358,11 +356,11 @@ def cmd_restore(args: argparse.Namespace, today: date) -> int:
     try:
         if path.is_file() and path.stat().st_size:
             try:
-                with _opened(args, must_exist=True) as store:
+                with _opened(args, clock, must_exist=True) as store:
                     require_admin(store, "从备份恢复")
             except StorageError:
                 pass  # a damaged database has no accounts to ask: it is kept aside, not lost
-        kept = backups.restore_file(path, args.file, now=datetime.now())
+        kept = backups.restore_file(path, args.file, now=clock.local_now())
     finally:
         lock.release(clean=False)  # the restored file is checked at the next start
     print(f"已从备份恢复：{path}")
@@ -378,14 +376,14 @@ COMMANDS = {
 }
 
 
-def main(argv: Sequence[str] | None = None, *, today: date | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
     """Run one command; user-fixable problems print one Chinese line and exit 2."""
-    today = today or date.today()
+    clock = clock or Clock()
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
             raise UsageError("请指定命令（如 demo、stats、export）；不带命令运行 community-ledger 会打开窗口。")
-        return COMMANDS[args.command](args, today)
+        return COMMANDS[args.command](args, clock)
     except (UsageError, UserError, StorageError) as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)
         return EXIT_USAGE

@@ -84,14 +84,14 @@ def clean_topic(data: dict[str, Any], *, today: date) -> dict[str, Any]:
 
 
 def add_topic(store: Store, data: dict[str, Any], *, today: date | None = None) -> Row:
-    values = clean_topic(data, today=today or date.today())
+    values = clean_topic(data, today=today or store.clock.today())
     return store.insert("topics", {**values, "state": "提出"})
 
 
 def update_topic(store: Store, topic_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:
     """Edit the topic's own fields; the state only moves through advance_topic."""
     current = get_topic(store, topic_id)
-    values = clean_topic({**current, **data}, today=today or date.today())
+    values = clean_topic({**current, **data}, today=today or store.clock.today())
     if values["procedure"] != current["procedure"] and queries.steps_of(store, topic_id):
         raise ValidationError("已登记四议两公开步骤，不能再改议事程序", "procedure")
     return store.update("topics", topic_id, values)
@@ -129,7 +129,7 @@ def advance_topic(
     today: date | None = None,
 ) -> Row:
     """Move a topic one step; `text` is the reason, resolution, result or evaluation the move needs."""
-    today = today or date.today()
+    today = today or store.clock.today()
     with store.transaction():
         topic = get_topic(store, topic_id)
         state = topic["state"]
@@ -172,7 +172,7 @@ def _check_preconditions(store: Store, topic: Row, to_state: str) -> None:
 
 def publish(store: Store, topic_id: str, what: str, on: Any = None, *, today: date | None = None) -> Row:
     """Record 决议公开 (what='决议') or 实施结果公开 (what='结果')."""
-    today = today or date.today()
+    today = today or store.clock.today()
     column, step, needs = {
         "决议": ("resolution_published_on", "决议公开", ("形成决议", "落实中", "已办结", "已评议")),
         "结果": ("result_published_on", "实施结果公开", ("已办结", "已评议")),
@@ -254,7 +254,7 @@ def _check_quorum(step: str, v: dict[str, Any]) -> None:
 
 def record_step(store: Store, topic_id: str, step: str, data: dict[str, Any], *, today: date | None = None) -> Row:
     """Record one step of 四议两公开, in order, with its date and counts."""
-    today = today or date.today()
+    today = today or store.clock.today()
     step = choice(step, STEPS, field="步骤")
     if step in PUBLIC_STEPS:
         publish(store, topic_id, "决议" if step == "决议公开" else "结果", data.get("date"), today=today)
@@ -326,7 +326,7 @@ def add_meeting(
     store: Store, data: dict[str, Any], participants: list[dict[str, Any]] = (), *, today: date | None = None
 ) -> Row:
     """A meeting with its participants and votes, in one transaction."""
-    today = today or date.today()
+    today = today or store.clock.today()
     values = clean_meeting(data, today=today)
     people: list[dict[str, Any]] = []
     errors = {}
@@ -366,7 +366,7 @@ def delete_meeting(store: Store, meeting_id: str) -> Row:
 
 def add_followup(store: Store, topic_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:
     """A 落实 entry: what was done for a resolved topic."""
-    today = today or date.today()
+    today = today or store.clock.today()
     c = Collector()
     c.values["date"] = _not_after_today(c, "date", data.get("date"), "落实日期", today)
     c.field("content", required_text, data.get("content"), field="落实情况", max_length=4000)

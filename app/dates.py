@@ -44,6 +44,16 @@ def month_span(text: str | None) -> tuple[str, str] | None:
     return start.isoformat(), end.isoformat()
 
 
+# Month-end work (printing, signing, handing in) happens in the first days of the next month.
+MONTH_END_DAYS = 10
+
+
+def month_to_export(today: date) -> str:
+    """The month a worker most likely exports: the one just ended during the first ten days."""
+    first = today.replace(day=1)
+    return f"{add_months(first, -1) if today.day <= MONTH_END_DAYS else first:%Y-%m}"
+
+
 def recent_months(today: date, count: int = 24) -> list[str]:
     """This month and the ones before it, newest first, as `YYYY-MM`."""
     first = today.replace(day=1)

@@ -94,7 +94,7 @@ class _Maker:
 
 def build_demo(store: Store, *, today: date | None = None, seed: int = 2026) -> DemoSummary:
     """Fill an empty database with the demo community, in one transaction."""
-    today = today or date.today()
+    today = today or store.clock.today()
     if store.scalar("SELECT count(*) FROM people") or store.scalar("SELECT count(*) FROM topics"):
         raise UserError("数据库中已有数据，演示数据只能写入新的数据库（请用 --db 指定一个新文件）")
     maker = _Maker(store, today, seed)

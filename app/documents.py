@@ -27,7 +27,7 @@ def issue_certificate(store: Store, data: dict[str, Any], *, today: date | None 
     With a path the PDF is written inside the same transaction: when the file cannot be
     written, the number is not used up.
     """
-    today = today or date.today()
+    today = today or store.clock.today()
     if not masked:
         require_admin(store, "开具显示完整身份证号的证明")
     c = Collector()

@@ -84,8 +84,7 @@ def _optional_phone(value: Any, field_name: str) -> str | None:
         raise ValidationError(f"{field_name}：{exc}") from None
 
 
-def clean_elder(data: dict[str, Any], *, birth: date | None = None, today: date | None = None) -> dict[str, Any]:
-    today = today or date.today()
+def clean_elder(data: dict[str, Any], *, birth: date | None = None, today: date) -> dict[str, Any]:
     c = Collector()
     if not data.get("person_id"):
         c.error("person_id", "请选择老年人本人（先在居民中登记）")
@@ -133,7 +132,7 @@ def _birth_of(store: Store, person_id: str | None) -> date | None:
 
 
 def add_elder(store: Store, data: dict[str, Any], *, today: date | None = None) -> Row:
-    values = clean_elder(data, birth=_birth_of(store, data.get("person_id")), today=today)
+    values = clean_elder(data, birth=_birth_of(store, data.get("person_id")), today=today or store.clock.today())
     with store.transaction():
         _refuse_duplicate(store, values["person_id"])
         return store.insert("elders", values)
@@ -149,7 +148,7 @@ def _refuse_duplicate(store: Store, person_id: str, own_id: str | None = None) -
 def update_elder(store: Store, elder_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:
     current = get_elder(store, elder_id)
     merged = {**current, **data}
-    values = clean_elder(merged, birth=_birth_of(store, merged["person_id"]), today=today)
+    values = clean_elder(merged, birth=_birth_of(store, merged["person_id"]), today=today or store.clock.today())
     with store.transaction():
         _refuse_duplicate(store, values["person_id"], elder_id)
         return store.update("elders", elder_id, values)
@@ -221,7 +220,7 @@ def clean_visit(data: dict[str, Any], elder: Row | None, *, today: date) -> dict
 
 def record_visit(store: Store, data: dict[str, Any], *, today: date | None = None) -> Row:
     """Validate and save one visit; its next due date follows from the risk level."""
-    today = today or date.today()
+    today = today or store.clock.today()
     elder = get_elder(store, data.get("elder_id") or "")
     values = clean_visit(data, elder, today=today)
     interval = interval_of(store, elder["risk_level"])
@@ -230,7 +229,7 @@ def record_visit(store: Store, data: dict[str, Any], *, today: date | None = Non
 
 
 def update_visit(store: Store, visit_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:
-    today = today or date.today()
+    today = today or store.clock.today()
     current = store.get("visits", visit_id)
     if current is None:
         raise NotFound("找不到该探访记录，可能已被删除")
@@ -308,7 +307,7 @@ class MonthDuty:
 
 def month_duty(store: Store, year: int, month: int, *, today: date | None = None) -> MonthDuty:
     """Who had to be visited in the month, who was, and who is overdue by how many days."""
-    today = today or date.today()
+    today = today or store.clock.today()
     start, end = month_bounds(year, month)
     if end < today:
         reference = end + timedelta(days=1)

@@ -33,7 +33,7 @@ def export_month(
     from exports.pdf import merge_pdfs, write_cover, write_pdf
     from exports.xlsx import write_xlsx
 
-    today = today or date.today()
+    today = today or store.clock.today()
     if not masked:
         require_admin(store, "导出完整的身份证号和电话")
     if fmt not in FORMATS:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.stamps import install_default_checklist
-from db.store import Clock, Store, open_store, utc_now
+from db.clock import Clock
+from db.store import Store, open_store
 
 
-def open_ledger(path: str | Path, *, user: str = "", clock: Clock = utc_now) -> Store:
+def open_ledger(path: str | Path, *, user: str = "", clock: Clock | None = None) -> Store:
     """Open or create the database at path; a new one gets the default stamp checklist."""
     store = open_store(path, user=user, clock=clock)
     try:

@@ -315,4 +315,4 @@ def build(store: Store, number: int, year: int, month: int, *, masked: bool = Tr
     if not masked:
         require_admin(store, "导出完整的身份证号和电话")
     builder = {n: b for n, _, b in MONTHLY}[number]
-    return builder(store, Period(year, month, today or date.today()), Masker(masked))
+    return builder(store, Period(year, month, today or store.clock.today()), Masker(masked))

@@ -33,9 +33,8 @@ ADDRESS_FIELDS = {
 }
 
 
-def clean_person(data: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
+def clean_person(data: dict[str, Any], *, today: date) -> dict[str, Any]:
     """Validate a person form; every wrong field is reported at once."""
-    today = today or date.today()
     c = Collector()
     c.field("name", normalize_name, data.get("name"))
     id_number = None
@@ -92,7 +91,7 @@ def _refuse_duplicate(store: Store, id_number: str | None, own_id: str | None = 
 
 
 def add_person(store: Store, data: dict[str, Any], *, today: date | None = None) -> Row:
-    values = clean_person(data, today=today)
+    values = clean_person(data, today=today or store.clock.today())
     with store.transaction():
         _refuse_duplicate(store, values["id_number"])
         return store.insert("people", _with_keys(values))
@@ -106,7 +105,7 @@ def add_checked_people(store: Store, cleaned: list[dict[str, Any]]) -> list[Row]
 
 def update_person(store: Store, person_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:
     current = get_person(store, person_id)
-    values = clean_person({**current, **data}, today=today)
+    values = clean_person({**current, **data}, today=today or store.clock.today())
     with store.transaction():
         _refuse_duplicate(store, values["id_number"], person_id)
         return store.update("people", person_id, _with_keys(values))

@@ -126,7 +126,7 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
 
     if kind not in KINDS:
         raise UserError(f"花名册种类应为：{'、'.join(KINDS)}")
-    today = today or date.today()
+    today = today or store.clock.today()
     sheet = read_roster(path, headers(kind))
     if "name" in sheet.missing:
         raise UserError("表格中找不到“姓名”列，请检查表头（可用“下载模板”得到标准表头）")

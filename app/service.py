@@ -37,8 +37,7 @@ def _time(text: Any, field: str) -> str | None:
     return f"{int(m.group(1)):02d}:{m.group(2)}"
 
 
-def clean_activity(data: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
-    today = today or date.today()
+def clean_activity(data: dict[str, Any], *, today: date) -> dict[str, Any]:
     c = Collector()
     day = c.field("date", parse_date, data.get("date"), field="活动日期")
     if day and day > today:
@@ -100,7 +99,7 @@ def record_activity(
     store: Store, activity: dict[str, Any], entries: list[dict[str, Any]], *, today: date | None = None
 ) -> Row:
     """Save one activity and the service of N volunteers in one transaction."""
-    today = today or date.today()
+    today = today or store.clock.today()
     values = clean_activity(activity, today=today)
     if not entries:
         raise ValidationError("请至少选择一名参加的志愿者", "entries")
@@ -141,7 +140,7 @@ def get_activity(store: Store, activity_id: str) -> Row:
 
 def add_to_activity(store: Store, activity_id: str, entry: dict[str, Any], *, today: date | None = None) -> Row:
     """Add one more volunteer's service to an existing activity."""
-    today = today or date.today()
+    today = today or store.clock.today()
     activity = get_activity(store, activity_id)
     values = clean_entry(entry, activity, today=today)
     with store.transaction():
@@ -151,7 +150,7 @@ def add_to_activity(store: Store, activity_id: str, entry: dict[str, Any], *, to
 
 def update_activity(store: Store, activity_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:
     current = get_activity(store, activity_id)
-    values = clean_activity({**current, **data}, today=today)
+    values = clean_activity({**current, **data}, today=today or store.clock.today())
     span = _span_minutes(values)
     with store.transaction():
         if span is not None:
@@ -170,7 +169,7 @@ def get_record(store: Store, record_id: str) -> Row:
 
 
 def update_record(store: Store, record_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:
-    today = today or date.today()
+    today = today or store.clock.today()
     current = get_record(store, record_id)
     activity = get_activity(store, current["activity_id"])
     values = clean_entry({**current, **data, "volunteer_id": current["volunteer_id"]}, activity, today=today)

@@ -222,7 +222,7 @@ def clean_request(data: dict[str, Any], *, today: date) -> dict[str, Any]:
 
 def register_request(store: Store, data: dict[str, Any], *, today: date | None = None) -> Row:
     """Save a stamp request; its serial (`2026-0001`) is taken in the same transaction."""
-    today = today or date.today()
+    today = today or store.clock.today()
     values = clean_request(data, today=today)
     item = None
     if values["item_id"]:

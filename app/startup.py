@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from app import backups
 from app.ledger import open_ledger
 from app.logs import log
 from db import connection
+from db.clock import Clock
 from db.errors import DamagedDatabase, StorageError
 from db.lock import WriterLock
 from db.store import Store
@@ -29,7 +29,7 @@ class Session:
     store: Store
     lock: WriterLock
 
-    def close(self, *, now: datetime, backup: bool = True) -> None:
+    def close(self, *, backup: bool = True) -> None:
         """Back up if anything changed, close the database, give the lock up.
 
         The session counts as closed cleanly (so the next start skips its check) only when the
@@ -38,7 +38,7 @@ class Session:
         """
         sound = False
         try:
-            made = backups.backup_on_exit(self.store, now=now) if backup else None
+            made = backups.backup_on_exit(self.store) if backup else None
             sound = made is not None or not connection.integrity_problems(self.store.db, quick=True)
         except DamagedDatabase:
             log.warning("the database failed its check on closing")
@@ -75,8 +75,9 @@ def problem_at_start(db_file: Path, lock: WriterLock) -> str | None:
 
 
 def open_session(db_file: Path, *, ask_restore: AskRestore,
-                 now: Callable[[], datetime] = datetime.now, wait: float | None = None) -> Session:
+                 clock: Clock | None = None, wait: float | None = None) -> Session:
     """Lock, check and open the database; a damaged one is restored only if the user agrees."""
+    clock = clock or Clock()
     lock = WriterLock(db_file).acquire(wait=LOCK_WAIT_S if wait is None else wait)
     try:
         problem = problem_at_start(db_file, lock)
@@ -86,9 +87,9 @@ def open_session(db_file: Path, *, ask_restore: AskRestore,
                 raise DamagedDatabase(problem + "备份文件夹里没有完好的备份。文件保持原样，请联系维护人员帮助恢复。")
             if not ask_restore(problem, offered):
                 raise DamagedDatabase(problem + "没有恢复备份，程序不打开这个数据库。文件保持原样。")
-            backups.restore_file(db_file, offered.path, now=now())
+            backups.restore_file(db_file, offered.path, now=clock.local_now())
             log.info("restored a backup at start-up")
-        store = open_ledger(db_file)
+        store = open_ledger(db_file, clock=clock)
     except BaseException:
         lock.release(clean=False)
         raise

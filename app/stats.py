@@ -15,7 +15,7 @@ from db.store import Store
 def month_stats(store: Store, year: int, month: int, *, today: date | None = None,
                 duty: MonthDuty | None = None, overdue: list | None = None) -> dict[str, Any]:
     """The month's figures; pass the month's duty (and its overdue lines) when already computed."""
-    today = today or date.today()
+    today = today or store.clock.today()
     start, end = month_bounds(year, month)
     span = (start.isoformat(), end.isoformat())
     work = service.month_figures(store, *span)
@@ -66,7 +66,7 @@ LABELS = {
 
 def dashboard(store: Store, *, today: date | None = None) -> dict[str, Any]:
     """The 工作台: this month's figures, the overdue elders and the topics waiting for follow-up."""
-    today = today or date.today()
+    today = today or store.clock.today()
     duty = month_duty(store, today.year, today.month, today=today)
     overdue = duty.overdue
     return {

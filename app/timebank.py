@@ -35,7 +35,7 @@ def ensure_not_negative(store: Store, volunteer_id: str) -> None:
 
 def redeem(store: Store, data: dict[str, Any], *, today: date | None = None) -> Row:
     """Record a 兑换; refused when it would take the balance below zero."""
-    today = today or date.today()
+    today = today or store.clock.today()
     c = Collector()
     c.values["volunteer_id"] = data.get("volunteer_id")
     # One 兑换 may spend many days of service, unlike one service record.

@@ -28,7 +28,7 @@ def id_check_char(first17: str) -> str:
     return ID_CHECK[total % 11]
 
 
-def normalize_id_number(text: str, today: date | None = None) -> str:
+def normalize_id_number(text: str, today: date) -> str:
     """The canonical 18-character 身份证号 (upper-case X), or ValidationError.
 
     15-digit first-generation numbers are refused: those cards stopped being valid
@@ -54,7 +54,6 @@ def normalize_id_number(text: str, today: date | None = None) -> str:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         raise ValidationError("身份证号中的出生日期（第 7–14 位）不存在") from None
-    today = today or date.today()
     if born > today:
         raise ValidationError("身份证号中的出生日期晚于今天")
     if born.year < 1890:

@@ -19,8 +19,7 @@ STATUSES = ("在册", "暂停", "退出")
 POLITICAL = ("中共党员", "中共预备党员", "共青团员", "民主党派", "群众")
 
 
-def clean_volunteer(data: dict[str, Any], *, today: date | None = None) -> dict[str, Any]:
-    today = today or date.today()
+def clean_volunteer(data: dict[str, Any], *, today: date) -> dict[str, Any]:
     c = Collector()
     if not data.get("person_id"):
         c.error("person_id", "请选择志愿者本人（先在居民中登记）")
@@ -57,7 +56,7 @@ def _refuse_duplicates(store: Store, values: dict[str, Any], own_id: str | None 
 
 
 def add_volunteer(store: Store, data: dict[str, Any], *, today: date | None = None) -> Row:
-    values = clean_volunteer(data, today=today)
+    values = clean_volunteer(data, today=today or store.clock.today())
     with store.transaction():
         _refuse_duplicates(store, values)
         return store.insert("volunteers", values)
@@ -65,7 +64,7 @@ def add_volunteer(store: Store, data: dict[str, Any], *, today: date | None = No
 
 def update_volunteer(store: Store, volunteer_id: str, data: dict[str, Any], *, today: date | None = None) -> Row:
     current = get_volunteer(store, volunteer_id)
-    values = clean_volunteer({**current, **data}, today=today)
+    values = clean_volunteer({**current, **data}, today=today or store.clock.today())
     with store.transaction():
         _refuse_duplicates(store, values, volunteer_id)
         return store.update("volunteers", volunteer_id, values)

@@ -6,26 +6,22 @@ import json
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
 from db import connection, schema
+from db.clock import Clock
 from db import sync as sync_log
 from db.errors import DatabaseLocked
 
 Row = dict[str, Any]
-Clock = Callable[[], datetime]
 
 PROTECTED = ("id", "created_at", "updated_at", "deleted_at", "device_id")
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def new_id() -> str:
@@ -35,12 +31,12 @@ def new_id() -> str:
 class Store:
     """A migrated ledger database plus who is writing (device, user) and a clock."""
 
-    def __init__(self, db: sqlite_utils.Database, *, user: str = "", clock: Clock = utc_now):
+    def __init__(self, db: sqlite_utils.Database, *, user: str = "", clock: Clock | None = None):
         self.db = db
         self.user = user
         # Until an administrator sets a password, whoever runs the program may do everything.
         self.role = "admin"
-        self.clock = clock
+        self.clock = clock or Clock()
         self.device_id = _device_id(db)
         self._upserts: dict[tuple, str] = {}
 
@@ -85,7 +81,7 @@ class Store:
     # -- reading ------------------------------------------------------------------
 
     def now(self) -> str:
-        return self.clock().astimezone(timezone.utc).isoformat(timespec="microseconds")
+        return self.clock.now().astimezone(timezone.utc).isoformat(timespec="microseconds")
 
     def get(self, table: str, record_id: str, *, include_deleted: bool = False) -> Row | None:
         cursor = self.db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [record_id])
@@ -309,7 +305,7 @@ def _device_id(db: sqlite_utils.Database) -> str:
     return device
 
 
-def open_store(path: str | Path, *, user: str = "", clock: Clock = utc_now) -> Store:
+def open_store(path: str | Path, *, user: str = "", clock: Clock | None = None) -> Store:
     """Open or create a ledger database, migrated to this version."""
     db = connection.connect(path)
     try:

@@ -335,8 +335,7 @@ from ui.window import MainWindow
 session = open_session(Path(sys.argv[1]), ask_restore=lambda problem, backup: False)
 window = MainWindow(session.store)
 """ + PAINTED + """window.ops.wait()
-from datetime import datetime
-session.close(now=datetime.now(), backup=False)
+session.close(backup=False)
 """
 
 STARTUP_BARE = """
@@ -354,8 +353,9 @@ from datetime import date
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
 from app.ledger import open_ledger
+from db.clock import FixedClock
 from ui.window import MainWindow
-window = MainWindow(open_ledger(sys.argv[1]), today=lambda: date(2026, 11, 23))
+window = MainWindow(open_ledger(sys.argv[1], clock=FixedClock.on(date(2026, 11, 23))))
 window.show()
 def settle():
     while not window.ops.idle:

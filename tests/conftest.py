@@ -5,25 +5,23 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from app.ledger import open_ledger  # noqa: E402
+from db.clock import FixedClock  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 
 
-class FixedClock:
-    """A clock that moves only when told, so timestamps are predictable."""
 
-    def __init__(self, now: datetime = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)):
-        self.now = now
 
-    def __call__(self) -> datetime:
-        return self.now
+def pinned_clock() -> FixedClock:
+    """10:00 in China on TODAY: every test's "now" unless it sets its own."""
+    return FixedClock.on(TODAY)
 
 
 @pytest.fixture
@@ -38,7 +36,7 @@ def db_path(tmp_path):
 
 @pytest.fixture
 def store(db_path):
-    s = open_ledger(db_path, user="测试员")
+    s = open_ledger(db_path, user="测试员", clock=pinned_clock())
     yield s
     s.close()
 
@@ -49,7 +47,7 @@ def demo_template(tmp_path_factory):
     from app.demo import build_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    built = open_ledger(path)
+    built = open_ledger(path, clock=pinned_clock())
     build_demo(built, today=TODAY)
     built.close()
     conn = sqlite3.connect(path)

@@ -12,6 +12,7 @@ from app import accounts, documents, export, ledgers, logs, people, privacy, set
 from app.cli import PASSWORD_ENV, main
 from app.errors import LoginRefused, PermissionDenied, UserError, ValidationError
 from app.ledger import open_ledger
+from db.clock import FixedClock
 from tests.factories import activity, make_id, person, volunteer
 
 TODAY = date(2026, 11, 23)
@@ -329,7 +330,7 @@ def cli_db(db_path, monkeypatch):
 
 
 def run(capsys, *argv):
-    code = main([str(a) for a in argv], today=TODAY)
+    code = main([str(a) for a in argv], clock=FixedClock.on(TODAY))
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -13,7 +13,7 @@ from app.audit import AuditFilter
 from app.errors import PermissionDenied, UserError
 from app.ledger import open_ledger
 from app.people import add_person, delete_person, restore_person, update_person
-from tests.conftest import FixedClock
+from db.clock import FixedClock
 from tests.exports.helpers import flat, pdf_pages
 from tests.factories import make_id
 
@@ -34,14 +34,14 @@ def logged(tmp_path, clock):
     """A person added the evening before, changed, deleted and restored just after local midnight."""
     store = open_ledger(tmp_path / "ledger.db", user="王芳", clock=clock)
     person = add_person(store, {"name": "欧阳晓东"}, today=TODAY)
-    clock.now += timedelta(hours=1)  # 2026-11-23 00:30 China time, still 11-22 in UTC
+    clock.advance(timedelta(hours=1))  # 2026-11-23 00:30 China time, still 11-22 in UTC
     store.user = "李明"
     update_person(store, person["id"], {"id_number": ID, "phone": PHONE, "note": NOTE}, today=TODAY)
-    clock.now += timedelta(minutes=1)
+    clock.advance(timedelta(minutes=1))
     delete_person(store, person["id"])
-    clock.now += timedelta(minutes=1)
+    clock.advance(timedelta(minutes=1))
     restore_person(store, person["id"])
-    clock.now += timedelta(minutes=1)
+    clock.advance(timedelta(minutes=1))
     store.log_event("backup", detail={"file": "社区台账_2026-11-23.db", "phone": PHONE})
     yield store, person
     store.close()

@@ -7,6 +7,7 @@ from app.ledger import open_ledger
 from app.people import add_person
 from db.lock import WriterLock
 from db.sync import next_seq
+from db.clock import FixedClock
 
 
 def names(path) -> list[str]:
@@ -22,7 +23,7 @@ def test_backup_then_restore_round_trip(db_path, tmp_path, today, capsys):
     add_person(store, {"name": "张三丰"}, today=today)
     store.close()
     out = tmp_path / "U盘" / "备份.db"
-    assert main(["--db", str(db_path), "backup", "--out", str(out)], today=today) == 0
+    assert main(["--db", str(db_path), "backup", "--out", str(out)], clock=FixedClock.on(today)) == 0
     assert "已备份到" in capsys.readouterr().out
 
     store = open_ledger(db_path)
@@ -33,7 +34,7 @@ def test_backup_then_restore_round_trip(db_path, tmp_path, today, capsys):
     store = open_ledger(db_path)
     seq_before = next_seq(store.db.conn)
     store.close()
-    assert main(["--db", str(db_path), "restore", str(out)], today=today) == 0
+    assert main(["--db", str(db_path), "restore", str(out)], clock=FixedClock.on(today)) == 0
     printed = capsys.readouterr().out
     assert "已从备份恢复" in printed and "恢复前的数据库保留为" in printed
     assert names(db_path) == ["张三丰"]
@@ -50,7 +51,7 @@ def test_restore_refuses_a_file_that_is_not_a_backup(db_path, tmp_path, today, c
     store.close()
     fake = tmp_path / "花名册.db"
     fake.write_text("姓名,电话")
-    assert main(["--db", str(db_path), "restore", str(fake)], today=today) == 2
+    assert main(["--db", str(db_path), "restore", str(fake)], clock=FixedClock.on(today)) == 2
     assert "不是社区台账的备份" in capsys.readouterr().err
     assert names(db_path) == ["张三丰"]
 
@@ -62,12 +63,12 @@ def test_writing_commands_wait_for_the_window_to_close(db_path, tmp_path, today,
     window = WriterLock(db_path).acquire()  # as the open window holds it
     try:
         out = tmp_path / "备份.db"
-        assert main(["--db", str(db_path), "restore", str(out)], today=today) == 2
+        assert main(["--db", str(db_path), "restore", str(out)], clock=FixedClock.on(today)) == 2
         assert "已在另一个社区台账窗口或程序中打开" in capsys.readouterr().err
-        assert main(["--db", str(db_path), "demo"], today=today) == 2
+        assert main(["--db", str(db_path), "demo"], clock=FixedClock.on(today)) == 2
         capsys.readouterr()
         # Reading is safe beside the window: a backup can be taken while it is open.
-        assert main(["--db", str(db_path), "backup", "--out", str(out)], today=today) == 0
+        assert main(["--db", str(db_path), "backup", "--out", str(out)], clock=FixedClock.on(today)) == 0
     finally:
         window.release()
     assert names(db_path) == ["张三丰"]
@@ -80,12 +81,12 @@ def test_restore_from_the_command_line_keeps_todays_accounts(db_path, tmp_path, 
     add_person(store, {"name": "张三丰"}, today=today)
     store.close()
     out = tmp_path / "备份.db"
-    assert main(["--db", str(db_path), "backup", "--out", str(out)], today=today) == 0
+    assert main(["--db", str(db_path), "backup", "--out", str(out)], clock=FixedClock.on(today)) == 0
     store = open_ledger(db_path)
     accounts.create_admin(store, "admin", "new-secret")
     store.close()
     monkeypatch.setenv("COMMUNITY_LEDGER_PASSWORD", "new-secret")
-    assert main(["--db", str(db_path), "--user", "admin", "restore", str(out)], today=today) == 0
+    assert main(["--db", str(db_path), "--user", "admin", "restore", str(out)], clock=FixedClock.on(today)) == 0
     store = open_ledger(db_path)
     try:
         assert accounts.enabled(store)
@@ -106,5 +107,5 @@ def test_a_damaged_file_met_by_a_command_is_explained(db_path, today, capsys, mo
         raise sqlite3.DatabaseError("database disk image is malformed")
 
     monkeypatch.setattr(app.stats, "month_stats", damaged)
-    assert main(["--db", str(db_path), "stats", "--month", "2026-11"], today=today) == 2
+    assert main(["--db", str(db_path), "stats", "--month", "2026-11"], clock=FixedClock.on(today)) == 2
     assert "数据库文件已损坏" in capsys.readouterr().err

@@ -24,13 +24,14 @@ from db.errors import (
     StorageError,
     as_storage_error,
 )
+from db.clock import LOCAL_TZ, FixedClock
 from db.lock import WriterLock
-from tests.conftest import FixedClock
 from tests.factories import make_id
 
 CLOCK_AT = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)  # the store's clock
-# Backups are named in local time: half an hour after the store's clock, in this machine's zone.
-NOW = (CLOCK_AT + timedelta(minutes=30)).astimezone().replace(tzinfo=None)
+# Backups are named in China's local time: here half an hour after the store's clock.
+NOW = (CLOCK_AT + timedelta(minutes=30)).astimezone(LOCAL_TZ)
+WALL = NOW.replace(tzinfo=None)  # how a backup's name reads back
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def test_backup_then_restore_gives_back_the_same_records(ledger, db_path, today)
     saved = people(ledger)
     taken = backups.make_backup(ledger, now=NOW)
     assert taken.path.parent == db_path.parent / "backups"
-    assert taken.kind == backups.AUTO and taken.taken_at == NOW
+    assert taken.kind == backups.AUTO and taken.taken_at == WALL
     check_file(taken.path)
 
     update_person(ledger, first["id"], {"name": "张三", "phone": "13900002222"}, today=today)
@@ -104,11 +105,11 @@ def test_a_backup_is_one_self_contained_file(ledger, today):
 
 
 def test_rotation_keeps_7_daily_4_weekly_12_monthly():
-    # One backup every day at 18:00 and an extra one at 09:00, for two years up to NOW.
-    days = [NOW - timedelta(days=n) for n in range(730)]
+    # One backup every day at 18:00 and an extra one at 09:00, for two years up to WALL.
+    days = [WALL - timedelta(days=n) for n in range(730)]
     taken = days + [d.replace(hour=9) for d in days]
     kept = backups.kept(taken)
-    daily = {NOW - timedelta(days=n) for n in range(7)}
+    daily = {WALL - timedelta(days=n) for n in range(7)}
     assert daily <= kept  # the newest of each of the last seven days, not the 09:00 ones
     assert not any(t.hour == 9 for t in kept)
     weeks = {t.isocalendar()[:2] for t in kept}
@@ -143,11 +144,11 @@ def test_prune_deletes_only_rotated_automatic_copies(ledger, db_path, today):
 def test_backups_happen_when_something_changed_and_at_most_daily(ledger, db_path, today, clock):
     assert backups.backup_on_exit(ledger, now=NOW) is not None  # a new database: first copy
     assert backups.backup_on_exit(ledger, now=NOW + timedelta(minutes=1)) is None  # nothing new
-    clock.now = CLOCK_AT + timedelta(minutes=45)
+    clock.at = CLOCK_AT + timedelta(minutes=45)
     add_person(ledger, {"name": "张三丰"}, today=today)
     assert backups.backup_if_due(ledger, now=NOW + timedelta(minutes=20)) is None  # today's exists
     assert backups.backup_on_exit(ledger, now=NOW + timedelta(minutes=30)) is not None
-    clock.now = CLOCK_AT + timedelta(days=1)
+    clock.at = CLOCK_AT + timedelta(days=1)
     add_person(ledger, {"name": "李四"}, today=today)
     assert backups.backup_if_due(ledger, now=NOW + timedelta(days=1, minutes=1)) is not None
     # Two days, the newest copy of each: the rotation keeps one a day.
@@ -244,14 +245,14 @@ def session(db_path, answer=None):
         asked.append((problem, offered))
         return answer
 
-    return asked, (lambda: startup.open_session(db_path, ask_restore=ask, now=lambda: NOW, wait=0))
+    return asked, (lambda: startup.open_session(db_path, ask_restore=ask, clock=FixedClock(NOW), wait=0))
 
 
 def test_start_after_a_clean_close_skips_the_check_and_a_crash_does_not(db_path, today):
     asked, start = session(db_path)
     opened = start()
     add_person(opened.store, {"name": "张三丰"}, today=today)
-    opened.close(now=NOW)
+    opened.close()
     assert len(backups.list_backups(db_path)) == 1
     lock = WriterLock(db_path).acquire()
     assert lock.closed_cleanly()
@@ -269,7 +270,7 @@ def test_a_damaged_database_is_never_opened_and_the_newest_sound_backup_is_offer
     add_person(opened.store, {"name": "张三丰"}, today=today)
     backups.make_backup(opened.store, now=NOW - timedelta(days=1))
     add_person(opened.store, {"name": "李四"}, today=today)
-    opened.close(now=NOW)
+    opened.close()
     newest = backups.list_backups(db_path)[0]
     damage(newest.path)  # the newest copy is bad too: the one before is offered
     lock = WriterLock(db_path).acquire()
@@ -282,14 +283,14 @@ def test_a_damaged_database_is_never_opened_and_the_newest_sound_backup_is_offer
     assert db_path.read_bytes() == damaged_bytes  # declined: left exactly as it was
     problem, offered = asked[0]
     assert "已损坏" in problem
-    assert offered.taken_at == NOW - timedelta(days=1)
+    assert offered.taken_at == WALL - timedelta(days=1)
 
     asked, start = session(db_path, answer=True)
     opened = start()
     try:
         assert [r["name"] for r in opened.store.query("SELECT name FROM people")] == ["张三丰"]
     finally:
-        opened.close(now=NOW + timedelta(minutes=1), backup=False)
+        opened.close(backup=False)
     kept = [b for b in backups.list_backups(db_path) if b.kind == backups.DAMAGED]
     assert len(kept) == 1 and kept[0].path.read_bytes() == damaged_bytes
 
@@ -310,7 +311,7 @@ def test_a_vanished_database_with_backups_is_not_replaced_by_an_empty_one(db_pat
     asked, start = session(db_path, answer=False)
     opened = start()
     add_person(opened.store, {"name": "张三丰"}, today=today)
-    opened.close(now=NOW)
+    opened.close()
     for path in db_path.parent.glob("ledger.db*"):
         if path.suffix != ".lock":
             path.unlink()
@@ -327,7 +328,7 @@ def test_a_second_session_on_the_same_file_is_refused(db_path):
         with pytest.raises(DatabaseInUse):
             start()
     finally:
-        opened.close(now=NOW)
+        opened.close()
 
 
 def test_restoring_over_a_damaged_file_leaves_no_stale_wal_beside_it(db_path, tmp_path, today):
@@ -389,7 +390,7 @@ def test_damage_found_while_open_is_reported_and_the_next_start_checks(db_path, 
     opened = start()
     for name in ("张三丰", "李四", "王五"):
         add_person(opened.store, {"name": name}, today=today)
-    opened.close(now=NOW)
+    opened.close()
     sound = backups.list_backups(db_path)
     assert len(sound) == 1
     rot_an_index_page(db_path)
@@ -403,7 +404,7 @@ def test_damage_found_while_open_is_reported_and_the_next_start_checks(db_path, 
     with pytest.raises(DamagedDatabase, match="这次备份没有保存"):
         backups.make_backup(opened.store, now=NOW + timedelta(days=1))
     assert backups.list_backups(db_path) == sound  # the damaged copy was not kept
-    opened.close(now=NOW + timedelta(days=1))
+    opened.close()
 
     with pytest.raises(DamagedDatabase):
         start()  # not marked clean: checked this time, and the sound backup is offered
@@ -414,12 +415,12 @@ def test_a_session_is_marked_clean_only_when_the_file_was_found_sound(db_path, t
     _, start = session(db_path)
     opened = start()
     add_person(opened.store, {"name": "张三丰"}, today=today)
-    opened.close(now=NOW)  # backed up and the copy checked
+    opened.close()  # backed up and the copy checked
     lock = WriterLock(db_path).acquire()
     assert lock.closed_cleanly()
     lock.release()
     opened = start()
-    opened.close(now=NOW + timedelta(minutes=5))  # nothing to back up: quick check instead
+    opened.close()  # nothing to back up: quick check instead
     lock = WriterLock(db_path).acquire()
     assert lock.closed_cleanly()
     lock.release()

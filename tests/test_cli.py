@@ -11,12 +11,13 @@ import pytest
 from app import elders
 from app.cli import main
 from app.ledger import open_ledger
+from db.clock import FixedClock
 
 TODAY = date(2026, 11, 23)
 
 
 def run(argv, capsys):
-    code = main(argv, today=TODAY)
+    code = main(argv, clock=FixedClock.on(TODAY))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -24,7 +25,7 @@ def run(argv, capsys):
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    assert main(["--db", str(path), "demo"], today=TODAY) == 0
+    assert main(["--db", str(path), "demo"], clock=FixedClock.on(TODAY)) == 0
     return path
 
 

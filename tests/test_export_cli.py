@@ -12,6 +12,7 @@ from app import logs
 from app.cli import main
 from app.ledger import open_ledger
 from app.ledgers import MONTHLY
+from db.clock import FixedClock
 
 TODAY = date(2026, 11, 23)
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -30,7 +31,7 @@ def no_bug_log(monkeypatch):
 
 
 def run(capsys, *argv):
-    code = main([str(a) for a in argv], today=TODAY)
+    code = main([str(a) for a in argv], clock=FixedClock.on(TODAY))
     out, err = capsys.readouterr()
     return code, out, err
 

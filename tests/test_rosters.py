@@ -26,6 +26,7 @@ from app.ledger import open_ledger
 from app.people import add_person, delete_person
 from app.rosters import TEMPLATE_HEADERS, import_roster
 from app.validation import gender_from_id, id_check_char, normalize_id_number, normalize_phone
+from db.clock import FixedClock
 from exports.roster import RosterError
 from tests.factories import count_rows, make_id
 
@@ -68,7 +69,7 @@ def write_roster(path: Path, header: list, rows: list, title: str | None = "é˜³å
 
 
 def cli(capsys, *argv):
-    code = main([str(a) for a in argv], today=TODAY)
+    code = main([str(a) for a in argv], clock=FixedClock.on(TODAY))
     out, err = capsys.readouterr()
     return code, out, err
 

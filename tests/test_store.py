@@ -12,7 +12,8 @@ import pytest
 from app.ledger import open_ledger
 from db import schema
 from db.errors import NewerSchema, NotLedgerDatabase, StorageError
-from tests.conftest import FixedClock
+from db.clock import FixedClock
+from tests.conftest import pinned_clock
 
 PERSON = {"name": "张三丰", "gender": "男", "id_number": "11010519491231002X", "birth_date": "1949-12-31",
           "phone": "13812345678", "estate": "阳光小区", "building": "3", "unit": "2", "room": "301",
@@ -135,7 +136,7 @@ def test_a_failing_inner_transaction_keeps_the_outer_work(store):
 
 
 def test_protected_fields_are_set_by_the_store(db_path):
-    clock = FixedClock()
+    clock = pinned_clock()
     store = open_ledger(db_path, user="测试员", clock=clock)
     try:
         record = store.insert("people", {**PERSON, "created_at": "1999", "deleted_at": "1999", "device_id": "x"})
@@ -147,15 +148,15 @@ def test_protected_fields_are_set_by_the_store(db_path):
 
 
 def test_soft_delete_then_restore_keeps_every_field(db_path):
-    clock = FixedClock()
+    clock = pinned_clock()
     store = open_ledger(db_path, user="测试员", clock=clock)
     try:
         original = store.get("people", store.insert("people", PERSON)["id"])
-        clock.now += timedelta(hours=1)
+        clock.advance(timedelta(hours=1))
         deleted = store.delete("people", original["id"])
         assert store.get("people", original["id"]) is None
         assert store.get("people", original["id"], include_deleted=True)["deleted_at"] == "2026-11-23T03:00:00.000000+00:00"
-        clock.now += timedelta(hours=1)
+        clock.advance(timedelta(hours=1))
         store.restore("people", original["id"])
         restored = store.get("people", original["id"])
         assert restored["deleted_at"] is None

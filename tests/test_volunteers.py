@@ -420,6 +420,7 @@ def test_restoring_an_activity_brings_back_its_records(store, today):
         today=today)
     earlier = service_module.records_of_activity(store, saved["id"])[0]
     service_module.delete_record(store, earlier["id"])  # deleted on its own, before the activity
+    store.clock.advance(timedelta(minutes=1))
     service_module.delete_activity(store, saved["id"])
     assert service_module.records_of_activity(store, saved["id"]) == []
     with pytest.raises(UserError, match="先恢复该活动"):

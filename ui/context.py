@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QObject, Signal
@@ -13,7 +12,10 @@ from ui.ops import Ops
 class Context(QObject):
     changed = Signal(str)  # a table name whose records changed; pages refresh what shows it
 
-    def __init__(self, ops: Ops, today: Callable[[], date] = date.today):
+    def __init__(self, ops: Ops):
         super().__init__()
         self.ops = ops
-        self.today = today
+
+    def today(self) -> date:
+        """The community's date, from the store's clock (tests pin it)."""
+        return self.ops.store.clock.today()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QStringListModel, Qt, QTimer, Signal
@@ -337,7 +336,7 @@ class FormDialog(QDialog):
             widget.picked.connect(changed)
         else:
             if spec.kind == "date" and value is None:
-                value = date.today().isoformat()
+                value = self.ops.store.clock.today().isoformat()
             widget = QLineEdit("" if value is None else str(value))
             widget.setPlaceholderText(spec.placeholder or ("2026-05-01 或 2026年5月1日" if spec.kind == "date" else ""))
             widget.textChanged.connect(changed)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QDialog,
@@ -18,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from app import accounts
 from app.errors import LoginRefused, UserError
+from db.clock import Clock
 from ui.forms import error_line, with_error_line
 from ui.ops import Ops
 
@@ -30,7 +28,7 @@ class LoginDialog(QDialog):
     """
 
     def __init__(self, ops: Ops, *, username: str = "", locked: bool = False,
-                 clock: Callable[[], datetime] | None = None, parent: QWidget | None = None):
+                 clock: Clock | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.ops, self.locked = ops, locked
         self.clock = clock or ops.store.clock
@@ -82,7 +80,7 @@ class LoginDialog(QDialog):
             return
         self._busy = True
         self.login_button.setEnabled(False)
-        now = self.clock()
+        now = self.clock.now()
         if self.locked:
             self.ops.run(accounts.unlock, password, now, on_done=self._done, on_error=self._refused)
         else:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 
 from app import cli
@@ -23,7 +22,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def open_window(db_path: Path | None, *, username: str = "") -> int:
-    from datetime import datetime
     from importlib import resources
 
     from PySide6.QtGui import QIcon
@@ -44,9 +42,9 @@ def open_window(db_path: Path | None, *, username: str = "") -> int:
         QMessageBox.critical(None, "无法打开数据库", str(exc))
         return cli.EXIT_USAGE
     if not sign_in(session.store, username):
-        session.close(now=datetime.now())
+        session.close()
         return 0  # the user chose not to sign in
-    window = MainWindow(session.store, today=date.today)
+    window = MainWindow(session.store)
     window.show()
     window.first_start()
     code = app.exec()
@@ -54,7 +52,7 @@ def open_window(db_path: Path | None, *, username: str = "") -> int:
 
     logout(session.store)
     # The window is gone; the backup on exit (when anything changed) happens here.
-    session.close(now=datetime.now())
+    session.close()
     return code
 
 

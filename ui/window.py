@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from datetime import date
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -50,12 +48,12 @@ PAGES: list[tuple[str, str, str]] = [
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store, *, today: Callable[[], date] = date.today):
+    def __init__(self, store: Store):
         super().__init__()
         self.store = store
         self.collector = GarbageCollector(self)
         self.ops = Ops(store, on_error=lambda exc: show_error(self, exc), parent=self)
-        self.ctx = Context(self.ops, today)
+        self.ctx = Context(self.ops)
         self.nav = QListWidget()
         self.nav.setFixedWidth(120)
         self.nav.setStyleSheet("QListWidget { font-size: 14px; } QListWidget::item { padding: 8px; }")
@@ -138,11 +136,9 @@ class MainWindow(QMainWindow):
         getattr(page, "view", page).setFocus()
 
     def daily_backup(self) -> None:
-        from datetime import datetime
-
         from app import backups
 
-        self.ops.run(backups.backup_if_due, now=datetime.now())
+        self.ops.run(backups.backup_if_due)
 
     def refresh_title(self) -> None:
         def shown(config: settings.Settings) -> None:

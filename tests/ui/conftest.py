@@ -10,6 +10,7 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
 from app.ledger import open_ledger
+from tests.conftest import pinned_clock
 from ui.window import MainWindow
 
 TODAY = date(2026, 11, 23)
@@ -17,13 +18,13 @@ TODAY = date(2026, 11, 23)
 
 @pytest.fixture
 def demo_store(demo_path):
-    store = open_ledger(demo_path)
+    store = open_ledger(demo_path, clock=pinned_clock())
     yield store
     store.close()
 
 
 def make_window(qtbot, store):
-    window = MainWindow(store, today=lambda: TODAY)
+    window = MainWindow(store)
     qtbot.addWidget(window)
     window.resize(1366, 740)
     window.show()
@@ -42,7 +43,7 @@ def window(qtbot, demo_store):
 
 @pytest.fixture
 def empty_window(qtbot, tmp_path):
-    store = open_ledger(tmp_path / "empty.db")
+    store = open_ledger(tmp_path / "empty.db", clock=pinned_clock())
     w = make_window(qtbot, store)
     yield w
     settle(qtbot, w)

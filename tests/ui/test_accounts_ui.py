@@ -11,6 +11,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
 from app import accounts
+from db.clock import FixedClock
 from ui.login import LoginDialog
 from ui.ops import Ops
 from tests.ui.conftest import make_window, press, settle
@@ -73,7 +74,7 @@ def login_ops(qtbot, demo_store):
 
 def test_login_dialog_refuses_a_wrong_password_and_accepts_the_right_one(qtbot, login_ops, demo_store):
     ops, errors = login_ops
-    dialog = LoginDialog(ops, clock=lambda: NOW)
+    dialog = LoginDialog(ops, clock=FixedClock(NOW))
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.username.setText("xiaowang")
@@ -94,7 +95,7 @@ def test_login_dialog_refuses_a_wrong_password_and_accepts_the_right_one(qtbot, 
 
 def test_login_dialog_shows_the_wait_after_repeated_wrong_passwords(qtbot, login_ops, demo_store):
     ops, errors = login_ops
-    dialog = LoginDialog(ops, username="xiaowang", clock=lambda: NOW)
+    dialog = LoginDialog(ops, username="xiaowang", clock=FixedClock(NOW))
     qtbot.addWidget(dialog)
     dialog.show()
     for _ in range(3):

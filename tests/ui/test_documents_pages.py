@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import openpyxl
 import pytest
 from pypdf import PdfReader
@@ -103,3 +105,11 @@ def test_minutes_and_sign_in_sheet_from_a_topic(qtbot, window, documents):
     assert len(files) == 1
     pages = PdfReader(files[0]).pages
     assert "签到表" in pages[-1].extract_text()
+
+
+def test_in_the_first_days_of_a_month_the_export_page_offers_the_month_just_ended(qtbot, window):
+    window.store.clock.advance(timedelta(days=10))  # 2026-12-03: November's ledgers are due
+    page = window.go("台账导出")
+    settle(qtbot, window)
+    assert page.month.currentText() == "2026-11"
+    assert page.month.itemText(0) == "2026-12"  # the new month is there to pick

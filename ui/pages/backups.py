@@ -3,8 +3,6 @@ and restoring one (the current database is backed up first)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -87,7 +85,7 @@ class BackupsPanel(QGroupBox):
             self._say(f"已备份：{made.path.name}")
             self.reload()
 
-        self.ops.run(backups.make_backup, now=datetime.now(), on_done=done)
+        self.ops.run(backups.make_backup, on_done=done)
 
     def choose_copy(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "备份到文件", "社区台账备份.db", "数据库备份 (*.db)")
@@ -126,4 +124,4 @@ class BackupsPanel(QGroupBox):
             self.ctx.changed.emit("*")
             self.reload()
 
-        self.ops.run(backups.restore_into, path, now=datetime.now(), on_done=done)
+        self.ops.run(backups.restore_into, path, on_done=done)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import accounts
-from app.dates import recent_months
+from app.dates import month_to_export, recent_months
 from app.export import export_month, ledger_filename
 from app.ledgers import MONTHLY
 from app.paths import documents_dir
@@ -43,6 +43,7 @@ class ExportPage(QWidget):
         heading.setStyleSheet("font-size: 16px; font-weight: bold;")
         self.month = QComboBox()
         self.month.addItems(recent_months(ctx.today()))
+        self.month.setCurrentText(month_to_export(ctx.today()))
         self.month.currentTextChanged.connect(self._suggest_folder)
         self.format = QComboBox()
         for key, label in FORMAT_LABELS.items():
