@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from app import settings as settings_module
-from app.accounts import require_admin
+from app.access import require_admin
 from app.errors import UserError
 from app.sync import FIELD_LABELS, TABLE_NAMES
 from db import audit as queries

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from app.accounts import require_admin
+from app.access import require_admin
 from app.ledger import database_file
 from db import accounts as account_queries
 from db import audit as audit_queries
@@ -193,7 +193,6 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None 
         before = make_backup(store, now=now, kind=BEFORE_RESTORE)
     except DamagedDatabase:
         before = _keep_damaged(store, now)  # the reason for restoring: kept, not a reason to stop
-    user, role = store.user, store.role
     floor = sync_queries.next_seq(store.db.conn)
     # Accounts belong to this computer, not to the records: a restore keeps today's, so an old
     # backup cannot bring back an old password or switch sign-in off.
@@ -204,7 +203,6 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None 
         sync_queries.raise_seq_floor(store.db.conn, floor)
         account_queries.replace_all(store, current_accounts)
     store.reopened()
-    store.user, store.role = user, role
     store.log_event("restore_backup", detail={"file": source.name, "before": before.path.name})
     return before
 

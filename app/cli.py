@@ -348,7 +348,7 @@ def cmd_backup(args: argparse.Namespace, clock: Clock) -> int:
 
 def cmd_restore(args: argparse.Namespace, clock: Clock) -> int:
     from app import backups
-    from app.accounts import require_admin
+    from app.access import require_admin
     from db.lock import WriterLock
 
     path = _db_path(args)

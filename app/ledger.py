@@ -9,9 +9,9 @@ from db.clock import Clock
 from db.store import Store, open_store
 
 
-def open_ledger(path: str | Path, *, user: str = "", clock: Clock | None = None) -> Store:
+def open_ledger(path: str | Path, *, author: str = "", clock: Clock | None = None) -> Store:
     """Open or create the database at path; a new one gets the default stamp checklist."""
-    store = open_store(path, user=user, clock=clock)
+    store = open_store(path, author=author, clock=clock)
     try:
         install_default_checklist(store)
     except Exception:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from app.access import is_admin
 from app.errors import NotFound, UserError
 from app.validation import mask_id_number, mask_phone
 from db.store import Row, Store
@@ -32,7 +33,7 @@ def mask_row(row: Row) -> Row:
 
 def for_role(store: Store, rows: Iterable[Row]) -> list[Row]:
     """List rows as the signed-in user may see them: masked for a 工作人员, whole for a 管理员."""
-    if store.role == "admin":
+    if is_admin(store):
         return list(rows)
     return [mask_row(row) for row in rows]
 
@@ -68,7 +69,7 @@ def reveal(store: Store, table: str, record_id: str) -> dict[str, str]:
 def opened_for_edit(store: Store, table: str, record_id: str, record: Row) -> None:
     """A 工作人员 opened a record's edit form, which shows its full numbers: audited as a reveal.
     `record` is what the form was loaded with."""
-    if store.role == "admin":
+    if is_admin(store):
         return
     # Only the numbers the form itself holds (a volunteer's form shows the person's name only).
     shown = [LABELS[key] for key in (*ID_KEYS, *PHONE_KEYS) if record.get(key)]

@@ -217,7 +217,7 @@ def export_package(store: Store, peer: str, out: str | Path, *, full: bool = Fal
             queries.add_exchange(store, {
                 "id": new_id(), "at": now, "direction": "export", "peer": peer, "device_id": None,
                 "package_id": package_id, "file_name": path.name, "records": total, "applied": 0,
-                "conflicts": 0, "parked": 0, "user": store.user,
+                "conflicts": 0, "parked": 0, "user": store.author,
             })
             os.replace(tmp, path)
         except OSError as exc:
@@ -498,7 +498,7 @@ def import_package(store: Store, path: str | Path) -> ImportResult:
             "id": new_id(), "at": store.now(), "direction": "import", "peer": manifest.get("community_name"),
             "device_id": manifest["device_id"], "package_id": manifest["package_id"], "file_name": path.name,
             "records": result.records, "applied": result.applied, "conflicts": result.conflicts,
-            "parked": result.parked, "user": store.user,
+            "parked": result.parked, "user": store.author,
         })
     return result
 

@@ -29,13 +29,11 @@ def new_id() -> str:
 
 
 class Store:
-    """A migrated ledger database plus who is writing (device, user) and a clock."""
+    """A migrated ledger database, the device writing it, the name its audit rows carry, a clock."""
 
-    def __init__(self, db: sqlite_utils.Database, *, user: str = "", clock: Clock | None = None):
+    def __init__(self, db: sqlite_utils.Database, *, author: str = "", clock: Clock | None = None):
         self.db = db
-        self.user = user
-        # Until an administrator sets a password, whoever runs the program may do everything.
-        self.role = "admin"
+        self.author = author  # written into audit rows; app/access.py decides who that is
         self.clock = clock or Clock()
         self.device_id = _device_id(db)
         self._upserts: dict[tuple, str] = {}
@@ -140,7 +138,7 @@ class Store:
             conn.executemany(
                 "INSERT INTO audit (id, at, user, device_id, table_name, record_id, action, before, after)"
                 " VALUES (?, ?, ?, ?, ?, ?, 'insert', NULL, ?)",
-                [(new_id(), now, self.user, self.device_id, table, record["id"], _json(record)) for record in records])
+                [(new_id(), now, self.author, self.device_id, table, record["id"], _json(record)) for record in records])
             sync_log.new_records(conn, self.device_id, table, [record["id"] for record in records])
         return records
 
@@ -217,7 +215,7 @@ class Store:
             self.db.conn.execute(
                 "INSERT INTO audit (id, at, user, device_id, table_name, record_id, action, before, after)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [new_id(), self.now(), self.user, self.device_id, table, record["id"], action,
+                [new_id(), self.now(), self.author, self.device_id, table, record["id"], action,
                  _json(before), _json(after)],
             )
         return after
@@ -249,7 +247,7 @@ class Store:
             {
                 "id": new_id(),
                 "at": self.now(),
-                "user": self.user,
+                "user": self.author,
                 "device_id": self.device_id,
                 "table_name": table,
                 "record_id": record_id,
@@ -264,7 +262,7 @@ class Store:
         number, a backup …). `detail` is shown in 操作日志: never put personal data in it."""
         with self.transaction():
             self._insert_row("audit", {
-                "id": new_id(), "at": self.now(), "user": self.user, "device_id": self.device_id,
+                "id": new_id(), "at": self.now(), "user": self.author, "device_id": self.device_id,
                 "table_name": table, "record_id": record_id, "action": action,
                 "before": None, "after": _json(detail),
             })
@@ -305,14 +303,14 @@ def _device_id(db: sqlite_utils.Database) -> str:
     return device
 
 
-def open_store(path: str | Path, *, user: str = "", clock: Clock | None = None) -> Store:
+def open_store(path: str | Path, *, author: str = "", clock: Clock | None = None) -> Store:
     """Open or create a ledger database, migrated to this version."""
     db = connection.connect(path)
     try:
         schema.check_version(db)
         connection.enable_wal(db)
         schema.migrate(db)
-        return Store(db, user=user, clock=clock)
+        return Store(db, author=author, clock=clock)
     except sqlite3.DatabaseError as exc:
         db.close()
         raise connection.classify_error(Path(path), exc) from None

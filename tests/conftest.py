@@ -36,7 +36,7 @@ def db_path(tmp_path):
 
 @pytest.fixture
 def store(db_path):
-    s = open_ledger(db_path, user="测试员", clock=pinned_clock())
+    s = open_ledger(db_path, author="测试员", clock=pinned_clock())
     yield s
     s.close()
 

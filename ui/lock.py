@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
-from app import accounts
+from app import access, accounts
 
 if TYPE_CHECKING:
     from ui.login import LoginDialog
@@ -94,7 +94,7 @@ class IdleLock(QObject):
         # Imported when first needed: the sign-in form is not part of every start.
         from ui.login import LoginDialog
 
-        self.dialog = LoginDialog(self.ops, username=self.ops.store.user, locked=True, parent=self.window)
+        self.dialog = LoginDialog(self.ops, username=access.current(self.ops.store).user, locked=True, parent=self.window)
         self.dialog.accepted.connect(self._unlocked)
         self.dialog.rejected.connect(self._gave_up)
         self.dialog.open()

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts
+from app import access
 from app.dates import month_to_export, recent_months
 from app.export import export_month, ledger_filename
 from app.ledgers import MONTHLY
@@ -117,7 +117,7 @@ class ExportPage(QWidget):
 
     def reload(self) -> None:
         # Full numbers are the 管理员's (app/ refuses them to a 工作人员 anyway).
-        admin = accounts.is_admin(self.ops.store)
+        admin = access.is_admin(self.ops.store)
         self.unmasked.setEnabled(admin)
         if not admin:
             self.unmasked.setChecked(False)
