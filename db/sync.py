@@ -10,20 +10,20 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from db import kinds
 
 if TYPE_CHECKING:
     from db.store import Row, Store
 
-# Tables that belong to one device: its serial counters. (meta, audit and the sync_*
-# tables are not written through Store.insert/update and have no common columns.)
-LOCAL_TABLES = frozenset({"counters"})
 COMMON = ("id", "created_at", "updated_at", "deleted_at", "device_id")
 PREFIX_SETTING = "serial_prefix."  # settings id `serial_prefix.A` = the device (peer) it went to
 
 
 def tracked(table: str) -> bool:
-    return table not in LOCAL_TABLES
+    """Whether a table's changes are numbered for sync: the catalog's synced kinds."""
+    return kinds.is_synced(table)
 
 
 # -- versions -------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def synced_tables(store: Store) -> list[str]:
     """Record tables in the order they were created (parents before the tables that refer to them)."""
     names = [r[0] for r in store.db.conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid").fetchall()]
-    return [n for n in names if tracked(n) and set(COMMON) <= set(columns(store, n))]
+    return [n for n in names if n in kinds.KINDS and kinds.KINDS[n].synced]
 
 
 def columns(store: Store, table: str) -> list[str]:
@@ -273,11 +273,10 @@ def count_parked(store: Store) -> int:
 
 def record_label(store: Store, table: str, record_id: str) -> str | None:
     """A short name for a record a person recognises (the 回收站's labels)."""
-    from db.trash import LABELS
-
     if table == "settings":
         return record_id
-    if table not in LABELS:
+    kind = kinds.KINDS.get(table)
+    if kind is None or kind.label_sql is None:
         return None
-    found = store.db.conn.execute(f"SELECT {LABELS[table]} FROM [{table}] t WHERE t.id = ?", [record_id]).fetchone()
+    found = store.db.conn.execute(f"SELECT {kind.label_sql} FROM [{table}] t WHERE t.id = ?", [record_id]).fetchone()
     return found[0] if found else None
