@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from app import logs
-from app.errors import UserError
+from app.errors import UsageError, UserError
 from app.paths import default_db_path
 from db.clock import Clock
 from db.errors import StorageError, as_storage_error
@@ -37,8 +37,6 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{text}。运行 community-ledger --help 查看用法。")
 
 
-class UsageError(Exception):
-    """Bad command-line arguments."""
 
 
 def program_version() -> str:

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.errors import NotFound, UserError
+from app.errors import NotFound, SyncError, UserError
 from db import schema
 from db import kinds
 from db import sync as queries
@@ -49,8 +49,6 @@ MANIFEST, RECORDS = "manifest.json", "records.jsonl"
 META_COLUMNS = ("created_at", "updated_at", "device_id")
 PREFIX_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: they read as 1 and 0 in a serial
 
-class SyncError(UserError):
-    """A package that cannot be made or imported; nothing was changed."""
 
 
 @dataclass

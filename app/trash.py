@@ -10,6 +10,8 @@ from db import kinds
 from db import trash as queries
 from db.store import Row, Store
 
+BIN_TABLES = frozenset(kind.table for kind in kinds.in_bin())
+
 # The kinds whose restoring has rules of its own (a record comes back with what it stands on);
 # every other kind in the 回收站 is put back as it was.
 RESTORE_RULES: dict[str, Callable[[Store, str], Row]] = {

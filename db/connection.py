@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from db.errors import DamagedDatabase, NotFoundError, NotLedgerDatabase
+from db.errors import DamagedDatabase, NotFoundError, NotLedgerDatabase, primary_code
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -48,8 +48,7 @@ def enable_wal(db: sqlite_utils.Database) -> None:
 
 def classify_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
     """Turn a low-level SQLite error on opening into a message the user can act on."""
-    text = str(exc).lower()
-    if "not a database" in text or "file is encrypted" in text:
+    if primary_code(exc) == sqlite3.SQLITE_NOTADB:
         return NotLedgerDatabase(f"文件“{path.name}”不是社区台账数据库，请检查所选文件。")
     return DamagedDatabase(
         f"数据库文件“{path.name}”已损坏（{_short(exc)}），请从备份恢复。"

@@ -17,11 +17,12 @@ import sqlite_utils
 from db import connection, schema
 from db.clock import Clock
 from db import sync as sync_log
-from db.errors import DatabaseLocked
+from db.errors import DatabaseLocked, primary_code
 
 Row = dict[str, Any]
 
 PROTECTED = ("id", "created_at", "updated_at", "deleted_at", "device_id")
+EVERYTHING = "*"  # what changed when the whole file was replaced (a restore)
 
 
 def new_id() -> str:
@@ -37,6 +38,7 @@ class Store:
         self.clock = clock or Clock()
         self.device_id = _device_id(db)
         self._upserts: dict[tuple, str] = {}
+        self._changed: set[str] = set()
 
     # -- transactions -------------------------------------------------------------
 
@@ -64,7 +66,7 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if primary_code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 raise DatabaseLocked("数据库正被另一个程序写入，请稍后再试。") from None
             raise
         try:
@@ -97,6 +99,18 @@ class Store:
     def scalar(self, sql: str, params: Any = ()) -> Any:
         row = self.db.execute(sql, params).fetchone()
         return row[0] if row else None
+
+    # -- what changed (the window refreshes what shows it) ---------------------------
+
+    def note_change(self, *tables: str) -> None:
+        """Say that these tables were written outside insert/update/delete (raw statements)."""
+        self._changed.update(tables)
+
+    def take_changes(self) -> frozenset[str]:
+        """The tables written since the last call (every audited write notes its table)."""
+        changed = frozenset(self._changed)
+        self._changed.clear()
+        return changed
 
     # -- writing ------------------------------------------------------------------
 
@@ -140,6 +154,7 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, 'insert', NULL, ?)",
                 [(new_id(), now, self.author, self.device_id, table, record["id"], _json(record)) for record in records])
             sync_log.new_records(conn, self.device_id, table, [record["id"] for record in records])
+        self.note_change(table, "audit")
         return records
 
     def update(self, table: str, record_id: str, changes: Row) -> Row:
@@ -218,6 +233,7 @@ class Store:
                 [new_id(), self.now(), self.author, self.device_id, table, record["id"], action,
                  _json(before), _json(after)],
             )
+        self.note_change(table, "audit")
         return after
 
     # Plain statements: sqlite-utils' insert()/update() read the table's schema on every
@@ -242,6 +258,7 @@ class Store:
         return record
 
     def _audit(self, table: str, record_id: str, action: str, before: Row | None, after: Row | None) -> None:
+        self.note_change(table, "audit")
         self._insert_row(
             "audit",
             {
@@ -260,6 +277,7 @@ class Store:
     def log_event(self, action: str, table: str = "", record_id: str = "", detail: Row | None = None) -> None:
         """Put something done that is not a record change in the audit (sign-in, a revealed
         number, a backup …). `detail` is shown in 操作日志: never put personal data in it."""
+        self.note_change("audit")
         with self.transaction():
             self._insert_row("audit", {
                 "id": new_id(), "at": self.now(), "user": self.author, "device_id": self.device_id,
@@ -285,6 +303,7 @@ class Store:
         """Forget what was read from the file before its pages were replaced (a restore)."""
         self.device_id = _device_id(self.db)
         self._upserts.clear()
+        self.note_change(EVERYTHING)
 
     def close(self) -> None:
         self.db.close()

@@ -171,6 +171,7 @@ def set_serial_prefix(store: Store, prefix: str) -> None:
     store.db.conn.execute(
         "INSERT INTO meta (key, value) VALUES ('serial_prefix', ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [prefix])
+    store.note_change("sync")
 
 
 def claimed_prefixes(store: Store) -> set[str]:
@@ -200,6 +201,7 @@ def save_peer(store: Store, name: str, last_sent_seq: int, offered_prefix: str |
                offered_prefix = excluded.offered_prefix, last_sent_at = excluded.last_sent_at""",
         [name, last_sent_seq, offered_prefix, at],
     )
+    store.note_change("sync")
 
 
 def add_exchange(store: Store, values: Row) -> None:
@@ -208,6 +210,7 @@ def add_exchange(store: Store, values: Row) -> None:
         f"INSERT INTO sync_exchanges ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
         [values[n] for n in names],
     )
+    store.note_change("sync")
 
 
 def exchanges(store: Store, limit: int = 200) -> list[Row]:
@@ -241,11 +244,13 @@ def add_conflict(store: Store, values: Row) -> None:
         f"INSERT INTO sync_conflicts ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
         [values[n] for n in names],
     )
+    store.note_change("sync")
 
 
 def close_conflict(store: Store, conflict_id: str, resolution: str, at: str) -> None:
     store.db.conn.execute(
         "UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ?", [at, resolution, conflict_id])
+    store.note_change("sync")
 
 
 def parked(store: Store, table: str | None = None, record_id: str | None = None) -> list[Row]:
@@ -261,10 +266,12 @@ def park(store: Store, values: Row) -> None:
         f"INSERT INTO sync_parked ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
         [values[n] for n in names],
     )
+    store.note_change("sync")
 
 
 def unpark(store: Store, parked_id: str) -> None:
     store.db.conn.execute("DELETE FROM sync_parked WHERE id = ?", [parked_id])
+    store.note_change("sync")
 
 
 def count_parked(store: Store) -> int:

@@ -10,6 +10,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
 from app import access, accounts
+from ui.context import touches
+from ui.ops import EVERYTHING
 
 if TYPE_CHECKING:
     from ui.login import LoginDialog
@@ -58,8 +60,8 @@ class IdleLock(QObject):
     def _state(self, state: tuple[bool, int]) -> None:
         self.active, self.minutes = state
 
-    def _changed(self, table: str) -> None:
-        if table in ("settings", "accounts", "*"):
+    def _changed(self, changes: frozenset[str]) -> None:
+        if touches(changes, {"settings", "accounts"}):
             self.refresh()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -121,7 +123,7 @@ class IdleLock(QObject):
         self.locked_changed.emit(False)
         if self.ctx is not None:
             # Pages read their lists again: a number revealed before the lock is masked again.
-            self.ctx.changed.emit("*")
+            self.ctx.changed.emit(frozenset({EVERYTHING}))
 
     def _gave_up(self) -> None:
         # 退出程序 on the lock dialog: the window closes without showing its contents again.

@@ -19,7 +19,7 @@ from app import access, settings
 from app.ledger import database_file
 from app.paths import data_dir
 from db.store import Store
-from ui.context import Context
+from ui.context import Context, touches
 from ui.errors import show_error
 from ui.gc import GarbageCollector
 from ui.help import HelpDialog, about_box
@@ -159,8 +159,8 @@ class MainWindow(QMainWindow):
 
         self.ops.run(settings.load, on_done=checked)
 
-    def _changed(self, table: str) -> None:
-        if table in ("settings", "*"):
+    def _changed(self, changes: frozenset[str]) -> None:
+        if touches(changes, {"settings"}):
             self.refresh_title()
 
     def _busy(self, busy: bool) -> None:

@@ -247,7 +247,6 @@ class AccountsPanel(QGroupBox):
             if dialog is not None:
                 dialog.accept()
             self.say(text)
-            self.ctx.changed.emit("accounts")
             self.reload()
 
         return done
@@ -337,6 +336,5 @@ class AccountsPanel(QGroupBox):
     def save_idle(self) -> None:
         minutes = self.idle.value()
         self.ops.run(settings.save, {"idle_lock_minutes": minutes},
-                     on_done=lambda _: (self.say(f"无操作 {minutes} 分钟后自动锁定。"),
-                                        self.ctx.changed.emit("settings")),
+                     on_done=lambda _: self.say(f"无操作 {minutes} 分钟后自动锁定。"),
                      on_error=self._refused)

@@ -18,7 +18,7 @@ DEFAULT_DAYS = 30  # the page opens on the last month: a long log is narrowed, n
 
 class AuditPage(RecordPage):
     title = "操作日志"
-    table = "*"  # any change adds to the log
+    table = "audit"  # every audited write and event adds to the log
     noun = "日志"
     searchable = False
     editable = False

@@ -170,7 +170,6 @@ class SettingsPage(QWidget):
         def done(_):
             self.message.setStyleSheet("color: #1e7e34;")
             self.message.setText("设置已保存。")
-            self.ctx.changed.emit("settings")
 
         def refused(exc):
             if isinstance(exc, ValidationError):

@@ -50,6 +50,7 @@ def validate_meeting(values: dict, today) -> tuple[dict, list[dict]]:
 class TopicsPage(RecordPage):
     title = "协商议事"
     table = "topics"
+    shows = frozenset({"topics", "topic_events", "topic_steps", "meetings", "followups"})
     noun = "议题"
     empty_hint = "还没有议题。居民提出的事项按 Ctrl+N 登记，然后按流程受理、协商、形成决议、落实、评议。"
     filters = {"状态": ("", *c.STATES)}
@@ -171,7 +172,7 @@ class TopicsPage(RecordPage):
         """One of a topic's forms; what is typed is kept as a draft of that topic's form."""
         self.dialog = FormDialog(self, self.ops, title, fields, validate=validate, save=save,
                                  draft_key=f"topics.{form}:{topic['id']}")
-        self.dialog.saved.connect(lambda _: (self.ctx.changed.emit(self.table), self.show_detail()))
+        self.dialog.saved.connect(lambda _: self.show_detail())
         self.dialog.open()
         return self.dialog
 
