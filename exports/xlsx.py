@@ -109,10 +109,20 @@ class _Sheet:
 
     def append(self, values: list[Any], styles: list[Any], height: float) -> None:
         """A row of cells (None: blank with the style) at the given height."""
-        self.ws.set_row(self.row, height)
-        write = self.write
+        ws, r = self.ws, self.row
+        ws.set_row(r, height)
+        # The common types first, through methods looked up once: this loop runs for every cell.
+        write_string, write_number, write_blank = ws.write_string, ws.write_number, ws.write_blank
         for col, (value, style) in enumerate(zip(values, styles)):
-            write(col, value, style)
+            kind = type(value)
+            if kind is str and value:
+                write_string(r, col, value, style)
+            elif (kind is int or kind is float) and math.isfinite(value):
+                write_number(r, col, value, style)
+            elif value is None or value == "":
+                write_blank(r, col, None, style)
+            else:
+                self.write(col, value, style)
         self.row += 1
 
     def merged(self, value: str, style: Any, height: float, first: int = 0, last: int | None = None) -> None:
