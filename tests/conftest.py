@@ -24,6 +24,13 @@ def pinned_clock() -> FixedClock:
     return FixedClock.on(TODAY)
 
 
+def sqlite_error(kind: type[sqlite3.Error], message: str, code: int) -> sqlite3.Error:
+    """An error as SQLite raises it: the program reads its result code, not its words."""
+    error = kind(message)
+    error.sqlite_errorcode = code
+    return error
+
+
 @pytest.fixture
 def today() -> date:
     return TODAY
