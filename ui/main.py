@@ -68,7 +68,8 @@ def tell_to_use_console() -> int:
     """The windowed program has no console to print to: say so in a message box."""
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 (the box needs it)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("社区台账")
     QMessageBox.information(None, "社区台账", preflight.USE_CONSOLE_PROGRAM)
     return cli.EXIT_USAGE
 

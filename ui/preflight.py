@@ -33,8 +33,8 @@ XCB_LIBRARIES: dict[str, str] = {
 }
 
 USE_CONSOLE_PROGRAM = (
-    "这是窗口程序，不能显示命令的结果。命令请在“命令提示符”里用同一文件夹中的 "
-    "community-ledger-cli.exe 运行，例如：community-ledger-cli.exe --version"
+    "这是窗口程序，不能显示命令的结果。请在“命令提示符”里运行同一文件夹中的 "
+    "community-ledger-cli.exe，例如：community-ledger-cli.exe --version"
 )
 
 # Options that only choose what the window opens; anything else is a command for the console.
