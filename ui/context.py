@@ -11,6 +11,10 @@ from ui.ops import Ops
 
 class Context(QObject):
     changed = Signal(str)  # a table name whose records changed; pages refresh what shows it
+    message = Signal(str)  # a short line for the status bar: what was just saved
+
+    def say(self, text: str) -> None:
+        self.message.emit(text)
 
     def __init__(self, ops: Ops):
         super().__init__()
