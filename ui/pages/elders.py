@@ -48,6 +48,7 @@ def open_visit_form(page, ops, ctx, elder: dict | None) -> FormDialog:
 class EldersPage(RecordPage):
     title = "老年人探访"
     table = "elders"
+    watches = ("people",)  # shown in the list too
     noun = "老年人"
     roster = "elders"
     empty_hint = "还没有登记老年人。先在“居民”中登记本人，再按 Ctrl+N 纳入特殊困难老年人名册。"

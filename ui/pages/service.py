@@ -40,6 +40,7 @@ BATCH_FIELDS = [ACTIVITY_FIELDS[0], VOLUNTEERS_FIELD, ENTRY_FIELDS[0], *ACTIVITY
 class ServicePage(RecordPage):
     title = "志愿服务"
     table = "activities"
+    watches = ("service_records",)  # shown in the list too
     noun = "志愿活动"
     empty_hint = "还没有志愿活动。按 Ctrl+N 登记一次活动，勾选参加的志愿者，一次保存全部服务时长。"
 

@@ -16,6 +16,7 @@ from ui.table import Col
 class VolunteersPage(RecordPage):
     title = "志愿者"
     table = "volunteers"
+    watches = ("people", "activities", "service_records", "redemptions", "settings")  # shown in the list too
     noun = "志愿者"
     roster = "volunteers"
     revealable = True
