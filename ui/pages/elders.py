@@ -39,6 +39,7 @@ def open_visit_form(page, ops, ctx, elder: dict | None) -> FormDialog:
     dialog = FormDialog(page, ops, "登记探访", VISIT_FIELDS, validate=validate, save=save, values=values,
                         keep_on_new=("date", "visitor", "method"), draft_key=draft_key)
     dialog.saved.connect(lambda _: ctx.changed.emit("visits"))
+    dialog.saved.connect(lambda _: ctx.changed.emit("elders"))  # 老年人探访 shows each elder's 最近探访
     dialog.open()
     widget = dialog.widgets["visitor" if elder else "elder_id"]
     widget.setFocus()
