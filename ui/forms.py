@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -38,6 +38,7 @@ from ui.ops import Ops
 
 DRAFT_DELAY_MS = 1000  # a draft is saved this long after the last change: often enough, not per key
 RESTORED_NOTE = "已恢复上次未保存的内容"
+MULTI_PER_ROW = 4
 
 
 def error_line() -> QLabel:
@@ -434,17 +435,17 @@ class FormDialog(QDialog):
             widget.currentTextChanged.connect(changed)
         elif spec.kind == "multi":
             widget = QWidget()
-            row = QHBoxLayout(widget)
-            row.setContentsMargins(0, 0, 0, 0)
+            grid = QGridLayout(widget)  # rows of a few boxes: ten in one row scroll sideways on a laptop
+            grid.setContentsMargins(0, 0, 0, 0)
             chosen = set(value or [])
             widget.boxes = {}  # type: ignore[attr-defined]
-            for option in spec.options:
+            for number, option in enumerate(spec.options):
                 box = QCheckBox(option)
                 box.setChecked(option in chosen)
                 box.toggled.connect(changed)
-                row.addWidget(box)
+                grid.addWidget(box, number // MULTI_PER_ROW, number % MULTI_PER_ROW)
                 widget.boxes[option] = box  # type: ignore[attr-defined]
-            row.addStretch()
+            grid.setColumnStretch(MULTI_PER_ROW, 1)
         elif spec.kind == "checks":
             widget = CheckList(self.ops, spec.search, each_label=spec.each)
             widget.changed.connect(changed)
