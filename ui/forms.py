@@ -643,6 +643,10 @@ class FormDialog(QDialog):
             self.notice.setVisible(bool(text))
         return not problems
 
+    def revalidate(self) -> bool:
+        """Check again after the program changed fields (errors show only where the user has been)."""
+        return self._check()
+
     def field_error(self, key: str) -> str:
         return self.errors[key].text() if self.errors[key].isVisible() else ""
 
