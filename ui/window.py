@@ -89,9 +89,17 @@ class MainWindow(QMainWindow):
         self.backup_timer = QTimer(self, interval=BACKUP_CHECK_MS, timeout=self.daily_backup)
         self.backup_timer.start()
         self.setWindowTitle("社区台账")
-        self.resize(1280, 720)
+        self._fit_screen()
         self.nav.setCurrentRow(0)
         self.refresh_title()
+
+    def _fit_screen(self) -> None:
+        """Un-maximized, the window fits the screen's free area (a taskbar, 150 % scaling)."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = 1280, 720
+        if screen is not None:
+            width, height = min(width, screen.width()), min(height, screen.height() - 40)
+        self.resize(width, height)
 
     def _menus(self) -> None:
         menu = self.menuBar().addMenu("帮助")
