@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCompleter
 
 from app import stamps
@@ -109,7 +109,8 @@ class StampsPage(RecordPage):
                 self._auto.pop(key)
         dialog.revalidate()
         if check and check.item and text.strip() == check.item["name"]:
-            names.popup().hide()  # the matter is the checklist's own: the popup would only hide the answer
+            # The matter is the checklist's own: the popup (shown after this) would only hide the answer.
+            QTimer.singleShot(0, names.popup().hide)
 
     def _announce(self, record) -> None:
         window = self.window()
