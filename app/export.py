@@ -25,6 +25,18 @@ def ledger_filename(number: int, stem: str, year: int, month: int, suffix: str) 
     return f"{number:02d}_{stem}_{year:04d}-{month:02d}.{suffix}"
 
 
+def existing_files(year: int, month: int, out_dir: str | Path, *, fmt: str = "both",
+                   numbers: list[int] | None = None) -> list[Path]:
+    """The files an export would overwrite in out_dir (the window asks before it does)."""
+    folder = Path(out_dir)
+    suffixes = [s for s in ("xlsx", "pdf") if fmt in (s, "both")]
+    names = [ledger_filename(n, stem, year, month, suffix)
+             for n, stem, _ in MONTHLY if numbers is None or n in numbers for suffix in suffixes]
+    if "pdf" in suffixes:
+        names.append(f"{year:04d}-{month:02d}_月度台账合订本.pdf")
+    return [folder / name for name in names if (folder / name).exists()]
+
+
 def export_month(
     store, year: int, month: int, out_dir: str | Path, *, fmt: str = "both", masked: bool = True,
     numbers: list[int] | None = None, today: date | None = None,

@@ -120,6 +120,49 @@ def record_activity(
     return saved
 
 
+ENTRY_KEYS = ("minutes", "content", "recorder", "attested_by", "review_state", "backfill_reason")
+
+
+def clean_batch(values: dict[str, Any], *, today: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The batch form's values as (activity, entries), every wrong field reported.
+
+    `volunteer_ids` are the people ticked; `minutes` is everyone's duration unless
+    `volunteer_ids_each` gives a person a duration of their own (one served 1小时30分 of the 2小时).
+    """
+    errors: dict[str, str] = {}
+    activity: dict[str, Any] = {}
+    try:
+        activity = clean_activity(values, today=today)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    ids = list(values.get("volunteer_ids") or [])
+    if not ids:
+        errors["volunteer_ids"] = "请勾选至少一名参加的志愿者"
+    shared = {k: values.get(k) for k in ENTRY_KEYS}
+    each = {k: v for k, v in (values.get("volunteer_ids_each") or {}).items() if k in ids and str(v).strip()}
+    try:
+        if activity:
+            clean_entry({**shared, "volunteer_id": "-"}, activity, today=today)
+        else:
+            parse_minutes(values.get("minutes"), field="每人时长")
+    except ValidationError as exc:
+        errors.update(exc.errors if activity else {"minutes": str(exc)})
+    for number, vid in enumerate(ids, start=1):
+        if vid not in each:
+            continue
+        try:
+            own = parse_minutes(each[vid], field="单独设置的时长")
+            span = _span_minutes(activity) if activity else None
+            if span is not None and own > span:
+                raise ValidationError(f"单独设置的时长超过活动起止时间（{span} 分钟）")
+        except ValidationError as exc:
+            errors.setdefault("volunteer_ids", f"勾选的第 {number} 人：{exc}")
+    if errors:
+        raise ValidationError(errors)
+    return activity, [{**shared, "volunteer_id": vid, **({"minutes": each[vid]} if vid in each else {})}
+                      for vid in ids]
+
+
 def _check_volunteers(store: Store, ids: list[str], existing: set[str] = frozenset()) -> None:
     found = queries.volunteers_with_names(store, ids)
     seen: set[str] = set(existing)
@@ -179,11 +222,18 @@ def update_record(store: Store, record_id: str, data: dict[str, Any], *, today: 
     return saved
 
 
+def clean_review(state: str, note: str | None) -> tuple[str, str | None]:
+    """A review state and its note; 有疑问 needs the doubt written down."""
+    state = choice(state, REVIEW_STATES, field="审核状态")
+    note = optional_text(note, field="审核意见", max_length=300)
+    if state == "有疑问" and not note:
+        raise ValidationError("标为“有疑问”时请写明疑问", "review_note")
+    return state, note
+
+
 def review(store: Store, record_ids: list[str], state: str, note: str | None = None) -> int:
     """Set the review state of several records at once (审核)."""
-    state = choice(state, REVIEW_STATES, field="审核状态")
-    if state == "有疑问" and not (note or "").strip():
-        raise ValidationError("标为“有疑问”时请写明疑问", "review_note")
+    state, note = clean_review(state, note)
     with store.transaction():
         for record_id in record_ids:
             current = get_record(store, record_id)

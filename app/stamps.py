@@ -190,6 +190,44 @@ def advise(items: list[Row], text: str) -> MatterCheck:
     return MatterCheck(best, matches, False, f"属于可盖章的保留事项：{best['name']}")
 
 
+REFUSAL_REASON = "属于村（居）委会不应出具的证明事项（民发〔2020〕20号）"
+
+
+def refusal(check: MatterCheck) -> dict[str, str]:
+    """The form's values for a 负面清单 matter: 不予盖章, the reason, and where to go instead."""
+    if not check.refused or check.item is None:
+        return {}
+    return {"result": "不予盖章", "reason": REFUSAL_REASON, "referral": check.item.get("department") or ""}
+
+
+def check_request(data: dict[str, Any], items: list[Row], *, today: date) -> dict[str, Any]:
+    """The form's check as the user types: clean_request plus the checklist's refusal, so a
+    负面清单 matter marked 已盖章 is shown wrong in its field before any save."""
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    try:
+        values = clean_request(data, today=today)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    matter = str(data.get("matter") or "").strip()
+    check = advise(items, matter) if matter else None
+    if check and check.refused and data.get("result") == "已盖章":
+        errors["result"] = "负面清单事项不能盖章，请选“不予盖章”"
+    result = data.get("result")
+    if result == "不予盖章" and not str(data.get("reason") or "").strip() and not (check and check.refused):
+        errors["reason"] = "不予盖章时请写明理由（一次告知）"
+    if result == "转办" and not str(data.get("referral") or "").strip() and not (check and check.refused):
+        errors["referral"] = "转办时请写明转往哪个部门"
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+def last_handler(store: Store) -> str:
+    """Who registered the last request: the next one is most likely theirs too."""
+    return queries.last_handler(store) or ""
+
+
 # -- the register ------------------------------------------------------------------
 
 
@@ -240,7 +278,7 @@ def register_request(store: Store, data: dict[str, Any], *, today: date | None =
                 f"并告知申请人到{item['department']}办理"
             )
         values["referral"] = values["referral"] or item["department"]
-        values["reason"] = values["reason"] or "属于村（居）委会不应出具的证明事项（民发〔2020〕20号）"
+        values["reason"] = values["reason"] or REFUSAL_REASON
     if values["result"] == "不予盖章" and not values["reason"]:
         raise ValidationError("不予盖章时请写明理由（一次告知）", "reason")
     if values["result"] == "转办" and not values["referral"]:

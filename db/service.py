@@ -179,3 +179,17 @@ def count_volunteers(store: Store, status: str | None = None) -> int:
             "SELECT count(*) FROM volunteers WHERE deleted_at IS NULL AND status = ?", [status]
         )
     return store.scalar("SELECT count(*) FROM volunteers WHERE deleted_at IS NULL")
+
+
+def time_bank_lines(store: Store, volunteer_id: str) -> list[Row]:
+    """A volunteer's confirmed service (income) and redemptions (spending), oldest first."""
+    return store.query(
+        """SELECT a.date AS date, a.name AS what, r.minutes AS earned, 0 AS spent, r.created_at AS at
+           FROM service_records r JOIN activities a ON a.id = r.activity_id
+           WHERE r.volunteer_id = ? AND r.deleted_at IS NULL AND a.deleted_at IS NULL AND r.review_state = '已确认'
+           UNION ALL
+           SELECT date, '兑换：' || reason, 0, minutes, created_at FROM redemptions
+           WHERE volunteer_id = ? AND deleted_at IS NULL
+           ORDER BY date, at""",
+        [volunteer_id, volunteer_id],
+    )

@@ -67,3 +67,9 @@ def month_counts(store: Store, start: str, end: str) -> Row:
            FROM stamp_requests WHERE deleted_at IS NULL AND date BETWEEN ? AND ?""",
         [start, end],
     )[0]
+
+
+def last_handler(store: Store) -> str | None:
+    return store.scalar(
+        "SELECT handler FROM stamp_requests WHERE deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1"
+    )

@@ -18,6 +18,10 @@ def touches(changes: frozenset[str], tables: Iterable[str]) -> bool:
 class Context(QObject):
     # frozenset of the tables an operation wrote; each page refreshes when it shows one of them
     changed = Signal(object)
+    message = Signal(str)  # a short line for the status bar: what was just saved
+
+    def say(self, text: str) -> None:
+        self.message.emit(text)
 
     def __init__(self, ops: Ops):
         super().__init__()

@@ -15,11 +15,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -37,6 +38,7 @@ from ui.ops import Ops
 
 DRAFT_DELAY_MS = 1000  # a draft is saved this long after the last change: often enough, not per key
 RESTORED_NOTE = "已恢复上次未保存的内容"
+MULTI_PER_ROW = 4
 
 
 def error_line() -> QLabel:
@@ -68,6 +70,7 @@ class Field:
     required: bool = False
     placeholder: str = ""
     search: Callable | None = None  # for person fields: search(store, text, limit=) → rows with id, name
+    each: str = ""  # for checks: each ticked person may carry a value of their own (its name, e.g. 时长)
 
 
 class PersonPicker(QLineEdit):
@@ -129,37 +132,58 @@ def _label(row: dict) -> str:
 
 
 class CheckList(QWidget):
-    """Tick several people out of many (batch entry); a filter box narrows the list by pinyin."""
+    """Tick several people out of many (batch entry); a filter box narrows the list by pinyin.
+
+    From the keyboard: type initials, Space ticks the first match and selects the filter so the
+    next initials replace it; Down/Up move through the matches; F2 sets this person's own value
+    (a different duration in batch entry) when the form asks for one.
+    """
 
     changed = Signal()
 
-    def __init__(self, ops: Ops, search: Callable, parent: QWidget | None = None):
+    def __init__(self, ops: Ops, search: Callable, parent: QWidget | None = None, each_label: str = ""):
         super().__init__(parent)
         self.ops, self.search_fn = ops, search
+        self.each_label = each_label  # e.g. 时长: each ticked person may carry a value of their own
         self._filled = False
         self._pending: set[str] | None = None  # checks asked for before the list arrived (a draft)
+        self._each: dict[str, str] = {}
+        self._names: dict[str, str] = {}
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("筛选：姓名或拼音首字母；空格键勾选")
+        hint = "筛选：姓名或拼音首字母；空格键勾选，↓ 选下一位"
+        self.filter.setPlaceholderText(hint + ("；F2 单独设置此人" + each_label if each_label else ""))
         self.filter.textChanged.connect(self._narrow)
+        self.filter.installEventFilter(self)
         self.list = QListWidget()
         self.list.setMinimumHeight(160)
+        self.list.setStyleSheet("QListWidget::item { padding: 4px 2px; }")  # rows a finger's height, not 15 px
         self.list.itemChanged.connect(lambda _: self.changed.emit())
+        self.list.installEventFilter(self)
         self.count = QLabel("已选 0 人")
+        self.each_dialog = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter)
         layout.addWidget(self.list)
         layout.addWidget(self.count)
-        self.changed.connect(lambda: self.count.setText(f"已选 {len(self.checked())} 人"))
+        self.changed.connect(self._count)
         ops.run(search, "", limit=5000, on_done=self._fill)
+
+    def _count(self) -> None:
+        text = f"已选 {len(self.checked())} 人"
+        if self._each:
+            text += f"，其中 {len(self.each())} 人单独设置了{self.each_label}"
+        self.count.setText(text)
 
     def _fill(self, rows: list[dict]) -> None:
         self.list.blockSignals(True)
         for row in rows:
-            item = QListWidgetItem(f"{row['name']}  {row.get('volunteer_no') or ''}".strip())
+            item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, row["id"])
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Unchecked)
+            self._names[row["id"]] = f"{row['name']}  {row.get('volunteer_no') or ''}".strip()
+            self._label(item)
             self.list.addItem(item)
         self.list.blockSignals(False)
         self._filled = True
@@ -168,6 +192,11 @@ class CheckList(QWidget):
             self.set_checked(ids)
         if self.list.count():
             self.list.setCurrentRow(0)
+
+    def _label(self, item: QListWidgetItem) -> None:
+        key = item.data(Qt.ItemDataRole.UserRole)
+        own = self._each.get(key)
+        item.setText(self._names.get(key, "") + (f"　（{self.each_label} {own}）" if own else ""))
 
     def _narrow(self, text: str) -> None:
         if not text.strip():
@@ -186,6 +215,92 @@ class CheckList(QWidget):
                 first = i
         if first is not None:
             self.list.setCurrentRow(first)
+
+    # -- keys ------------------------------------------------------------------------
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if event.type() != event.Type.KeyPress or event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            return super().eventFilter(watched, event)
+        key = event.key()
+        if key == Qt.Key.Key_F2 and self.each_label:
+            self.ask_each()
+            return True
+        if watched is self.filter:
+            if key == Qt.Key.Key_Space:
+                self.toggle_current()
+                self.filter.selectAll()  # the next initials replace these
+                return True
+            if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
+                self.step(1 if key == Qt.Key.Key_Down else -1)
+                return True
+        elif watched is self.list and event.text().isalnum() and event.text().isascii():
+            # Typing in the list goes on in the filter, as a user expects of a list with a search box.
+            self.filter.setFocus()
+            self.filter.setText(event.text())
+            return True
+        return super().eventFilter(watched, event)
+
+    def visible_rows(self) -> list[int]:
+        return [i for i in range(self.list.count()) if not self.list.item(i).isHidden()]
+
+    def step(self, delta: int) -> None:
+        """Move the current row to the next (or previous) shown person."""
+        rows = self.visible_rows()
+        if not rows:
+            return
+        now = self.list.currentRow()
+        at = rows.index(now) + delta if now in rows else 0
+        self.list.setCurrentRow(rows[max(0, min(at, len(rows) - 1))])
+
+    def toggle_current(self) -> None:
+        item = self.list.currentItem()
+        if item is None or item.isHidden():
+            return
+        checked = item.checkState() == Qt.CheckState.Checked
+        item.setCheckState(Qt.CheckState.Unchecked if checked else Qt.CheckState.Checked)
+
+    def ask_each(self) -> None:
+        """F2: this person's own value (e.g. 1小时30分 where the others served 2小时); empty clears it."""
+        item = self.list.currentItem()
+        if item is None or item.isHidden():
+            return
+        from PySide6.QtWidgets import QInputDialog
+
+        key = item.data(Qt.ItemDataRole.UserRole)
+        box = QInputDialog(self)
+        box.setWindowTitle(f"单独设置{self.each_label}")
+        box.setLabelText(f"{self._names.get(key, '')} 的{self.each_label}（留空则与其他人相同）：")
+        box.setTextValue(self._each.get(key, ""))
+        box.setOkButtonText("确定")
+        box.setCancelButtonText("取消")
+        box.textValueSelected.connect(lambda text: self.set_each(key, text))
+        self.each_dialog = box
+        box.open()
+
+    def set_each(self, key: str, text: str) -> None:
+        text = text.strip()
+        if text:
+            self._each[key] = text
+        else:
+            self._each.pop(key, None)
+        for item in self.items():
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                self._label(item)
+                if text:
+                    item.setCheckState(Qt.CheckState.Checked)
+        self.changed.emit()
+
+    def each(self) -> dict[str, str]:
+        """The ticked people's own values."""
+        ticked = set(self.checked())
+        return {k: v for k, v in self._each.items() if k in ticked}
+
+    def set_each_all(self, values: dict[str, str]) -> None:
+        self._each = {str(k): str(v) for k, v in (values or {}).items() if str(v).strip()}
+        for item in self.items():
+            self._label(item)
+
+    # -- values ----------------------------------------------------------------------
 
     def items(self) -> list[QListWidgetItem]:
         return [self.list.item(i) for i in range(self.list.count())]
@@ -245,6 +360,9 @@ class FormDialog(QDialog):
         self.errors: dict[str, QLabel] = {}
         self._touched: set[str] = set()
         self._saving = False
+        self._focused = False
+        self.focus_key: str | None = None  # the field the cursor starts in (None: the first)
+        self.confirm: QMessageBox | None = None
         self._build(values or {})
         if values and any(k in values for k in ("id", "created_at")):
             self._touched.update(self.widgets)  # an existing record: show every problem at once
@@ -286,8 +404,10 @@ class FormDialog(QDialog):
         self.save_button.setDefault(True)
         self.save_new_button: QPushButton | None = None
         if self.keep_on_new is not None:
-            self.save_new_button = self.buttons.addButton("保存并新建", QDialogButtonBox.ButtonRole.ApplyRole)
+            self.save_new_button = self.buttons.addButton("保存并新建 (Ctrl+Shift+S)",
+                                                          QDialogButtonBox.ButtonRole.ApplyRole)
             self.save_new_button.clicked.connect(lambda: self.submit(again=True))
+            QShortcut(QKeySequence("Ctrl+Shift+S"), self, activated=lambda: self.submit(again=True))
         cancel = self.buttons.addButton("取消 (Esc)", QDialogButtonBox.ButtonRole.RejectRole)
         cancel.clicked.connect(self.reject)
         self.save_button.clicked.connect(lambda: self.submit())
@@ -315,19 +435,19 @@ class FormDialog(QDialog):
             widget.currentTextChanged.connect(changed)
         elif spec.kind == "multi":
             widget = QWidget()
-            row = QHBoxLayout(widget)
-            row.setContentsMargins(0, 0, 0, 0)
+            grid = QGridLayout(widget)  # rows of a few boxes: ten in one row scroll sideways on a laptop
+            grid.setContentsMargins(0, 0, 0, 0)
             chosen = set(value or [])
             widget.boxes = {}  # type: ignore[attr-defined]
-            for option in spec.options:
+            for number, option in enumerate(spec.options):
                 box = QCheckBox(option)
                 box.setChecked(option in chosen)
                 box.toggled.connect(changed)
-                row.addWidget(box)
+                grid.addWidget(box, number // MULTI_PER_ROW, number % MULTI_PER_ROW)
                 widget.boxes[option] = box  # type: ignore[attr-defined]
-            row.addStretch()
+            grid.setColumnStretch(MULTI_PER_ROW, 1)
         elif spec.kind == "checks":
-            widget = CheckList(self.ops, spec.search)
+            widget = CheckList(self.ops, spec.search, each_label=spec.each)
             widget.changed.connect(changed)
         elif spec.kind == "person":
             widget = PersonPicker(self.ops, spec.search)
@@ -341,6 +461,35 @@ class FormDialog(QDialog):
             widget.setPlaceholderText(spec.placeholder or ("2026-05-01 或 2026年5月1日" if spec.kind == "date" else ""))
             widget.textChanged.connect(changed)
         return widget
+
+    def first_input(self, key: str | None = None) -> QWidget:
+        """The widget the cursor goes to in a field (a check list's filter, a multi's first box)."""
+        widget = self.widgets[key or self.fields[0].key]
+        if isinstance(widget, CheckList):
+            return widget.filter
+        if hasattr(widget, "boxes"):
+            return next(iter(widget.boxes.values()))
+        return widget
+
+    def focus_field(self, key: str | None = None) -> None:
+        """Put the cursor in a field (the first one by default), so the next key types there."""
+        widget = self.first_input(key)
+        widget.setFocus()
+        if isinstance(widget, QLineEdit):
+            widget.selectAll()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._focused:
+            self._focused = True
+            self.focus_field(self.focus_key)
+
+    def summary(self) -> str:
+        """What the form is about in a few words, for the status bar: its first field as shown."""
+        widget = self.widgets[self.fields[0].key]
+        if isinstance(widget, (QLineEdit, QComboBox)):
+            return widget.text() if isinstance(widget, QLineEdit) else widget.currentText()
+        return ""
 
     # -- values and validation ---------------------------------------------------------
 
@@ -358,6 +507,8 @@ class FormDialog(QDialog):
                 out[spec.key] = widget.person_id
             elif spec.kind == "checks":
                 out[spec.key] = widget.checked()
+                if spec.each:
+                    out[f"{spec.key}_each"] = widget.each()
             else:
                 out[spec.key] = widget.text()
         return out
@@ -386,6 +537,8 @@ class FormDialog(QDialog):
                 widget.set_person(value.get("id"), str(value.get("name") or ""))
             elif isinstance(widget, CheckList):
                 widget.set_checked({str(v) for v in value or ()})
+                if not value:
+                    widget.set_each_all({})
                 widget.changed.emit()
             elif hasattr(widget, "boxes"):  # multi: one box per option
                 chosen = set(value or ())
@@ -421,6 +574,10 @@ class FormDialog(QDialog):
         restored = [spec.key for spec in self.fields if spec.key in values]
         for key in restored:
             self.set_value(key, values[key])
+        for spec in self.fields:
+            if spec.kind == "checks" and spec.each and isinstance(values.get(f"{spec.key}_each"), dict):
+                self.widgets[spec.key].set_each_all(values[f"{spec.key}_each"])
+        self._edited = True  # what was restored is the user's typing: Esc asks before throwing it away
         self._touched.update(restored)
         self._check()
         self.restored_note.show()
@@ -431,10 +588,41 @@ class FormDialog(QDialog):
         if self.draft_key:
             self.ops.run(discard_draft, self.draft_key)
 
+    @property
+    def edited(self) -> bool:
+        """The user has changed something since the form opened or was last saved."""
+        return self._edited
+
     def reject(self) -> None:
-        """Esc, 取消 or the window's close button: the user gave up the form, and its draft."""
+        """Esc, 取消 or the window's close button: a form with the user's changes asks first;
+        giving it up discards its draft too."""
+        if self._edited and not self._saving:
+            self._ask_discard()
+            return
+        self.discard()
+
+    def discard(self) -> None:
         self._discard_draft()
         super().reject()
+
+    def _ask_discard(self) -> None:
+        if self.confirm is not None and self.confirm.isVisible():
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(), "放弃这张表中还没有保存的内容？",
+                          QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel, self)
+        box.button(QMessageBox.StandardButton.Discard).setText("放弃 (D)")
+        box.button(QMessageBox.StandardButton.Discard).setShortcut(QKeySequence("D"))
+        box.button(QMessageBox.StandardButton.Cancel).setText("继续填写 (Esc)")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setEscapeButton(QMessageBox.StandardButton.Cancel)
+
+        def answered(_: int) -> None:
+            if box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Discard:
+                self.discard()
+
+        box.finished.connect(answered)
+        self.confirm = box
+        box.open()
 
     def _check(self) -> bool:
         problems: dict[str, str] = {}
@@ -454,6 +642,10 @@ class FormDialog(QDialog):
             self.notice.setText(text or "")
             self.notice.setVisible(bool(text))
         return not problems
+
+    def revalidate(self) -> bool:
+        """Check again after the program changed fields (errors show only where the user has been)."""
+        return self._check()
 
     def field_error(self, key: str) -> str:
         return self.errors[key].text() if self.errors[key].isVisible() else ""
@@ -486,7 +678,7 @@ class FormDialog(QDialog):
             self._edited = False
             self.restored_note.hide()
             self._check()
-            next(iter(self.widgets.values())).setFocus()
+            self.focus_field()
         else:
             self.accept()
 

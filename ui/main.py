@@ -53,7 +53,7 @@ def open_window(db_path: Path | None, *, username: str = "") -> int:
         session.close()
         return 0  # the user chose not to sign in
     window = MainWindow(session.store)
-    window.show()
+    window.showMaximized()  # a 1366×768 screen with a taskbar keeps the status bar in sight
     window.first_start()
     code = app.exec()
     from app.accounts import logout

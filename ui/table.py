@@ -63,6 +63,11 @@ class PagedModel(QAbstractTableModel):
         """A query has been set (the page has been shown at least once)."""
         return self._fetch is not None
 
+    @property
+    def loading(self) -> bool:
+        """A page of rows has been asked for and has not arrived yet."""
+        return self._loading
+
     def refresh(self) -> None:
         if self._fetch is not None:
             self.set_query(self._fetch, self._pageable)

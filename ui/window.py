@@ -28,6 +28,7 @@ from ui.ops import Ops
 
 
 BACKUP_CHECK_MS = 30 * 60 * 1000
+STATUS_MS = 15000  # how long "已保存…" stays in the status bar
 
 # name, module, class: a page's module is imported and the page built when first opened,
 # so start-up pays only for the 工作台.
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.busy_label)
         self.ops.busy.connect(self._busy)
         self.ctx.changed.connect(self._changed)
+        self.ctx.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
         self._menus()
         # Locks the window after the idle minutes set by the 管理员 (only when accounts are on).
         self.idle_lock = IdleLock(self)
@@ -87,9 +89,17 @@ class MainWindow(QMainWindow):
         self.backup_timer = QTimer(self, interval=BACKUP_CHECK_MS, timeout=self.daily_backup)
         self.backup_timer.start()
         self.setWindowTitle("社区台账")
-        self.resize(1280, 720)
+        self._fit_screen()
         self.nav.setCurrentRow(0)
         self.refresh_title()
+
+    def _fit_screen(self) -> None:
+        """Un-maximized, the window fits the screen's free area (a taskbar, 150 % scaling)."""
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = 1280, 720
+        if screen is not None:
+            width, height = min(width, screen.width()), min(height, screen.height() - 40)
+        self.resize(width, height)
 
     def _menus(self) -> None:
         menu = self.menuBar().addMenu("帮助")

@@ -75,10 +75,24 @@ def test_cancelling_the_form_throws_the_draft_away(qtbot, empty_window):
         type_text(qtbot, dialog.widgets["name"], "李红")
     settle(qtbot, window)
     assert load_draft(window.store, "people.new") == {**dialog.draft_values(), "name": "李红"}
-    press(qtbot, dialog, Qt.Key.Key_Escape)
+    press(qtbot, dialog, Qt.Key.Key_Escape)  # a form with typing in it asks first
+    assert dialog.isVisible() and dialog.confirm.isVisible()
+    press(qtbot, dialog.confirm, Qt.Key.Key_Escape)  # 继续填写
     settle(qtbot, window)
-    assert not dialog.isVisible()
+    assert dialog.isVisible() and not dialog.confirm.isVisible()
+    assert dialog.widgets["name"].text() == "李红"
+    assert load_draft(window.store, "people.new") is not None
+    press(qtbot, dialog, Qt.Key.Key_Escape)
+    press(qtbot, dialog.confirm, Qt.Key.Key_D)  # 放弃 (the box clicks it with a short animation)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    settle(qtbot, window)
     assert load_draft(window.store, "people.new") is None
+
+
+def test_escape_closes_an_untouched_form_at_once(qtbot, empty_window):
+    page, dialog = new_form(qtbot, empty_window, "居民")
+    press(qtbot, dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and dialog.confirm is None
 
 
 def test_a_picked_person_comes_back_as_that_person(qtbot, empty_window):

@@ -137,6 +137,8 @@ class RecordPage(QWidget):
         self.search.setMinimumWidth(260)
         self.search.textChanged.connect(lambda _: self._timer.start())
         self.search.setVisible(self.searchable)
+        self.search.returnPressed.connect(self.open_first)
+        self.search.installEventFilter(self)
         bar.addWidget(self.search)
         self.view = QTableView()
         self.view.setModel(self.model)
@@ -155,6 +157,10 @@ class RecordPage(QWidget):
         header.sectionClicked.connect(self._header_clicked)
         self.view.doubleClicked.connect(lambda _: self.edit_current())
         self.view.activated.connect(lambda _: self.edit_current())
+        self.view.installEventFilter(self)
+        self.count = QLabel("")
+        self.count.setStyleSheet("color: #555;")
+        self._open_when_loaded = False
         self.hint = QLabel(self.empty_hint)
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #555; padding: 8px; background: #f4f6f8;")
@@ -167,6 +173,7 @@ class RecordPage(QWidget):
         layout.addWidget(self.hint)
         self.extend_layout(layout)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.count)
         self.below_table(layout)
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_record)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.setFocus)
@@ -206,10 +213,62 @@ class RecordPage(QWidget):
             self.reload()
 
     def _loaded(self) -> None:
-        empty = self.model.rowCount() == 0 and not self.search.text() and bool(self.empty_hint)
+        rows = self.model.rowCount()
+        empty = rows == 0 and not self.search.text() and bool(self.empty_hint)
         self.hint.setVisible(empty)
-        if self.model.rowCount() and not self.view.currentIndex().isValid():
+        if rows and not self.view.currentIndex().isValid():
             self.view.selectRow(0)
+        searching = bool(self.search.text().strip()) or any(box.currentIndex() for box in self.filter_boxes.values())
+        if rows == 0:
+            self.count.setText("没找到符合条件的记录。" if searching else "")
+        elif self.model.canFetchMore():
+            self.count.setText(f"已显示前 {rows} 条，向下滚动显示更多")
+        else:
+            self.count.setText(f"{'找到' if searching else '共'} {rows} 条")
+        if self._open_when_loaded:
+            self._open_when_loaded = False
+            if rows:
+                self.view.setFocus()
+                self.edit_current()
+
+    # -- keys -------------------------------------------------------------------------
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802
+        if event.type() != event.Type.KeyPress:
+            return super().eventFilter(watched, event)
+        if watched is self.search and event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+            # Down leaves the search box for the results, on the first (or the selected) row.
+            if self._timer.isActive():
+                self._timer.stop()
+                self.reload()
+            self.view.setFocus()
+            if self.model.rowCount() and not self.view.currentIndex().isValid():
+                self.view.selectRow(0)
+            return True
+        if watched is self.view and self.searchable and self._typed(event):
+            # Typing in the list searches: the letters go on in the search box.
+            self.search.setFocus()
+            self.search.setText(event.text())
+            return True
+        return super().eventFilter(watched, event)
+
+    @staticmethod
+    def _typed(event) -> bool:
+        text = event.text()
+        plain = not (event.modifiers() & ~(Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.KeypadModifier))
+        return plain and len(text) == 1 and text.isprintable() and not text.isspace()
+
+    def open_first(self) -> None:
+        """Enter in the search box opens the selected result (the first one), once the search is done."""
+        if self._timer.isActive() or not self.model.active or self.model.loading:
+            self._open_when_loaded = True
+            if self._timer.isActive() or not self.model.active:
+                self._timer.stop()
+                self.reload()
+            return
+        if self.model.rowCount():
+            self.view.setFocus()
+            self.edit_current()
 
     def current_row(self) -> Row | None:
         index = self.view.currentIndex()
@@ -256,8 +315,16 @@ class RecordPage(QWidget):
             self, self.ops, title, self.form_fields(), validate=self.validate, save=save, values=values,
             keep_on_new=self.keep_on_new(), notice=self.notice, draft_key=draft_key,
         )
+        dialog = self.dialog
+        self.dialog.saved.connect(lambda result: self.ctx.say(self.saved_text(title, dialog, result)))
         self.dialog.open()
         return self.dialog
+
+    def saved_text(self, title: str, dialog: FormDialog, result: Any) -> str:
+        """The status bar's line after a save: what was saved, in a few words."""
+        what = dialog.summary()
+        verb = "已修改" if title.startswith("编辑") else "已保存"
+        return f"{verb}{self.noun}{f'“{what}”' if what else ''}"
 
     def notice(self, values: dict[str, Any]) -> str | None:
         return None

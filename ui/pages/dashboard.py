@@ -71,6 +71,7 @@ class DashboardPage(QWidget):
         self.overdue.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.overdue.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.overdue.verticalHeader().hide()
+        self.view = self.overdue  # the window puts the keyboard here when the page opens
         self.overdue.horizontalHeader().setStretchLastSection(True)
         self.overdue.activated.connect(lambda _: self.visit_selected())
         self.overdue.doubleClicked.connect(lambda _: self.visit_selected())
@@ -125,7 +126,7 @@ class DashboardPage(QWidget):
                 item.setForeground(red)
                 self.overdue.setItem(r, c, item)
         if info["overdue"]:
-            self.overdue.selectRow(0)
+            self.overdue.selectRow(0)  # Enter records a visit for the most overdue elder
         self.topics.clear()
         for topic in info["waiting_topics"]:
             self.topics.addItem(f"{topic['state']}　{topic['title']}")
@@ -142,5 +143,6 @@ class DashboardPage(QWidget):
         line = self.info["overdue"][row]
         from ui.pages.elders import open_visit_form  # the record pages' modules load when first needed
 
-        self.dialog = open_visit_form(self, self.ops, self.ctx, {"id": line["elder_id"], "name": line["name"]})
+        self.dialog = open_visit_form(self, self.ops, self.ctx, {"id": line["elder_id"], "name": line["name"],
+                                                                 "responsible_visitor": line["visitor"]})
         return self.dialog

@@ -22,7 +22,11 @@ VISIT_FIELDS = [
 
 
 def open_visit_form(page, ops, ctx, elder: dict | None) -> FormDialog:
-    """The visit form; 保存并新建 keeps the date and the visitor for the next elder."""
+    """The visit form; 保存并新建 keeps the date and the visitor for the next elder.
+
+    Opened for one elder it comes filled with today, 上门 and the elder's 责任探访人, and the cursor
+    waits in the first notes field: type what was found, Ctrl+S.
+    """
     today = ctx.today()
 
     def validate(values):
@@ -31,16 +35,20 @@ def open_visit_form(page, ops, ctx, elder: dict | None) -> FormDialog:
     def save(store, values):
         return elders.record_visit(store, values, today=today)
 
-    values = {"date": today.isoformat()}
+    values = {"date": today.isoformat(), "method": elders.METHODS[0]}
+    visitor = ""
     if elder:
         values["elder_id"] = {"id": elder["id"], "name": elder["name"]}
+        visitor = elder.get("responsible_visitor") or elder.get("visitor") or ""
+        if visitor:
+            values["visitor"] = visitor
     # Opened for one elder, the draft is that elder's: another elder's half-typed visit stays aside.
     draft_key = f"visits.new:{elder['id']}" if elder else "visits.new"
     dialog = FormDialog(page, ops, "登记探访", VISIT_FIELDS, validate=validate, save=save, values=values,
                         keep_on_new=("date", "visitor", "method"), draft_key=draft_key)
+    dialog.focus_key = "elder_id" if not elder else ("visitor" if not visitor else next(iter(elders.VISIT_TEXT_FIELDS)))
+    dialog.saved.connect(lambda _: ctx.say(f"已保存探访记录：{dialog.summary()}，{dialog.values()['date']}"))
     dialog.open()
-    widget = dialog.widgets["visitor" if elder else "elder_id"]
-    widget.setFocus()
     return dialog
 
 

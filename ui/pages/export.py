@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -23,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app import access
 from app.dates import month_to_export, recent_months
-from app.export import export_month, ledger_filename
+from app.export import existing_files, export_month, ledger_filename
 from app.ledgers import MONTHLY
 from app.paths import documents_dir
 from ui.context import Context
@@ -45,6 +47,8 @@ class ExportPage(QWidget):
         self.month.addItems(recent_months(ctx.today()))
         self.month.setCurrentText(month_to_export(ctx.today()))
         self.month.currentTextChanged.connect(self._suggest_folder)
+        self.month.currentTextChanged.connect(lambda _: self.preview())
+        self.view = self.month  # the window puts the keyboard here: ↑↓ pick the month
         self.format = QComboBox()
         for key, label in FORMAT_LABELS.items():
             self.format.addItem(label, key)
@@ -65,17 +69,22 @@ class ExportPage(QWidget):
         self.ledgers.currentRowChanged.connect(lambda _: self.preview())
         self.preview_label = QLabel("选中左侧的台账，这里显示它的第一页。")
         self.preview_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        scroll = QScrollArea()
+        self._page: QPixmap | None = None
+        scroll = self.scroll = QScrollArea()
         scroll.setWidget(self.preview_label)
         scroll.setWidgetResizable(True)
         middle = QHBoxLayout()
         middle.addWidget(self.ledgers)
         middle.addWidget(scroll, 1)
         self.folder = QLineEdit()
-        choose = QPushButton("选择文件夹…")
+        choose = QPushButton("选择文件夹… (Ctrl+O)")
         choose.clicked.connect(self._choose_folder)
-        self.export_button = QPushButton("导出到文件夹")
-        self.export_button.clicked.connect(self.export)
+        QShortcut(QKeySequence("Ctrl+O"), self, activated=self._choose_folder)
+        self.export_button = QPushButton("导出到文件夹 (Ctrl+E)")
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.export)
+        self.folder_dialog: QFileDialog | None = None
+        self.confirm: QMessageBox | None = None
+        self.export_button.clicked.connect(lambda: self.export())
         self.print_button = QPushButton("打印选中的台账…")
         self.print_button.clicked.connect(self.print_selected)
         bottom = QHBoxLayout()
@@ -105,10 +114,24 @@ class ExportPage(QWidget):
     def _suggest_folder(self, month: str) -> None:
         self.folder.setText(str(documents_dir() / f"{month}台账"))
 
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "选择保存台账的文件夹", self.folder.text())
+    def _choose_folder(self) -> QFileDialog:
+        """Qt's own folder dialog, opened (not exec'd): Enter takes the folder typed or shown."""
+        start = Path(self.folder.text())
+        dialog = QFileDialog(self, "选择保存台账的文件夹", str(start if start.is_dir() else start.parent))
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.setLabelText(QFileDialog.DialogLabel.Accept, "选择")
+        dialog.setLabelText(QFileDialog.DialogLabel.Reject, "取消")
+        dialog.fileSelected.connect(self._chosen)
+        self.folder_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _chosen(self, folder: str) -> None:
         if folder:
             self.folder.setText(folder)
+            self.export_button.setFocus()  # Enter (or Ctrl+E) exports there
 
     def _options(self) -> dict:
         return {"masked": not self.unmasked.isChecked(), "today": self.ctx.today()}
@@ -139,18 +162,36 @@ class ExportPage(QWidget):
             return folder / ledger_filename(number, stem, year, month, "pdf")
 
         def show(path: Path) -> None:
-            self.preview_label.setPixmap(first_page_pixmap(path))
+            self._page = first_page_pixmap(path)
+            self._fit()
             self.status.setText(f"预览：{path.stem}（第一页）")
 
         self.ops.run_files(make, on_done=show)
 
-    def export(self) -> None:
+    def _fit(self) -> None:
+        """The page scaled to the width shown, so its right side is never cut off."""
+        if self._page is None:
+            return
+        width = max(self.scroll.viewport().width() - 8, 100)
+        self.preview_label.setPixmap(self._page.scaledToWidth(min(width, self._page.width()),
+                                                              Qt.TransformationMode.SmoothTransformation))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def export(self, overwrite: bool = False) -> None:
         numbers = self.chosen()
         if not numbers:
             self.status.setText("请至少勾选一种台账。")
             return
         year, month = self.period()
         folder, fmt = self.folder.text().strip(), self.format.currentData()
+        if not overwrite:
+            there = existing_files(year, month, folder, fmt=fmt, numbers=numbers)
+            if there:
+                self._ask_overwrite(there)
+                return
         self.export_button.setEnabled(False)
         self.status.setText("正在导出…")
 
@@ -167,6 +208,18 @@ class ExportPage(QWidget):
 
         self.ops.run_files(lambda store: export_month(store, year, month, folder, fmt=fmt, numbers=numbers,
                                                       **self._options()), on_done=done, on_error=failed)
+
+    def _ask_overwrite(self, there: list[Path]) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, "台账导出",
+                          f"文件夹中已有 {len(there)} 个同名文件（如 {there[0].name}）。覆盖它们吗？",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.button(QMessageBox.StandardButton.Yes).setText("覆盖")
+        box.button(QMessageBox.StandardButton.No).setText("不导出")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.finished.connect(lambda _: box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes
+                             and self.export(overwrite=True))
+        self.confirm = box
+        box.open()
 
     def print_selected(self) -> None:
         numbers = self.chosen()

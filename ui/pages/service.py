@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from PySide6.QtGui import QKeySequence, QShortcut
 
 from app import service, volunteers
-from app.errors import ValidationError
 from app.timebank import hours_text
 from app.dates import month_span, recent_months
-from app.validation import parse_minutes
 from ui.forms import Field, FormDialog
 from ui.pages.base import RecordPage
 from ui.table import Col
 
 ACTIVITY_FIELDS = [
-    Field("date", "活动日期", "date", required=True),
     Field("name", "活动名称", required=True),
+    Field("date", "活动日期", "date", required=True),
     Field("category", "类别", "choice", ("", *service.CATEGORIES)),
     Field("location", "地点"),
     Field("organizer", "组织者"),
-    Field("start_time", "开始时间", placeholder="09:00"),
-    Field("end_time", "结束时间", placeholder="11:00"),
+    Field("start_time", "开始时间", placeholder="如 09:00（可不填）"),
+    Field("end_time", "结束时间", placeholder="如 11:30（可不填）"),
     Field("beneficiaries", "服务对象"),
 ]
 ENTRY_FIELDS = [
-    Field("volunteer_ids", "参加的志愿者", "checks", required=True, search=volunteers.search_volunteers),
     Field("minutes", "每人时长", required=True, placeholder="如 2小时、90（分钟）、1小时30分"),
     Field("content", "服务内容"),
     Field("recorder", "记录人"),
@@ -32,30 +31,10 @@ ENTRY_FIELDS = [
     Field("review_state", "审核状态", "choice", service.REVIEW_STATES),
     Field("backfill_reason", "补录原因", placeholder="活动已过 30 天以上时必填"),
 ]
-ENTRY_KEYS = ("minutes", "content", "recorder", "attested_by", "review_state", "backfill_reason")
-
-
-def split_batch(values: dict, today) -> tuple[dict, list[dict]]:
-    """The batch form's values as (activity, entries), every wrong field reported."""
-    errors: dict[str, str] = {}
-    activity: dict = {}
-    try:
-        activity = service.clean_activity(values, today=today)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    if not values.get("volunteer_ids"):
-        errors["volunteer_ids"] = "请勾选至少一名参加的志愿者"
-    shared = {k: values.get(k) for k in ENTRY_KEYS}
-    try:
-        if activity:
-            service.clean_entry({**shared, "volunteer_id": "-"}, activity, today=today)
-        else:
-            parse_minutes(values.get("minutes"), field="每人时长")
-    except ValidationError as exc:
-        errors.update(exc.errors if activity else {"minutes": str(exc)})
-    if errors:
-        raise ValidationError(errors)
-    return activity, [{**shared, "volunteer_id": vid} for vid in values["volunteer_ids"]]
+VOLUNTEERS_FIELD = Field("volunteer_ids", "参加的志愿者", "checks", required=True,
+                         search=volunteers.search_volunteers, each="时长")
+# The batch form in the order of the keys: the name, the people (Tab from the name), then the rest.
+BATCH_FIELDS = [ACTIVITY_FIELDS[0], VOLUNTEERS_FIELD, ENTRY_FIELDS[0], *ACTIVITY_FIELDS[1:], *ENTRY_FIELDS[1:]]
 
 
 class ServicePage(RecordPage):
@@ -83,7 +62,26 @@ class ServicePage(RecordPage):
     def extra_buttons(self):
         confirm = QPushButton("确认本次全部时长")
         confirm.clicked.connect(self.confirm_current)
-        return [confirm]
+        records = QPushButton("逐人记录… (Ctrl+L)")
+        records.clicked.connect(self.open_records)
+        QShortcut(QKeySequence("Ctrl+L"), self, activated=self.open_records)
+        return [records, confirm]
+
+    def extend_layout(self, layout):
+        legend = QLabel("橙色的活动还有待审核的服务时长；选中后按 Ctrl+L 逐人确认、标为有疑问、修改或补登一人。")
+        legend.setStyleSheet("color: #b9770e;")
+        layout.addWidget(legend)
+
+    def open_records(self):
+        """One activity's service records, person by person (ui/pages/service_records.py)."""
+        row = self.current_row()
+        if row is None:
+            return None
+        from ui.pages.service_records import RecordsDialog
+
+        self.records_dialog = RecordsDialog(self, self.ctx, row)
+        self.records_dialog.open()
+        return self.records_dialog
 
     def confirm_current(self) -> None:
         row = self.current_row()
@@ -106,13 +104,13 @@ class ServicePage(RecordPage):
         return (lambda store, **options: service.activities_page(store, month=month, search=search, **options)), True
 
     def form_fields(self):
-        return ACTIVITY_FIELDS + ENTRY_FIELDS
+        return BATCH_FIELDS
 
     def validate(self, values):
-        return split_batch(values, self.ctx.today())
+        return service.clean_batch(values, today=self.ctx.today())
 
     def add(self, store, values):
-        activity, entries = split_batch(values, self.ctx.today())
+        activity, entries = service.clean_batch(values, today=self.ctx.today())
         return service.record_activity(store, activity, entries, today=self.ctx.today())
 
     def new_record(self) -> None:

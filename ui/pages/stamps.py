@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCompleter
 
 from app import stamps
@@ -53,10 +53,10 @@ class StampsPage(RecordPage):
     def form_fields(self):
         return [
             Field("matter", "申请事项", required=True, placeholder="如：亲属关系证明、低保申请"),
+            Field("applicant", "申请人", required=True),
             Field("result", "办理结果", "choice", stamps.RESULTS),
             Field("reason", "理由", "area", placeholder="不予盖章时必填"),
             Field("referral", "告知去向", placeholder="负面清单事项自动填写承办部门"),
-            Field("applicant", "申请人", required=True),
             Field("id_number", "身份证号"),
             Field("phone", "联系电话"),
             Field("purpose", "用途"),
@@ -65,7 +65,7 @@ class StampsPage(RecordPage):
         ]
 
     def validate(self, values):
-        return stamps.clean_request(values, today=self.ctx.today())
+        return stamps.check_request(values, self.checklist, today=self.ctx.today())
 
     def notice(self, values):
         if not (values.get("matter") or "").strip():
@@ -75,16 +75,43 @@ class StampsPage(RecordPage):
         return f'<span style="color:{color}; font-weight:bold">{advice.message}</span>'
 
     def new_record(self) -> None:
-        def ready(items):
-            self.checklist = items
+        def ready(found):
+            self.checklist, handler = found
             super(StampsPage, self).new_record()
-            self.dialog.saved.connect(self._announce)
-            # Typing the matter offers the checklist's own wording.
-            names = QCompleter([item["name"] for item in items], self.dialog)
+            dialog = self.dialog
+            dialog.saved.connect(self._announce)
+            if handler and not dialog.values()["handler"]:
+                dialog.set_value("handler", handler)
+            # Typing the matter offers the checklist's own wording, in a short list that leaves
+            # the fields below it in sight.
+            names = QCompleter([item["name"] for item in self.checklist], dialog)
             names.setFilterMode(Qt.MatchFlag.MatchContains)
-            self.dialog.widgets["matter"].setCompleter(names)
+            names.setMaxVisibleItems(4)
+            dialog.widgets["matter"].setCompleter(names)
+            self._auto: dict[str, str] = {}
+            dialog.widgets["matter"].textChanged.connect(lambda text: self._matter_changed(dialog, names, text))
 
-        self.ops.run(stamps.checklist, on_done=ready)
+        self.ops.run(lambda store: (stamps.checklist(store), stamps.last_handler(store)), on_done=ready)
+
+    def _matter_changed(self, dialog, names, text: str) -> None:
+        """A 负面清单 matter fills 不予盖章, the reason and where to go; another matter takes them back."""
+        check = stamps.advise(self.checklist, text) if text.strip() else None
+        wanted = stamps.refusal(check) if check else {}
+        current = dialog.values()
+        for key in ("result", "reason", "referral"):
+            mine = self._auto.get(key)
+            if mine is not None and current[key] != mine:
+                continue  # the user changed what the program filled: theirs wins
+            if key in wanted and (mine is not None or not str(current[key]).strip() or key == "result"):
+                dialog.set_value(key, wanted[key])
+                self._auto[key] = wanted[key]
+            elif key not in wanted and mine is not None:
+                dialog.set_value(key, stamps.RESULTS[0] if key == "result" else "")
+                self._auto.pop(key)
+        dialog.revalidate()
+        if check and check.item and text.strip() == check.item["name"]:
+            # The matter is the checklist's own: the popup (shown after this) would only hide the answer.
+            QTimer.singleShot(0, names.popup().hide)
 
     def _announce(self, record) -> None:
         window = self.window()

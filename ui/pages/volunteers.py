@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QPushButton
 
 from app import documents, people, settings, volunteers
@@ -16,7 +17,7 @@ from ui.table import Col
 class VolunteersPage(RecordPage):
     title = "志愿者"
     table = "volunteers"
-    shows = frozenset({"volunteers", "people", "service_records"})
+    shows = frozenset({"volunteers", "people", "activities", "service_records", "redemptions", "settings"})
     noun = "志愿者"
     roster = "volunteers"
     revealable = True
@@ -34,13 +35,28 @@ class VolunteersPage(RecordPage):
             Col("注册日期", lambda r: r.get("registered_on"), 100, "registered_on"),
             Col("状态", lambda r: r.get("status"), 60, "status"),
             Col("确认时长", lambda r: hours_text(r.get("confirmed_minutes") or 0), 100, "minutes"),
-            Col("星级", lambda r: "★" * volunteers.star_level(r.get("confirmed_minutes") or 0, self.star_hours), 90),
+            Col("星级", lambda r: "★" * volunteers.star_level(r.get("confirmed_minutes") or 0, self.star_hours)
+                or "未达一星", 90),
         ]
 
     def extra_buttons(self):
         button = QPushButton("开具服务证明…")
         button.clicked.connect(self.certificate)
-        return [button]
+        bank = QPushButton("时间银行… (Ctrl+B)")
+        bank.clicked.connect(self.time_bank)
+        QShortcut(QKeySequence("Ctrl+B"), self, activated=self.time_bank)
+        return [bank, button]
+
+    def time_bank(self):
+        """The selected volunteer's balance and statement, and 兑换 (ui/pages/timebank.py)."""
+        row = self.current_row()
+        if row is None:
+            return None
+        from ui.pages.timebank import TimeBankDialog
+
+        self.bank_dialog = TimeBankDialog(self, self.ctx, row)
+        self.bank_dialog.open()
+        return self.bank_dialog
 
     def certificate(self) -> FormDialog | None:
         row = self.current_row()
