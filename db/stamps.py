@@ -67,3 +67,11 @@ def month_counts(store: Store, start: str, end: str) -> Row:
            FROM stamp_requests WHERE deleted_at IS NULL AND date BETWEEN ? AND ?""",
         [start, end],
     )[0]
+
+
+def refused_between(store: Store, start: str, end: str) -> list[Row]:
+    """The 不予盖章 requests dated in [start, end], by serial."""
+    return store.query(
+        """SELECT serial, date, applicant, id_number, matter, referral FROM stamp_requests
+           WHERE deleted_at IS NULL AND result = '不予盖章' AND date BETWEEN ? AND ? ORDER BY serial""",
+        [start, end])

@@ -32,6 +32,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from exports.charts import pdf_flowables
 from exports.fonts import cjk_font
 from exports.ledger import EMPTY_TEXT, Ledger, cell_text
 
@@ -464,6 +465,7 @@ def ledger_story(ledger: Ledger, st: _Styles, width: float) -> list[Flowable]:
     if ledger.note:
         story += [Spacer(0, 4), para(ledger.note, st.note)]
     story += [Spacer(0, 10), _line(ledger.signatures(), st.signs, width)]
+    story += pdf_flowables(ledger.charts, width, st.font)
     return story
 
 

@@ -19,6 +19,7 @@ from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet._writer import WorksheetWriter
 
+from exports.charts import add_openpyxl_charts
 from exports.ledger import EMPTY_TEXT, Column, Ledger, cell_value, clean_text
 
 FONT_NAME = "宋体"
@@ -293,4 +294,5 @@ def write_xlsx(ledger: Ledger, path: str | os.PathLike) -> None:
         sheet.append([sheet.cell(note, sheet.style("说明", align="left", border=False))] + blank, lines * 16 + 6)
     sheet.spread(list(ledger.signatures()), "签名", 30)
     ws.print_area = f"A1:{sheet.last}{sheet.row}"
+    add_openpyxl_charts(wb, ledger.charts)
     wb.save(os.fspath(path))
