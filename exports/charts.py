@@ -50,6 +50,7 @@ def drawing(chart: Chart, width: float, height: float, font: str) -> Any:
     """The chart as a reportlab Drawing (a flowable)."""
     from reportlab.graphics.charts.barcharts import VerticalBarChart
     from reportlab.graphics.charts.linecharts import HorizontalLineChart
+    from reportlab.graphics.widgets.markers import makeMarker
     from reportlab.graphics.shapes import Drawing, String
     from reportlab.lib import colors
 
@@ -82,7 +83,7 @@ def drawing(chart: Chart, width: float, height: float, font: str) -> Any:
     else:
         plot.lines[0].strokeColor = colors.HexColor("#" + LINE_COLOUR)
         plot.lines[0].strokeWidth = 1.5
-        plot.lines.symbol = None
+        plot.lines[0].symbol = makeMarker("FilledCircle", size=4)  # a month alone still shows
         plot.joinedLines = 1
     d.add(plot)
     return d

@@ -464,8 +464,8 @@ def ledger_story(ledger: Ledger, st: _Styles, width: float) -> list[Flowable]:
     story.append(_grid(ledger, st, column_widths(ledger, st.font, width)))
     if ledger.note:
         story += [Spacer(0, 4), para(ledger.note, st.note)]
-    story += [Spacer(0, 10), _line(ledger.signatures(), st.signs, width)]
     story += pdf_flowables(ledger.charts, width, st.font)
+    story += [Spacer(0, 10), _line(ledger.signatures(), st.signs, width)]
     return story
 
 
