@@ -1,7 +1,7 @@
 """The 街道: a community's signed monthly summary, the street PC's import, and the street report.
 
-A summary file is one JSON object written in a canonical form (keys sorted, one-space indent,
-UTF-8, a final newline): {"summary": {...}, "key": public key, "signature": Ed25519 signature of
+A summary file is one JSON object written in a canonical form (keys sorted, no spaces, UTF-8,
+a final newline): {"summary": {...}, "key": public key, "signature": Ed25519 signature of
 the summary's canonical bytes}. The street reads it back only when the file is byte for byte
 that canonical form and the signature holds, so a change to any byte is refused.
 
@@ -54,6 +54,7 @@ TREND_MONTHS = 12
 _LONG_NUMBER = re.compile(r"\d{7,}[\dXx]?")
 _PERSONAL = re.compile(r"\d{11,}")  # what no summary may hold: a whole phone or ID number
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
+_SUMMARY_AT = b',"summary":'  # where the summary starts in a canonical file (keys sorted: key, signature, summary)
 
 
 class SummaryRefused(UserError):
@@ -62,7 +63,9 @@ class SummaryRefused(UserError):
 
 def canonical(value: Any) -> bytes:
     """The one byte form of a JSON value that is signed and written."""
-    return (json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1, allow_nan=False) + "\n").encode("utf-8")
+    # Compact: with an indent Python's json falls back to its pure-Python encoder (5× slower).
+    return (json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
+            + "\n").encode("utf-8")
 
 
 def month_text(year: int, month: int) -> str:
@@ -183,8 +186,8 @@ def _refuse(path: Path, why: str) -> SummaryRefused:
 
 
 def _text(value: Any, *, empty: bool = True) -> bool:
-    return isinstance(value, str) and len(value) <= MAX_TEXT and (empty or bool(value.strip())) \
-        and not any(ord(ch) < 32 for ch in value)
+    # Control characters need no check here: the ledgers print every text through clean_text.
+    return isinstance(value, str) and len(value) <= MAX_TEXT and (empty or bool(value.strip()))
 
 
 def _count(value: Any) -> bool:
@@ -286,7 +289,8 @@ def read_summary(path: str | Path) -> Checked:
         signature = base64.b64decode(envelope["signature"], validate=True)
     except (binascii.Error, ValueError):
         raise _refuse(path, "的签名不对") from None
-    text = canonical(envelope["summary"])
+    # The file is canonical, so the summary's canonical bytes are the file's tail.
+    text = raw[raw.index(_SUMMARY_AT) + len(_SUMMARY_AT):-2] + b"\n"
     if not signing.verify(key, signature, text):
         raise _refuse(path, "已被改动（签名校验不通过）")
     problem = _summary_problem(envelope["summary"])

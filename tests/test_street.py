@@ -23,7 +23,7 @@ from db import street as street_db
 from db.clock import FixedClock
 from db.errors import NotLedgerDatabase
 from tests.conftest import TODAY, pinned_clock
-from tests.factories import elder, make_id
+from tests.factories import elder, make_id, street_summary_file
 
 OCTOBER = (2026, 10)
 
@@ -238,13 +238,13 @@ def test_an_altered_summary_is_refused_with_no_change(three, tmp_path, capsys, w
     before = snapshot(db)
     raw = files["320502002"].read_text("utf-8")
     if where == "figure":
-        raw = raw.replace('"elders_due": 1', '"elders_due": 9')
+        raw = raw.replace('"elders_due":1,', '"elders_due":9,')
     elif where == "whitespace":
-        raw = raw.replace('\n "key"', '\n  "key"')
+        raw = raw.replace('"key":', '"key": ')
     elif where == "signature":
-        raw = re.sub(r'("signature": ")(.)', lambda m: m.group(1) + ("B" if m.group(2) != "B" else "C"), raw)
+        raw = re.sub(r'("signature":")(.)', lambda m: m.group(1) + ("B" if m.group(2) != "B" else "C"), raw)
     else:
-        raw = re.sub(r'("key": ")(.)', lambda m: m.group(1) + ("B" if m.group(2) != "B" else "C"), raw)
+        raw = re.sub(r'("key":")(.)', lambda m: m.group(1) + ("B" if m.group(2) != "B" else "C"), raw)
     altered = tmp_path / "altered.json"
     altered.write_text(raw, "utf-8")
     assert altered.read_bytes() != files["320502002"].read_bytes()
@@ -272,7 +272,7 @@ def test_an_edit_in_the_street_database_is_caught_by_the_report(three, tmp_path,
     db = tmp_path / "street.db"
     assert street_run(["--db", str(db), "street", "import", *map(str, files.values())], capsys)[0] == 0
     conn = sqlite3.connect(db)
-    conn.execute("UPDATE street_summaries SET summary = replace(summary, '\"elders_due\": 1', '\"elders_due\": 5')")
+    conn.execute("UPDATE street_summaries SET summary = replace(summary, '\"elders_due\":1,', '\"elders_due\":5,')")
     conn.commit()
     conn.close()
     code, out, err = street_run(["--db", str(db), "street", "report", "--month", "2026-10",
@@ -376,32 +376,17 @@ def test_three_hundred_communities(tmp_path):
     """A 区 of 300 communities: generated summaries (one key each), imported and reported."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    files = []
-    for n in range(300):
-        key = Ed25519PrivateKey.generate()
-        stats = {k: 0 for k in street.STAT_KEYS}
-        stats.update(elders_due=10, elders_visited=n % 11, visit_rate=round((n % 11) / 10, 4) if n % 11 <= 10 else 1)
-        stats["elders_visited"] = min(stats["elders_visited"], 10)
-        stats["visit_rate"] = round(stats["elders_visited"] / 10, 4)
-        summary = {"format": street.FORMAT, "version": street.VERSION,
-                   "community": {"code": f"C{n:03d}", "name": f"第{n}社区", "street": "某街道"},
-                   "month": "2026-10", "as_of": "2026-10-31", "made_at": "2026-11-02T01:00:00+00:00",
-                   "stats": stats, "not_visited": [], "refused": []}
-        body = street.canonical(summary)
-        import base64
-
-        data = street.canonical({"summary": summary,
-                                 "key": base64.b64encode(signing.public_bytes(key)).decode(),
-                                 "signature": base64.b64encode(signing.sign(key, body)).decode()})
-        path = tmp_path / f"{n}.json"
-        path.write_bytes(data)
-        files.append(path)
+    files = [street_summary_file(tmp_path / f"{n}.json", Ed25519PrivateKey.generate(), f"C{n:03d}", "2026-10",
+                                 visited=n % 11, lines=3) for n in range(300)]
     db = street_db.open_street(tmp_path / "street.db")
     lines = street.import_summaries(db, files, clock=pinned_clock())
     assert len(lines) == 300 and all(line.new_community for line in lines)
     result = street.write_report(db, *OCTOBER, tmp_path / "rep", clock=pinned_clock())
     assert result.data.totals["elders_due"] == 3000
-    assert result.data.totals["elders_visited"] == sum(min(n % 11, 10) for n in range(300))
+    assert result.data.totals["elders_visited"] == sum(n % 11 for n in range(300))
+    assert result.data.totals["stamp_refused"] == 900
     ws = load_workbook(result.files[0]).worksheets[0]
     assert sum(1 for row in ws.iter_rows(values_only=True) if row[0] and str(row[0]).startswith("C")) == 300
+    text = PdfReader(result.files[1]).pages[-1].extract_text()
+    assert "合计" in text or "制表日期" in text
     db.close()
