@@ -527,3 +527,61 @@ def write_report(db: sqlite_utils.Database, year: int, month: int, out: str | Pa
     except OSError:
         raise UserError(f"无法写入文件夹：{folder}（请检查路径、权限或磁盘空间）") from None
     return ReportResult(data, files)
+
+
+# -- the street PC's window ---------------------------------------------------------------------------
+
+
+@dataclass
+class StreetSession:
+    """The street database the window has open, and the clock (what Ops hands each service)."""
+
+    db: sqlite_utils.Database
+    clock: Clock
+    lock: Any = None  # db.lock.WriterLock held while the window is open
+
+    def close(self) -> None:
+        self.db.close()
+        if self.lock is not None:
+            self.lock.release()
+
+
+def open_session(path: str | Path, *, clock: Clock | None = None, wait: float = 0) -> StreetSession:
+    """Lock and open (or set up) the street database at path for the window."""
+    from db.lock import WriterLock
+
+    lock = WriterLock(path).acquire(wait=wait)
+    try:
+        db = queries.open_street(path)
+    except BaseException:
+        lock.release(clean=False)
+        raise
+    return StreetSession(db, clock or Clock(), lock)
+
+
+def overview(session: StreetSession) -> dict[str, Any]:
+    """The communities with their last summary and key fingerprint, the months known, the 街道's name."""
+    months = [r[0] for r in session.db.execute(
+        f"SELECT DISTINCT month FROM {queries.MARKER_TABLE} ORDER BY month DESC").fetchall()]
+    return {"communities": queries.communities(session.db), "months": months, "street": street_name(session.db)}
+
+
+def month_view(session: StreetSession, year: int, month: int) -> StreetMonth:
+    return street_month(session.db, year, month)
+
+
+def import_files(session: StreetSession, files: Sequence[str | Path]) -> list[ImportLine]:
+    return import_summaries(session.db, files, clock=session.clock)
+
+
+def export_report(session: StreetSession, year: int, month: int, out: str | Path) -> ReportResult:
+    return write_report(session.db, year, month, out, clock=session.clock)
+
+
+def chart_preview(session: StreetSession, year: int, month: int, path: str | Path) -> Path:
+    """The report's two charts on one PDF page (the window shows it as a picture)."""
+    from exports.charts import write_chart_pdf
+
+    data = street_month(session.db, year, month)
+    write_chart_pdf(report_ledger(session.db, data, prepared_on=session.clock.today()).charts, path)
+    return Path(path)

@@ -186,3 +186,15 @@ def add_xlsxwriter_charts(workbook: Any, charts: Sequence[Chart]) -> None:
         native.set_size({"width": 640, "height": 300})
         ws.insert_chart(anchor_row, 3, native)
         anchor_row += 17
+
+
+def write_chart_pdf(charts: Sequence[Chart], path: Any) -> None:
+    """The charts alone, side by side on one landscape page (a picture for the window)."""
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.platypus import SimpleDocTemplate
+
+    from exports.fonts import cjk_font
+
+    doc = SimpleDocTemplate(str(path), pagesize=(landscape(A4)[0], 260), leftMargin=20, rightMargin=20,
+                            topMargin=10, bottomMargin=10)
+    doc.build(pdf_flowables(charts, landscape(A4)[0] - 40, cjk_font()) or [])
