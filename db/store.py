@@ -307,15 +307,10 @@ def _device_id(db: sqlite_utils.Database) -> str:
 
 def open_store(path: str | Path, *, user: str = "", clock: Clock | None = None) -> Store:
     """Open or create a ledger database, migrated to this version."""
-    db = connection.connect(path)
-    try:
+    def prepare(db: sqlite_utils.Database) -> Store:
         schema.check_version(db)
         connection.enable_wal(db)
         schema.migrate(db)
         return Store(db, user=user, clock=clock)
-    except sqlite3.DatabaseError as exc:
-        db.close()
-        raise connection.classify_error(Path(path), exc) from None
-    except Exception:
-        db.close()
-        raise
+
+    return connection.open_prepared(path, prepare)

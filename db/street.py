@@ -103,18 +103,13 @@ def check_version(db: sqlite_utils.Database) -> None:
 
 def open_street(path: str | Path) -> sqlite_utils.Database:
     """Open (or set up) the street database at path, migrated to this version."""
-    db = connection.connect(path)
-    try:
+    def prepare(db: sqlite_utils.Database) -> sqlite_utils.Database:
         check_version(db)
         connection.enable_wal(db)
         migrations.apply(db)
         return db
-    except sqlite3.DatabaseError as exc:
-        db.close()
-        raise connection.classify_error(Path(path), exc) from None
-    except Exception:
-        db.close()
-        raise
+
+    return connection.open_prepared(path, prepare)
 
 
 # -- queries -------------------------------------------------------------------------------
