@@ -307,10 +307,15 @@ def _device_id(db: sqlite_utils.Database) -> str:
 
 def open_store(path: str | Path, *, user: str = "", clock: Clock | None = None) -> Store:
     """Open or create a ledger database, migrated to this version."""
-    def prepare(db: sqlite_utils.Database) -> Store:
+    db = connection.connect(path)
+    try:
         schema.check_version(db)
         connection.enable_wal(db)
         schema.migrate(db)
         return Store(db, user=user, clock=clock)
-
-    return connection.open_prepared(path, prepare)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise connection.classify_error(Path(path), exc) from None
+    except Exception:
+        db.close()
+        raise
