@@ -540,6 +540,10 @@ class StreetSession:
     clock: Clock
     lock: Any = None  # db.lock.WriterLock held while the window is open
 
+    def take_changes(self) -> frozenset[str]:
+        """What the window's Ops runner asks after each job; the street window reloads by itself."""
+        return frozenset()
+
     def close(self) -> None:
         self.db.close()
         if self.lock is not None:
