@@ -32,6 +32,7 @@ def open_window(db_path: Path | None, *, username: str = "") -> int:
     from app.paths import default_db_path
     from db import street as street_db
     from db.errors import StorageError
+    from db.lock import lock_path
     from ui.window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -42,7 +43,9 @@ def open_window(db_path: Path | None, *, username: str = "") -> int:
         kind = street_db.kind_of(path)
     except StorageError:
         kind = "community"  # a damaged file: the community's start-up check offers its backups
-    if kind is None:
+    # Never opened here before (no lock file beside it): a new PC chooses what it is for. A file
+    # that went missing after use goes on to the community's start-up, which offers its backups.
+    if kind is None and not lock_path(path).exists():
         kind = ask_kind()
         if kind is None:
             return 0  # closed without choosing

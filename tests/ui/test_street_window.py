@@ -40,3 +40,12 @@ def test_street_window_shows_sorts_imports_and_exports(qtbot, tmp_path):
     assert (tmp_path / "out" / "街道月度汇总表_2026-10.pdf").is_file()
     window.close()
     session.close()
+
+
+def test_first_start_asks_what_the_pc_is_for_and_leaving_creates_nothing(qtbot, tmp_path, monkeypatch):
+    from ui import main
+
+    asked = []
+    monkeypatch.setattr(main, "ask_kind", lambda: asked.append(True))  # the user closes the question
+    assert main.open_window(tmp_path / "new.db") == 0
+    assert asked and not (tmp_path / "new.db").exists()
