@@ -103,7 +103,23 @@ def build_parser() -> ChineseArgumentParser:
     sync_export.add_argument("--full", action="store_true", help="发送全部记录（给新电脑，或同步包丢失时）")
     sync_import = sync_sub.add_parser("import", help="导入对方的同步包")
     sync_import.add_argument("file", help=".ledgersync 同步包")
+    _street_parser(sub)
     return parser
+
+
+def _street_parser(sub) -> None:
+    street = sub.add_parser("street", help="街道汇总：社区报送签名月报，街道导入并出汇总表")
+    street_sub = street.add_subparsers(dest="street_command", metavar="export|import|report",
+                                       parser_class=ChineseArgumentParser)
+    export = street_sub.add_parser("export", help="（社区）把某月的数字和名单写成签名月报，交给街道")
+    export.add_argument("--month", required=True, help="月份，如 2026-11")
+    export.add_argument("--out", required=True, help="月报文件，或保存它的文件夹（如 U 盘）")
+    imp = street_sub.add_parser("import", help="（街道）导入各社区的月报；--db 指向街道汇总数据库，没有时新建")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="社区月报文件（.json）")
+    report = street_sub.add_parser("report", help="（街道）生成某月的街道月度汇总表（xlsx 和 pdf）")
+    report.add_argument("--month", required=True, help="月份，如 2026-11")
+    report.add_argument("--out", required=True, help="输出文件夹")
+    report.add_argument("--json", action="store_true", help="同时以 JSON 输出各社区的数字")
 
 
 def _db_path(args: argparse.Namespace) -> Path:
@@ -367,10 +383,65 @@ def cmd_restore(args: argparse.Namespace, clock: Clock) -> int:
     return EXIT_OK
 
 
+def cmd_street(args: argparse.Namespace, clock: Clock) -> int:
+    from app import street
+
+    if args.street_command is None:
+        raise UsageError("请指定 street export、street import 或 street report。运行 community-ledger street --help 查看用法。")
+    if args.street_command == "export":
+        year, month = _month(args.month)
+        with _opened(args, clock, must_exist=True) as store:
+            result = street.export_summary(store, year, month, args.out)
+        print(f"已生成 {result.month} 的街道月报：{result.path}")
+        print(f"本社区的密钥指纹：{result.fingerprint}（街道首次导入时会电话核对）")
+        return EXIT_OK
+    if args.street_command == "import":
+        with _street(args, must_exist=False, writes=True) as db:
+            lines = street.import_summaries(db, args.files, clock=clock)
+        for line in lines:
+            print(line.text())
+        return EXIT_OK
+    year, month = _month(args.month)
+    with _street(args, must_exist=True) as db:
+        result = street.write_report(db, year, month, args.out, clock=clock)
+    if args.json:
+        print(json.dumps(result.data.as_json(), ensure_ascii=False))
+    else:
+        print(f"已生成街道月度汇总表：{result.files[0]}、{result.files[1]}")
+        if result.data.missing:
+            print(f"未报送 {len(result.data.missing)} 个社区：" + "、".join(m["name"] for m in result.data.missing))
+    return EXIT_OK
+
+
+@contextmanager
+def _street(args: argparse.Namespace, *, must_exist: bool, writes: bool = False):
+    """The street database (set up at a path with no database when importing)."""
+    from db.lock import WriterLock
+    from db.street import open_street
+
+    path = _db_path(args)
+    if must_exist and not path.is_file():
+        raise UsageError(f"找不到街道汇总数据库：{path}（先用 street import 导入社区月报）")
+    lock = WriterLock(path).acquire() if writes else None
+    try:
+        db = open_street(path)
+    except BaseException:
+        if lock:
+            lock.release(clean=False)
+        raise
+    try:
+        yield db
+    finally:
+        db.close()
+        if lock:
+            lock.release()
+
+
 COMMANDS = {
     "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "export": cmd_export,
     "certificate": cmd_certificate, "minutes": cmd_minutes, "import": cmd_import, "template": cmd_template,
     "sync": cmd_sync, "settings": cmd_settings, "backup": cmd_backup, "restore": cmd_restore,
+    "street": cmd_street,
 }
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import sqlite_utils
 
 from db.errors import DamagedDatabase, NotFoundError, NotLedgerDatabase, primary_code
 
 BUSY_TIMEOUT_MS = 5000
+T = TypeVar("T")
 
 
 def connect(path: str | Path) -> sqlite_utils.Database:
@@ -39,6 +42,20 @@ def _apply_pragmas(db: sqlite_utils.Database) -> None:
         # A power cut in a village office must not lose a record the user saw saved.
         db.conn.execute("PRAGMA synchronous = FULL")
         db.conn.execute("PRAGMA foreign_keys = ON")
+
+
+def open_prepared(path: str | Path, prepare: Callable[[sqlite_utils.Database], T]) -> T:
+    """connect(), then `prepare` (check the kind and version, WAL, migrate), whose result is returned;
+    the file is closed again if that fails."""
+    db = connect(path)
+    try:
+        return prepare(db)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        raise classify_error(Path(path), exc) from None
+    except Exception:
+        db.close()
+        raise
 
 
 def enable_wal(db: sqlite_utils.Database) -> None:

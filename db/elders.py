@@ -151,3 +151,14 @@ def count_visits_between(store: Store, start: str, end: str) -> int:
     return store.scalar(
         "SELECT count(*) FROM visits WHERE deleted_at IS NULL AND date BETWEEN ? AND ?", [start, end]
     )
+
+
+def id_numbers(store: Store, elder_ids: list[str]) -> dict[str, str | None]:
+    """elder id → the person's 身份证号 (the street summary prints it masked)."""
+    if not elder_ids:
+        return {}
+    marks = ",".join("?" * len(elder_ids))
+    rows = store.db.conn.execute(
+        f"SELECT e.id, p.id_number FROM elders e JOIN people p ON p.id = e.person_id WHERE e.id IN ({marks})",
+        elder_ids).fetchall()
+    return dict(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from db import street
 from db.errors import NewerSchema, NotLedgerDatabase
 
 migrations = Migrations("community_ledger")
@@ -546,6 +547,8 @@ def known_migrations() -> list[str]:
 def check_version(db: sqlite_utils.Database) -> None:
     """Refuse a file that is not ours, or that a newer program has migrated."""
     tables = set(db.table_names())
+    if street.MARKER_TABLE in tables:
+        raise NotLedgerDatabase(street.NOT_COMMUNITY)
     if tables and Migrations.migrations_table not in tables:
         raise NotLedgerDatabase("该文件不是社区台账数据库（没有版本记录），请检查所选文件。")
     applied = {m.name for m in migrations.applied(db)}

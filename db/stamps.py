@@ -73,3 +73,11 @@ def last_handler(store: Store) -> str | None:
     return store.scalar(
         "SELECT handler FROM stamp_requests WHERE deleted_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1"
     )
+
+
+def refused_between(store: Store, start: str, end: str) -> list[Row]:
+    """The 不予盖章 requests dated in [start, end], by serial."""
+    return store.query(
+        """SELECT serial, date, applicant, id_number, matter, referral FROM stamp_requests
+           WHERE deleted_at IS NULL AND result = '不予盖章' AND date BETWEEN ? AND ? ORDER BY serial""",
+        [start, end])

@@ -68,6 +68,7 @@ class Ledger:
     prepared_on: date | None = None
     landscape: bool = True
     note: str | None = None
+    charts: Sequence[Any] = ()  # exports.charts.Chart: drawn under the table (PDF), sheet 图表 (.xlsx)
     _consumed: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -31,6 +31,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from exports.charts import pdf_flowables
 from exports.fonts import cjk_font
 from exports.ledger import EMPTY_TEXT, Ledger, cell_text
 
@@ -410,6 +411,7 @@ def ledger_story(ledger: Ledger, st: _Styles, width: float) -> list[Flowable]:
     story.append(_grid(ledger, st, column_widths(ledger, st.font, width)))
     if ledger.note:
         story += [Spacer(0, 4), para(ledger.note, st.note)]
+    story += pdf_flowables(ledger.charts, width, st.font)
     story += [Spacer(0, 10), _line(ledger.signatures(), st.signs, width)]
     return story
 

@@ -17,6 +17,7 @@ from typing import Any
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
+from exports.charts import add_xlsxwriter_charts
 from exports.ledger import EMPTY_TEXT, Column, Ledger, cell_value, clean_text
 
 FONT_NAME = "宋体"
@@ -221,3 +222,4 @@ def _write(book: Any, ledger: Ledger) -> None:
         sheet.merged(note, sheet.style(align="left", border=False), lines * 16 + 6)
     sheet.spread(list(ledger.signatures()), 30, border=False, wrap=False)
     ws.print_area(0, 0, sheet.row - 1, len(columns) - 1)
+    add_xlsxwriter_charts(book, ledger.charts)

@@ -86,3 +86,35 @@ def drive(store, today: date, state: str, **fields):
         if step == state:
             return made
     raise ValueError(state)
+
+
+# -- the street --------------------------------------------------------------------------------
+
+
+def street_summary_file(path, key, code: str, month: str, *, due: int = 10, visited: int = 10,
+                        lines: int = 0, made_at: str | None = None):
+    """A signed summary as a community would send it, generated without a community database
+    (the street's tests and benchmark need hundreds); `lines` 未探访 and 不予盖章 lines each."""
+    import base64
+
+    from app import signing, street
+
+    stats = {k: 0 for k in street.STAT_KEYS}
+    stats.update(elders_due=due, elders_visited=visited, visit_rate=round(visited / due, 4) if due else 1.0,
+                 elders_overdue=due - visited, service_hours=12.5, topics_open=3, stamp_refused=lines)
+    summary = {
+        "format": street.FORMAT, "version": street.VERSION,
+        "community": {"code": code, "name": f"{code}社区", "street": "平江街道"},
+        "month": month, "as_of": f"{month}-28", "made_at": made_at or f"{month}-28T01:00:00+00:00",
+        "stats": stats,
+        "not_visited": [{"name": "王奶奶", "id_number": "320102********1234", "risk_level": "一般",
+                         "next_due": f"{month}-01", "days_overdue": 3}] * lines,
+        "refused": [{"serial": f"{month[:4]}-{n:04d}", "date": f"{month}-02", "applicant": "赵大",
+                     "id_number": "320102********1234", "matter": "亲属关系证明", "referral": "派出所"}
+                    for n in range(lines)],
+    }
+    signature = signing.sign(key, street.canonical(summary))
+    path.write_bytes(street.canonical({
+        "summary": summary, "key": base64.b64encode(signing.public_bytes(key)).decode("ascii"),
+        "signature": base64.b64encode(signature).decode("ascii")}))
+    return path

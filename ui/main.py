@@ -38,14 +38,29 @@ def open_window(db_path: Path | None, *, username: str = "") -> int:
     from app import startup
     from app.errors import UserError
     from app.paths import default_db_path
+    from db import street as street_db
     from db.errors import StorageError
+    from db.lock import lock_path
     from ui.window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("社区台账")
     app.setWindowIcon(QIcon(str(resources.files("ui").joinpath("icon.png"))))
+    path = db_path or default_db_path()
     try:
-        session = startup.open_session(db_path or default_db_path(), ask_restore=ask_restore)
+        kind = street_db.kind_of(path)
+    except StorageError:
+        kind = "community"  # a damaged file: the community's start-up check offers its backups
+    # Never opened here before (no lock file beside it): a new PC chooses what it is for. A file
+    # that went missing after use goes on to the community's start-up, which offers its backups.
+    if kind is None and not lock_path(path).exists():
+        kind = ask_kind()
+        if kind is None:
+            return 0  # closed without choosing
+    if kind == "street":
+        return open_street_window(path)
+    try:
+        session = startup.open_session(path, ask_restore=ask_restore)
     except (StorageError, UserError) as exc:
         QMessageBox.critical(None, "无法打开数据库", str(exc))
         return cli.EXIT_USAGE
@@ -72,6 +87,43 @@ def tell_to_use_console() -> int:
     app.setApplicationName("社区台账")
     QMessageBox.information(None, "社区台账", preflight.USE_CONSOLE_PROGRAM)
     return cli.EXIT_USAGE
+
+
+def ask_kind() -> str | None:
+    """The first start on a new database: a community's ledger, or the 街道's summary of its communities."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Question, "欢迎使用社区台账",
+                      "这台电脑用来做什么？\n\n社区：居委会、村委会录入日常记录，打印月度台账。\n"
+                      "街道汇总：街道导入各社区报送的签名月报，查看和打印街道月度汇总表。")
+    community = box.addButton("社区", QMessageBox.ButtonRole.AcceptRole)
+    street = box.addButton("街道汇总", QMessageBox.ButtonRole.ActionRole)
+    box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(community)
+    box.exec()
+    clicked = box.clickedButton()
+    return "community" if clicked is community else "street" if clicked is street else None
+
+
+def open_street_window(path: Path) -> int:
+    """The street PC: its own database kind and window (ui/pages/street.py)."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app import street
+    from app.errors import UserError
+    from db.errors import StorageError
+    from ui.pages.street import StreetWindow
+
+    try:
+        session = street.open_session(path)
+    except (StorageError, UserError) as exc:
+        QMessageBox.critical(None, "无法打开数据库", str(exc))
+        return cli.EXIT_USAGE
+    window = StreetWindow(session)
+    window.show()
+    code = QApplication.instance().exec()
+    session.close()
+    return code
 
 
 def sign_in(store, username: str = "") -> bool:
