@@ -94,6 +94,8 @@ def build_parser() -> ChineseArgumentParser:
     backup.add_argument("--out", required=True, help="备份文件，或保存它的文件夹")
     restore = sub.add_parser("restore", help="从备份恢复数据库（先自动备份当前数据库）")
     restore.add_argument("file", help="备份文件（.db）")
+    restore.add_argument("--other-community", action="store_true",
+                         help="备份属于另一个社区时，确认用它替换本机的全部记录")
     conf = sub.add_parser("settings", help="查看社区设置；--set 修改（仅管理员）")
     conf.add_argument("--set", dest="changes", action="append", default=[], metavar="键=值",
                       help="如 --set idle_lock_minutes=15；可用的键见 community-ledger settings")
@@ -353,14 +355,20 @@ def cmd_restore(args: argparse.Namespace, clock: Clock) -> int:
 
     path = _db_path(args)
     lock = WriterLock(path).acquire()
+    user = ""
     try:
         if path.is_file() and path.stat().st_size:
             try:
                 with _opened(args, clock, must_exist=True) as store:
                     require_admin(store, "从备份恢复")
+                    user = store.user
             except StorageError:
                 pass  # a damaged database has no accounts to ask: it is kept aside, not lost
-        kept = backups.restore_file(path, args.file, now=clock.local_now())
+        try:
+            kept = backups.restore_file(path, args.file, now=clock.local_now(), clock=clock, user=user,
+                                        other_community=args.other_community)
+        except backups.OtherCommunity as exc:
+            raise UsageError(f"{exc}确认要这样做，请加 --other-community 再运行。") from None
     finally:
         lock.release(clean=False)  # the restored file is checked at the next start
     print(f"已从备份恢复：{path}")
