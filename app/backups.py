@@ -227,6 +227,7 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None 
         files.copy_into(part, store.db)
     finally:
         _remove_restoring(part)
+    connection.enable_wal(store.db)  # the copied header says rollback journal, like every backup
     store.reopened()
     store.user, store.role = user, role
     return before
