@@ -20,7 +20,14 @@ from db import backup as files
 from db import connection, schema
 from db import sync as sync_queries
 from db.clock import LOCAL_TZ, Clock
-from db.errors import DamagedDatabase, DatabaseInUse, NotLedgerDatabase, StorageError, as_storage_error
+from db.errors import (
+    DamagedDatabase,
+    DatabaseInUse,
+    NotLedgerDatabase,
+    StorageError,
+    as_storage_error,
+    os_reason,
+)
 from db.store import Store, open_store
 
 FOLDER = "backups"
@@ -110,7 +117,7 @@ def _write(store: Store, path: Path) -> None:
     try:
         files.write_copy(store.db.conn, path)
     except OSError as exc:
-        raise StorageError(f"无法写入备份“{path}”（{exc.strerror or exc}），请检查磁盘空间和文件夹权限。") from None
+        raise StorageError(f"无法写入备份“{path}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。") from None
     try:
         files.check_file(path)
     except DamagedDatabase:
@@ -239,7 +246,7 @@ def _keep_damaged(store: Store, now: datetime) -> Backup:
     try:
         files.write_copy(store.db.conn, path)
     except OSError as exc:
-        raise StorageError(f"无法写入“{path.parent}”（{exc.strerror or exc}），请检查磁盘空间和文件夹权限。") from None
+        raise StorageError(f"无法写入“{path.parent}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。") from None
     return Backup(path, _taken_at(path), DAMAGED, path.stat().st_size)
 
 
@@ -277,7 +284,7 @@ def _remove_restoring(part: Path) -> None:
 
 
 def _storage(exc: OSError, where: Path) -> StorageError:
-    return StorageError(f"无法写入“{where}”（{exc.strerror or exc}），请检查磁盘空间和文件夹权限。")
+    return StorageError(f"无法写入“{where}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。")
 
 
 def prepare_restore(source: Path, part: Path, carried: Carried | None) -> None:
@@ -366,8 +373,12 @@ def _swap_in(part: Path, db_file: Path) -> None:
         _settle(db_file)
     for leftover in _companions(db_file):
         leftover.unlink(missing_ok=True)
-    files.fsync_file(part)
-    os.replace(part, db_file)
+    try:
+        files.fsync_file(part)
+        os.replace(part, db_file)
+    except OSError as exc:
+        raise StorageError(f"无法替换数据库文件“{db_file}”（{os_reason(exc)}），没有恢复。"
+                           "请检查文件是否只读、文件夹是否可写。") from None
     files.fsync_folder(db_file.parent)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from db import connection, schema
-from db.errors import DamagedDatabase, NewerSchema, NotLedgerDatabase, StorageError
+from db.errors import DamagedDatabase, NewerSchema, NotLedgerDatabase, StorageError, os_reason
 
 
 def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True) -> None:
@@ -23,8 +23,8 @@ def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     part.unlink(missing_ok=True)
-    target = sqlite3.connect(str(part))
     try:
+        target = sqlite3.connect(str(part))
         try:
             source.backup(target)
             target.execute("PRAGMA journal_mode = DELETE").fetchone()
@@ -34,12 +34,24 @@ def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True)
             stamp_checksum(part)
     except sqlite3.DatabaseError as exc:
         part.unlink(missing_ok=True)
-        raise DamagedDatabase(f"无法复制数据库（{str(exc)[:60]}），数据库可能已损坏。") from None
+        raise _copy_failed(exc, dest) from None
     except BaseException:
         part.unlink(missing_ok=True)
         raise
     fsync_file(part)
     os.replace(part, dest)
+
+
+def _copy_failed(exc: sqlite3.DatabaseError, dest: Path) -> StorageError:
+    """Where the copy could not be written is not a damaged database."""
+    text = str(exc).lower()
+    if "unable to open" in text or "readonly" in text:
+        return StorageError(f"无法在“{dest.parent}”写入文件（没有权限或是只读的），请换一个位置。")
+    if "full" in text:
+        return StorageError(f"“{dest.parent}”所在的磁盘空间已满，请清理磁盘或换一个位置。")
+    if "disk i/o" in text:
+        return StorageError(f"写入“{dest.parent}”时磁盘出错，请检查磁盘或 U 盘后再试。")
+    return DamagedDatabase(f"无法复制数据库（{str(exc)[:60]}），数据库可能已损坏。")
 
 
 def copy_file(source_file: Path, dest: Path, *, checksum: bool = True) -> None:
@@ -207,7 +219,7 @@ def verify_file(path: Path) -> None:
         if checksum_matches(path) is False:
             raise damaged
     except OSError as exc:
-        raise StorageError(f"无法读取备份“{path.name}”（{exc.strerror or exc}），请检查文件。") from None
+        raise StorageError(f"无法读取备份“{path.name}”（{os_reason(exc)}），请检查文件。") from None
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         problems = full_check(conn)

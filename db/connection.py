@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from db.errors import DamagedDatabase, NotFoundError, NotLedgerDatabase
+from db.errors import DamagedDatabase, NotFoundError, NotLedgerDatabase, StorageError
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -51,6 +51,9 @@ def classify_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
     text = str(exc).lower()
     if "not a database" in text or "file is encrypted" in text:
         return NotLedgerDatabase(f"文件“{path.name}”不是社区台账数据库，请检查所选文件。")
+    if "unable to open" in text or "readonly" in text:
+        return StorageError(f"无法打开数据库文件“{path.name}”：它或它所在的文件夹是只读的，或者没有权限。"
+                            "请把数据库放在可以写入的位置后再试。")
     return DamagedDatabase(
         f"数据库文件“{path.name}”已损坏（{_short(exc)}），请从备份恢复。"
     )
