@@ -20,6 +20,9 @@ def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True)
     Written beside dest and renamed into place, so a power cut leaves either the old file
     or the whole new one. The copy is a single self-contained file (no WAL beside it).
     """
+    if dest.exists() and not dest.is_file():
+        # A device or a pipe (/dev/full): renaming over it would replace it, not write into it.
+        raise StorageError(f"“{dest}”不是普通文件，不能把备份写到那里，请换一个文件名或文件夹。")
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     part.unlink(missing_ok=True)
