@@ -1,9 +1,9 @@
 """User accounts on this computer: 管理员 and 工作人员, sign-in with throttling, and role checks.
 
 Accounts are off until an administrator sets a password (create_admin); until then
-whoever runs the program may do everything (Store.role defaults to "admin"). Every
-admin-only service calls require_admin, so the window and the command line obey the
-same rule. Passwords are kept only as a salted scrypt hash.
+whoever runs the program may do everything. Who is signed in lives in app/access.py;
+every admin-only service calls its require_admin, so the window and the command line obey
+the same rule. Passwords are kept only as a salted scrypt hash.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ import hmac
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-from app.errors import LoginRefused, PermissionDenied, UserError, ValidationError
+from app import access
+from app.access import require_admin
+from app.errors import LoginRefused, UserError, ValidationError
 from db import accounts as queries
 from db.store import Row, Store
 
@@ -114,17 +114,6 @@ def enabled(store: Store) -> bool:
     return queries.count_live(store) > 0
 
 
-def is_admin(store: Store) -> bool:
-    """The signed-in user (or anyone, while accounts are off) is a 管理员. Reads no database."""
-    return store.role == "admin"
-
-
-def require_admin(store: Store, what: str) -> None:
-    """Refuse a 工作人员: `what` completes “只有管理员可以…”, e.g. "修改设置"."""
-    if store.role != "admin":
-        raise PermissionDenied(f"只有管理员可以{what}，请用管理员账号登录。")
-
-
 def role_label(role: str) -> str:
     return ROLES.get(role, role)
 
@@ -168,7 +157,7 @@ def create_admin(store: Store, username: str, password: str) -> Row:
         if enabled(store):
             raise UserError("已经设置了管理员账号：请用管理员账号登录后在“设置 → 账号与权限”中管理账号。")
         account = _add(store, username, password, "admin")
-    store.user, store.role = account["username"], "admin"
+    access.sign_in(store, account["username"], access.ADMIN)
     return account
 
 
@@ -185,7 +174,7 @@ def change_password(store: Store, username: str, new_password: str, *, current_p
                     now: datetime | None = None) -> None:
     """Change a password: one's own with the current password, anyone's as 管理员."""
     account = _require_account(store, username)
-    own = account["username"] == store.user
+    own = account["username"] == access.current(store).user
     if not own:
         require_admin(store, "修改别人的密码")
     new_password = clean_password(new_password)
@@ -215,8 +204,8 @@ def set_role(store: Store, username: str, role: str) -> Row:
             raise UserError("这是最后一个管理员账号，不能改为工作人员：请先把另一个账号设为管理员。")
         queries.update(store, account["id"], store.now(), role=role)
         _log_account(store, account, "修改角色", role=role_label(role))
-    if account["username"] == store.user:
-        store.role = role
+    if account["username"] == access.current(store).user:
+        access.set_role(store, role)
     return {**{k: v for k, v in account.items() if k != "password_hash"}, "role": role}
 
 
@@ -227,7 +216,7 @@ def remove_account(store: Store, username: str) -> None:
         account = _require_account(store, username)
         if _last_admin(store, account):
             raise UserError("这是最后一个管理员账号，不能删除：请先把另一个账号设为管理员。")
-        if account["username"] == store.user:
+        if account["username"] == access.current(store).user:
             raise UserError("不能删除正在使用的账号：请用另一个管理员账号登录后再删除。")
         queries.update(store, account["id"], store.now(), deleted_at=store.now())
         _log_account(store, account, "删除账号")
@@ -258,17 +247,6 @@ def _throttled(seconds: int) -> LoginRefused:
     return LoginRefused(f"密码错误次数过多，请 {_wait_text(seconds)}后再试。", wait_seconds=seconds)
 
 
-@contextmanager
-def _acting(store: Store, username: str) -> Iterator[None]:
-    """Write an audit row in the name of the account tried, whoever is signed in."""
-    before = store.user
-    store.user = username
-    try:
-        yield
-    finally:
-        store.user = before
-
-
 def _attempt(store: Store, account: Row, password: str, now: datetime, *, success: str | None,
              wrong: str = WRONG) -> None:
     """Check a password against an account with throttling; the counts live in the account row,
@@ -284,7 +262,7 @@ def _attempt(store: Store, account: Row, password: str, now: datetime, *, succes
             if account["failed_attempts"] or account["retry_after"]:
                 queries.update(store, account["id"], store.now(), failed_attempts=0, retry_after=None)
             if success:
-                with _acting(store, account["username"]):
+                with access.acting_as(store, account["username"]):
                     store.log_event(success, "accounts", account["id"], {"role": role_label(account["role"])})
         return
     failures = (account["failed_attempts"] or 0) + 1
@@ -292,7 +270,7 @@ def _attempt(store: Store, account: Row, password: str, now: datetime, *, succes
     retry_after = (now + timedelta(seconds=wait)).isoformat() if wait else None
     with store.transaction():
         queries.update(store, account["id"], store.now(), failed_attempts=failures, retry_after=retry_after)
-        with _acting(store, account["username"]):
+        with access.acting_as(store, account["username"]):
             # The count only: the password tried never goes into the audit.
             store.log_event("login_failed", "accounts", account["id"], {"failed_attempts": failures})
     if wait:
@@ -301,7 +279,7 @@ def _attempt(store: Store, account: Row, password: str, now: datetime, *, succes
 
 
 def login(store: Store, username: str, password: str, now: datetime | None = None) -> Row:
-    """Sign in: sets store.user and store.role and writes 'login' (or 'login_failed') to the audit.
+    """Sign in (app/access.py then knows who and with which role) and write 'login' (or 'login_failed') to the audit.
 
     `now` is the time of the try (the store's clock when not given); raises LoginRefused
     with a Chinese message, and `wait_seconds` when further tries must wait.
@@ -313,18 +291,18 @@ def login(store: Store, username: str, password: str, now: datetime | None = Non
     if account is None:
         _dummy_check(password or "")
         # No name in the audit: people sometimes type their password into the user-name box.
-        with _acting(store, ""):
+        with access.acting_as(store, ""):
             store.log_event("login_failed", "accounts", "", {"reason": "没有这个用户名"})
         raise LoginRefused(WRONG)
     _attempt(store, account, password or "", now or store.clock.now(), success="login")
-    store.user, store.role = account["username"], account["role"]
+    access.sign_in(store, account["username"], account["role"])
     return {k: v for k, v in account.items() if k != "password_hash"}
 
 
 def verify_password(store: Store, password: str, now: datetime | None = None) -> bool:
     """Whether the password is the signed-in user's (throttled like a sign-in; a wait raises
     LoginRefused). Writes nothing to the audit on success."""
-    account = _require_account(store, store.user)
+    account = _require_account(store, access.current(store).user)
     try:
         _attempt(store, account, password or "", now or store.clock.now(), success=None)
     except LoginRefused as refused:
@@ -336,7 +314,7 @@ def verify_password(store: Store, password: str, now: datetime | None = None) ->
 
 def unlock(store: Store, password: str, now: datetime | None = None) -> None:
     """Unlock the idle-locked window with the signed-in user's password; writes 'unlock'."""
-    account = queries.by_username(store, store.user)
+    account = queries.by_username(store, access.current(store).user)
     if account is None:
         raise LoginRefused("该账号已被删除，请关闭程序后用其他账号登录。")
     _attempt(store, account, password or "", now or store.clock.now(), success="unlock")
@@ -349,7 +327,7 @@ def lock(store: Store) -> None:
 
 def logout(store: Store) -> None:
     """Write 'logout' when a signed-in user closes the program."""
-    if store.user and enabled(store):
+    if access.current(store).user and enabled(store):
         store.log_event("logout")
 
 

@@ -15,17 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from app import settings as settings_module
-from app.accounts import require_admin
+from app.access import require_admin
 from app.errors import UserError
-from app.sync import FIELD_LABELS, TABLE_NAMES
 from db import audit as queries
+from db import kinds as catalog
 from db.clock import LOCAL_TZ
 from db.store import Row, Store
 from exports.ledger import Column, Ledger
 
 # The community keeps China time (UTC+8, no summer time); `at` is stored in UTC.
 
-KIND_NAMES: dict[str, str] = {**TABLE_NAMES, "accounts": "账号", "counters": "登记编号"}
 ACTION_NAMES: dict[str, str] = {
     "insert": "新增", "update": "修改", "delete": "删除", "restore": "恢复",
     "login": "登录", "login_failed": "登录失败", "logout": "退出登录", "lock": "锁定", "unlock": "解锁",
@@ -119,7 +118,7 @@ def changed_fields(table: str, before: dict[str, Any], after: dict[str, Any]) ->
     keys = [k for k in {**before, **after} if k not in NOT_A_CHANGE and before.get(k) != after.get(k)]
     if table == "settings":
         return ["设置值"] if keys else []
-    return [FIELD_LABELS.get(k, k) for k in keys]
+    return [catalog.field_label(k) for k in keys]
 
 
 def _detail(detail: dict[str, Any]) -> str:
@@ -139,7 +138,7 @@ def summary(row: Row) -> str:
     """One line for the log list: the action and which fields changed, or the event's detail."""
     action, table = row["action"], row["table_name"]
     before, after = _decode(row.get("before")), _decode(row.get("after"))
-    kind = KIND_NAMES.get(table, table)
+    kind = catalog.noun(table)
     if action == "insert":
         return f"新增{kind}"
     if action == "update":
@@ -188,7 +187,7 @@ def _shown(store: Store, rows: list[Row]) -> list[Row]:
     labels = _labels(store, rows)
     return [
         {"id": r["id"], "_sort": r["_sort"], "at": r["at"], "time": local_time(r["at"]), "user": r["user"],
-         "table_name": r["table_name"], "kind": KIND_NAMES.get(r["table_name"], r["table_name"]) if r["table_name"] else "",
+         "table_name": r["table_name"], "kind": catalog.noun(r["table_name"]) if r["table_name"] else "",
          "action": r["action"], "action_name": ACTION_NAMES.get(r["action"], r["action"]),
          "record": label, "summary": summary(r)}
         for r, label in zip(rows, labels)
@@ -213,7 +212,7 @@ def audit_users(store: Store) -> list[str]:
 
 def kinds() -> dict[str, str]:
     """Record kinds for the filter: table → Chinese name."""
-    return dict(KIND_NAMES)
+    return {table: kind.noun for table, kind in catalog.KINDS.items()}
 
 
 def _all_rows(store: Store, filters: AuditFilter) -> Iterator[Row]:

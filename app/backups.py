@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from app.accounts import require_admin
+from app.access import require_admin
 from app.ledger import database_file
 from db import accounts as account_queries
 from db import audit as audit_queries
@@ -27,6 +27,7 @@ from db.errors import (
     StorageError,
     as_storage_error,
     os_reason,
+    primary_code,
 )
 from db.store import Store, open_store
 
@@ -221,7 +222,6 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None 
     files.verify_file(source)
     carried = _carried_from(store)
     refuse_other_community(source, carried, allowed=other_community)
-    user, role = store.user, store.role
     part = _restoring_path(database_file(store))
     try:
         prepare_restore(source, part, carried)
@@ -229,14 +229,13 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None 
             before = make_backup(store, now=now, kind=BEFORE_RESTORE)
         except DamagedDatabase:
             before = _keep_damaged(store, now)  # the reason for restoring: kept, not a reason to stop
-        _log_restore(part, store.user, store.clock, source, before.path)
+        _log_restore(part, store.author, store.clock, source, before.path)
         # One transaction replaces every page: a kill leaves the old records or the new ones.
         files.copy_into(part, store.db)
     finally:
         _remove_restoring(part)
     connection.enable_wal(store.db)  # the copied header says rollback journal, like every backup
     store.reopened()
-    store.user, store.role = user, role
     return before
 
 
@@ -354,7 +353,7 @@ def _own_problems(store: Store, carried: Carried | None) -> list[str]:
 
 def _log_restore(part: Path, user: str, clock: Clock | None, source: Path, before: Path | None) -> None:
     """The restore's own audit row, written into the restored file before it is swapped in."""
-    store = Store(connection.connect(part), user=user, clock=clock)
+    store = Store(connection.connect(part), author=user, clock=clock)
     try:
         detail = {"file": source.name}
         if before is not None:
@@ -393,7 +392,7 @@ def _settle(db_file: Path) -> None:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()
     except sqlite3.DatabaseError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if primary_code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
             raise DatabaseInUse(f"数据库“{db_file.name}”正被另一个程序使用，请关闭它后再恢复。") from None
         return  # damaged: its companions were copied aside by _keep_current
     finally:

@@ -11,10 +11,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from app import logs
-from app.errors import UserError
+from app.errors import UsageError, UserError
 from app.paths import default_db_path
 from db.clock import Clock
-from db.errors import StorageError, as_storage_error, os_reason
+from db.errors import StorageError, as_storage_error, os_reason, primary_code
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE = 0, 1, 2
 PASSWORD_ENV = "COMMUNITY_LEDGER_PASSWORD"
@@ -37,8 +37,6 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         raise UsageError(f"{text}。运行 community-ledger --help 查看用法。")
 
 
-class UsageError(Exception):
-    """Bad command-line arguments."""
 
 
 def program_version() -> str:
@@ -177,7 +175,7 @@ def require_ledger(path: Path) -> None:
         ours = conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'").fetchone()
     except sqlite3.DatabaseError as exc:
-        if "not a database" not in str(exc) and "encrypted" not in str(exc):
+        if primary_code(exc) != sqlite3.SQLITE_NOTADB:
             return  # cannot be read here (a read-only folder …): opening it says why
         ours = None
     finally:
@@ -406,7 +404,7 @@ def cmd_backup(args: argparse.Namespace, clock: Clock) -> int:
 
 def cmd_restore(args: argparse.Namespace, clock: Clock) -> int:
     from app import backups
-    from app.accounts import require_admin
+    from app.access import require_admin
     from db.lock import WriterLock
 
     path = _db_path(args)
@@ -418,7 +416,7 @@ def cmd_restore(args: argparse.Namespace, clock: Clock) -> int:
             try:
                 with _opened(args, clock, must_exist=True) as store:
                     require_admin(store, "从备份恢复")
-                    user = store.user
+                    user = store.author
             except StorageError:
                 pass  # a damaged database has no accounts to ask: it is kept aside, not lost
         try:

@@ -56,6 +56,12 @@ STEP_BODIES = {
 DECISION_BODIES = ("村民代表会议", "村民会议")
 FOLLOWUP_STATES = ("形成决议", "落实中", "已办结")
 MEETING_STATES = ("受理", "协商", "形成决议", "落实中", "已办结")
+STEP_STATES = ("受理", "协商")  # 四议两公开's steps are recorded after 受理 and before 形成决议
+# what is made public → (the topic's column, the step's name, the states in which it may be)
+PUBLISHING = {
+    "决议": ("resolution_published_on", "决议公开", ("形成决议", "落实中", "已办结", "已评议")),
+    "结果": ("result_published_on", "实施结果公开", ("已办结", "已评议")),
+}
 
 
 def allowed_next(state: str) -> tuple[str, ...]:
@@ -173,10 +179,7 @@ def _check_preconditions(store: Store, topic: Row, to_state: str) -> None:
 def publish(store: Store, topic_id: str, what: str, on: Any = None, *, today: date | None = None) -> Row:
     """Record 决议公开 (what='决议') or 实施结果公开 (what='结果')."""
     today = today or store.clock.today()
-    column, step, needs = {
-        "决议": ("resolution_published_on", "决议公开", ("形成决议", "落实中", "已办结", "已评议")),
-        "结果": ("result_published_on", "实施结果公开", ("已办结", "已评议")),
-    }[what]
+    column, step, needs = PUBLISHING[what]
     with store.transaction():
         topic = get_topic(store, topic_id)
         if topic["state"] not in needs:
@@ -264,7 +267,7 @@ def record_step(store: Store, topic_id: str, step: str, data: dict[str, Any], *,
         topic = get_topic(store, topic_id)
         if topic["procedure"] != "四议两公开":
             raise UserError("该议题按一般协商程序办理，不登记四议两公开步骤")
-        if topic["state"] not in ("受理", "协商"):
+        if topic["state"] not in STEP_STATES:
             raise UserError(f"议题当前为“{topic['state']}”，只有受理后、形成决议前才能登记{step}")
         return _insert_step(store, topic, step, values)
 
@@ -322,6 +325,36 @@ def clean_participant(data: dict[str, Any]) -> dict[str, Any]:
     return c.done()
 
 
+def clean_meeting_form(values: dict[str, Any], *, today: date) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The meeting form as typed (participants one per line): (meeting, participants), every
+    wrong field reported at once, as add_meeting will judge them."""
+    errors: dict[str, str] = {}
+    meeting: dict[str, Any] = {}
+    try:
+        meeting = clean_meeting(values, today=today)
+    except ValidationError as exc:
+        errors.update(exc.errors)
+    people = parse_participants(values.get("participants") or "")
+    for number, person in enumerate(people, start=1):
+        try:
+            clean_participant(person)
+        except ValidationError as exc:
+            errors["participants"] = f"第 {number} 行：{exc}"
+            break
+    if meeting and people and _votes(meeting) > len(people):
+        errors["votes_for"] = TOO_MANY_VOTES
+    if errors:
+        raise ValidationError(errors)
+    return meeting, people
+
+
+TOO_MANY_VOTES = "表决票数之和不能多于参会人数"
+
+
+def _votes(meeting: dict[str, Any]) -> int:
+    return sum(meeting.get(k) or 0 for k in ("votes_for", "votes_against", "votes_abstain"))
+
+
 def add_meeting(
     store: Store, data: dict[str, Any], participants: list[dict[str, Any]] = (), *, today: date | None = None
 ) -> Row:
@@ -337,9 +370,8 @@ def add_meeting(
             errors[f"participants.{index}"] = f"第 {index + 1} 位参会人：{exc}"
     if errors:
         raise ValidationError(errors)
-    votes = sum(values.get(k) or 0 for k in ("votes_for", "votes_against", "votes_abstain"))
-    if people and votes > len(people):
-        raise ValidationError("表决票数之和不能多于参会人数", "votes_for")
+    if people and _votes(values) > len(people):
+        raise ValidationError(TOO_MANY_VOTES, "votes_for")
     with store.transaction():
         if values["topic_id"]:
             topic = get_topic(store, values["topic_id"])
@@ -393,12 +425,19 @@ def topic_detail(store: Store, topic_id: str) -> dict[str, Any]:
     """A topic with what the window shows beside it: steps, events, meetings, follow-ups, next moves."""
     topic = get_topic(store, topic_id)
     steps = queries.steps_of(store, topic_id)
+    state = topic["state"]
+    four_steps = topic["procedure"] == "四议两公开"
     return {
         "topic": topic,
-        "allowed": allowed_next(topic["state"]),
+        "allowed": allowed_next(state),
         "steps": [steps[s] for s in STEPS if s in steps],
-        "next_step": next((s for s in FOUR_STEPS if s not in steps), None)
-        if topic["procedure"] == "四议两公开" else None,
+        "next_step": next((s for s in FOUR_STEPS if s not in steps), None) if four_steps else None,
+        # What may be recorded now: the window offers exactly these.
+        "can_meet": state in MEETING_STATES,
+        "can_step": four_steps and state in STEP_STATES,
+        "can_publish": [what for what, (column, _, states) in PUBLISHING.items()
+                        if state in states and not topic[column]],
+        "can_follow_up": state in FOLLOWUP_STATES,
         "events": queries.events_of(store, topic_id),
         "meetings": queries.meetings_of(store, topic_id),
         "followups": queries.followups_of(store, topic_id),

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app import settings as settings_module
-from app.accounts import require_admin
+from app.access import require_admin
 from app.consultation import participants_of
 from app.errors import NotFound, UserError, ValidationError
 from app.ledgers import Masker

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 
-class UserError(Exception):
-    """Something the user can put right; str(error) is the message to show."""
+from db.errors import UserError
+
+__all__ = ["UserError", "ValidationError", "NotFound", "PermissionDenied", "LoginRefused", "UsageError",
+           "SyncError"]
 
 
 class ValidationError(UserError, ValueError):
@@ -31,3 +33,11 @@ class LoginRefused(UserError):
     def __init__(self, message: str, wait_seconds: int = 0):
         super().__init__(message)
         self.wait_seconds = wait_seconds
+
+
+class UsageError(UserError):
+    """Command-line arguments that do not make a command (exit 2, like every user error)."""
+
+
+class SyncError(UserError):
+    """A package that cannot be made or imported; nothing was changed."""

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from app import settings as settings_module
-from app.accounts import require_admin
+from app.access import require_admin
 from app.errors import UserError
 from app.ledgers import MONTHLY, build
 from db.errors import os_reason

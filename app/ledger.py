@@ -9,9 +9,9 @@ from db.clock import Clock
 from db.store import Store, open_store
 
 
-def open_ledger(path: str | Path, *, user: str = "", clock: Clock | None = None) -> Store:
+def open_ledger(path: str | Path, *, author: str = "", clock: Clock | None = None) -> Store:
     """Open or create the database at path; a new one gets the default stamp checklist."""
-    store = open_store(path, user=user, clock=clock)
+    store = open_store(path, author=author, clock=clock)
     try:
         install_default_checklist(store)
     except Exception:
@@ -25,3 +25,16 @@ def database_file(store: Store) -> Path:
     from db.connection import file_path
 
     return Path(file_path(store.db))
+
+
+def second_connection(store: Store) -> Store:
+    """The same ledger through a connection of its own, signed in as the same user: long file
+    work (a month's export) reads through it, so the one database worker stays free for lists
+    and search. WAL lets it read while the other connection writes."""
+    from app import access
+    from db import connection
+
+    second = Store(connection.connect(database_file(store)), author=store.author, clock=store.clock)
+    signed_in = access.current(store)
+    access.sign_in(second, signed_in.user, signed_in.role)
+    return second

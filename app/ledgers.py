@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app import settings as settings_module
-from app.accounts import require_admin
+from app.access import require_admin
 from app.dates import month_bounds
 from app.elders import elder_contacts, month_duty
 from app.settings import INTERVALS

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from app.access import is_admin
 from app.errors import NotFound, UserError
 from app.validation import mask_id_number, mask_phone
+from db import kinds
 from db.store import Row, Store
 
 # The columns of list rows that hold personal numbers, and how each is masked.
 ID_KEYS = ("id_number",)
 PHONE_KEYS = ("phone", "emergency_phone", "supporter_phone")
-LABELS = {"id_number": "身份证号", "phone": "联系电话", "emergency_phone": "紧急联系电话",
-          "supporter_phone": "赡养人电话"}
 
 
 def mask_value(key: str, value: str | None) -> str:
@@ -32,7 +32,7 @@ def mask_row(row: Row) -> Row:
 
 def for_role(store: Store, rows: Iterable[Row]) -> list[Row]:
     """List rows as the signed-in user may see them: masked for a 工作人员, whole for a 管理员."""
-    if store.role == "admin":
+    if is_admin(store):
         return list(rows)
     return [mask_row(row) for row in rows]
 
@@ -42,12 +42,9 @@ def _person_of(store: Store, table: str, record_id: str) -> tuple[Row, Row | Non
     record = store.get(table, record_id)
     if record is None:
         raise NotFound("找不到该记录，可能已被删除，请刷新列表。")
-    if table in ("volunteers", "elders"):
+    if kinds.KINDS[table].numbers_on_person:
         return record, store.get("people", record["person_id"], include_deleted=True)
     return record, None
-
-
-REVEALABLE = ("people", "volunteers", "elders", "stamp_requests")
 
 
 def reveal(store: Store, table: str, record_id: str) -> dict[str, str]:
@@ -56,21 +53,22 @@ def reveal(store: Store, table: str, record_id: str) -> dict[str, str]:
     Writes one 'reveal' row to the audit naming the record and which kinds of number
     were shown — never the numbers themselves.
     """
-    if table not in REVEALABLE:
+    kind = kinds.KINDS.get(table)
+    if kind is None or not kind.numbers:
         raise UserError("这一页没有可显示的完整号码。")
     record, person = _person_of(store, table, record_id)
     source = {**record, **(person and {k: person[k] for k in ("id_number", "phone")} or {})}
-    full = {key: source[key] for key in (*ID_KEYS, *PHONE_KEYS) if source.get(key)}
-    store.log_event("reveal", table, record_id, {"fields": [LABELS[key] for key in full]})
+    full = {key: source[key] for key in kind.numbers if source.get(key)}
+    store.log_event("reveal", table, record_id, {"fields": [kinds.field_label(key) for key in full]})
     return full
 
 
 def opened_for_edit(store: Store, table: str, record_id: str, record: Row) -> None:
     """A 工作人员 opened a record's edit form, which shows its full numbers: audited as a reveal.
     `record` is what the form was loaded with."""
-    if store.role == "admin":
+    if is_admin(store):
         return
     # Only the numbers the form itself holds (a volunteer's form shows the person's name only).
-    shown = [LABELS[key] for key in (*ID_KEYS, *PHONE_KEYS) if record.get(key)]
+    shown = [kinds.field_label(key) for key in (*ID_KEYS, *PHONE_KEYS) if record.get(key)]
     if shown:
         store.log_event("reveal", table, record_id, {"fields": shown, "form": "编辑"})

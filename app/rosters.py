@@ -118,6 +118,16 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _formula_without_value(raw: dict[str, Any], labels: dict[str, list[str]]) -> None:
+    """Refuse a row whose field is a formula the file holds no result for: its value is unknown."""
+    from exports.roster import FORMULA_WITHOUT_VALUE
+
+    for key, value in raw.items():
+        if value is FORMULA_WITHOUT_VALUE:
+            raise ValidationError(f"“{labels[key][0]}”是公式，文件中没有保存计算结果：请用 Excel 或 WPS 打开文件、"
+                                  "保存后再导入（或把这一列“粘贴为数值”）")
+
+
 def _id_number(raw: Any, today: date) -> str | None:
     if raw in (None, ""):
         return None
@@ -135,7 +145,8 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
     if kind not in KINDS:
         raise UserError(f"花名册种类应为：{'、'.join(KINDS)}")
     today = today or store.clock.today()
-    sheet = read_roster(path, headers(kind))
+    labels = headers(kind)
+    sheet = read_roster(path, labels)
     if "name" in sheet.missing:
         raise UserError("表格中找不到“姓名”列，请检查表头（可用“下载模板”得到标准表头）")
     report = ImportReport(dry_run=dry_run)
@@ -148,6 +159,7 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
         if _not_a_person(raw):
             continue
         try:
+            _formula_without_value(raw, labels)
             rows.append((row_number, raw, _id_number(raw.get("id_number"), today)))
         except (ValidationError, UserError) as exc:
             rows.append((row_number, raw, exc))

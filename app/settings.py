@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.accounts import require_admin
+from app.access import require_admin
 from app.errors import ValidationError
 from app.validation import Collector, optional_text, required_text
 from db.store import Store

@@ -11,7 +11,7 @@ from datetime import date
 from importlib import resources
 from typing import Any
 
-from app.accounts import require_admin
+from app.access import require_admin
 from app.errors import NotFound, UserError, ValidationError
 from app.privacy import for_role
 from app.validation import (

@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.errors import NotFound, UserError
+from app.errors import NotFound, SyncError, UserError
 from db import schema
+from db import kinds
 from db import sync as queries
 from db.errors import os_reason
 from db.store import Row, Store, new_id
@@ -50,44 +51,6 @@ MANIFEST, RECORDS = "manifest.json", "records.jsonl"
 META_COLUMNS = ("created_at", "updated_at", "device_id")
 PREFIX_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: they read as 1 and 0 in a serial
 
-TABLE_NAMES = {
-    "settings": "设置", "people": "居民", "volunteers": "志愿者", "activities": "志愿活动",
-    "service_records": "服务记录", "redemptions": "时长兑换", "elders": "老年人", "visits": "探访记录",
-    "topics": "议题", "topic_events": "议题流程", "topic_steps": "四议两公开步骤", "meetings": "协商会议",
-    "meeting_participants": "参会人员", "followups": "落实情况", "stamp_items": "清单事项",
-    "stamp_requests": "盖章登记", "certificates": "服务证明",
-}
-FIELD_LABELS = {
-    "deleted_at": "是否删除", "value": "取值", "name": "姓名/名称", "gender": "性别", "id_number": "身份证号",
-    "birth_date": "出生日期", "phone": "联系电话", "estate": "小区", "building": "楼栋", "unit": "单元",
-    "room": "室", "village_group": "村民小组", "grid": "网格", "note": "备注", "pinyin": "拼音",
-    "initials": "拼音首字母", "sort_key": "排序", "person_id": "居民", "volunteer_no": "志愿者编号",
-    "team": "服务队", "political_status": "政治面貌", "skills": "专长", "registered_on": "注册日期",
-    "status": "状态", "date": "日期", "category": "类别", "location": "地点", "organizer": "组织者",
-    "start_time": "开始时间", "end_time": "结束时间", "beneficiaries": "服务对象", "minutes": "时长（分钟）",
-    "content": "内容", "recorder": "记录人", "attested_by": "证明人", "is_backfill": "补录",
-    "backfill_reason": "补录原因", "review_state": "审核状态", "review_note": "审核意见", "reason": "理由",
-    "handler": "经办人", "categories": "类别", "risk_level": "风险等级", "emergency_contact": "紧急联系人",
-    "emergency_phone": "紧急联系电话", "supporter": "赡养人", "supporter_phone": "赡养人电话",
-    "responsible_visitor": "责任探访人", "joined_on": "纳入日期", "left_on": "离开日期",
-    "health_note": "健康情况", "method": "方式", "visitor": "探访人", "health": "身体与精神状况",
-    "living": "基本生活", "family_support": "家庭赡养", "safety": "安全隐患", "needs": "服务需求",
-    "problems": "发现问题", "measures": "帮扶措施", "referral": "转介/告知去向", "next_due": "下次应探访",
-    "title": "标题", "description": "内容", "proposer": "提出人", "proposed_on": "提出日期",
-    "procedure": "程序", "state": "状态", "reject_reason": "不予受理理由", "resolution": "决议",
-    "resolution_published_on": "决议公开日期", "result": "结果", "result_published_on": "结果公开日期",
-    "evaluation": "评议", "matter": "申请事项", "applicant": "申请人", "purpose": "用途", "serial": "编号",
-    "kind": "清单类别", "keywords": "关键词", "basis": "依据", "department": "承办部门", "position": "顺序",
-    "form": "形式", "host": "主持人", "minutes_text": "会议记录", "outcome": "协商结果",
-    "votes_for": "同意", "votes_against": "反对", "votes_abstain": "弃权", "role": "身份",
-    "organization": "单位", "progress": "进展", "step": "步骤", "body": "会议", "expected": "应到",
-    "present": "实到", "topic_id": "议题", "activity_id": "活动", "volunteer_id": "志愿者",
-    "elder_id": "老年人", "meeting_id": "会议", "item_id": "清单事项",
-}
-
-
-class SyncError(UserError):
-    """A package that cannot be made or imported; nothing was changed."""
 
 
 @dataclass
@@ -221,7 +184,7 @@ def export_package(store: Store, peer: str, out: str | Path, *, full: bool = Fal
             queries.add_exchange(store, {
                 "id": new_id(), "at": now, "direction": "export", "peer": peer, "device_id": None,
                 "package_id": package_id, "file_name": path.name, "records": total, "applied": 0,
-                "conflicts": 0, "parked": 0, "user": store.user,
+                "conflicts": 0, "parked": 0, "user": store.author,
             })
             os.replace(tmp, path)
         except OSError as exc:
@@ -503,7 +466,7 @@ def import_package(store: Store, path: str | Path) -> ImportResult:
             "id": new_id(), "at": store.now(), "direction": "import", "peer": manifest.get("community_name"),
             "device_id": manifest["device_id"], "package_id": manifest["package_id"], "file_name": path.name,
             "records": result.records, "applied": result.applied, "conflicts": result.conflicts,
-            "parked": result.parked, "user": store.user,
+            "parked": result.parked, "user": store.author,
         })
     return result
 
@@ -522,11 +485,11 @@ def conflicts(store: Store) -> list[dict[str, Any]]:
             ours, other = content(mine, theirs.keys()), content(theirs)
             for key in theirs:
                 if key in other and ours.get(key) != other.get(key):
-                    differences.append({"field": key, "label": FIELD_LABELS.get(key, key),
+                    differences.append({"field": key, "label": kinds.field_label(key),
                                         "mine": _shown(key, mine.get(key)), "theirs": _shown(key, theirs.get(key))})
         found.append({
             "id": c["id"], "table_name": c["table_name"], "record_id": c["record_id"], "kind": c["kind"],
-            "table_label": TABLE_NAMES.get(c["table_name"], c["table_name"]),
+            "table_label": kinds.noun(c["table_name"]),
             "label": queries.record_label(store, c["table_name"], c["record_id"]) or _guess_label(theirs),
             "differences": differences, "detected_at": c["detected_at"], "from_device": c["from_device"],
         })

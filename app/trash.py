@@ -6,28 +6,15 @@ from collections.abc import Callable
 
 from app import consultation, elders, people, service, volunteers
 from app.errors import NotFound
+from db import kinds
 from db import trash as queries
 from db.store import Row, Store
 
-KIND_NAMES = {
-    "people": "居民",
-    "volunteers": "志愿者",
-    "activities": "志愿活动",
-    "service_records": "服务记录",
-    "elders": "老年人",
-    "visits": "探访记录",
-    "topics": "议题",
-    "meetings": "协商会议",
-    "stamp_requests": "盖章登记",
-    "stamp_items": "清单事项",
-}
+BIN_TABLES = frozenset(kind.table for kind in kinds.in_bin())
 
-
-def _plain(table: str) -> Callable[[Store, str], Row]:
-    return lambda store, record_id: store.restore(table, record_id)
-
-
-RESTORERS: dict[str, Callable[[Store, str], Row]] = {
+# The kinds whose restoring has rules of its own (a record comes back with what it stands on);
+# every other kind in the 回收站 is put back as it was.
+RESTORE_RULES: dict[str, Callable[[Store, str], Row]] = {
     "people": people.restore_person,
     "volunteers": volunteers.restore_volunteer,
     "activities": service.restore_activity,
@@ -35,18 +22,17 @@ RESTORERS: dict[str, Callable[[Store, str], Row]] = {
     "elders": elders.restore_elder,
     "visits": elders.restore_visit,
     "topics": consultation.restore_topic,
-    "meetings": _plain("meetings"),
-    "stamp_requests": _plain("stamp_requests"),
-    "stamp_items": _plain("stamp_items"),
 }
 
 
 def deleted_records(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100) -> list[Row]:
     rows = queries.deleted(store, after=after, limit=limit)
-    return [{**row, "kind": KIND_NAMES[row["table_name"]]} for row in rows]
+    return [{**row, "kind": kinds.noun(row["table_name"])} for row in rows]
 
 
 def restore(store: Store, table: str, record_id: str) -> Row:
-    if table not in RESTORERS:
+    kind = kinds.KINDS.get(table)
+    if kind is None or not kind.in_bin:
         raise NotFound("回收站不认识这种记录")
-    return RESTORERS[table](store, record_id)
+    rule = RESTORE_RULES.get(table)
+    return rule(store, record_id) if rule else store.restore(table, record_id)

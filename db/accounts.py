@@ -45,6 +45,7 @@ def insert(store: Store, username: str, role: str, password_hash: str, now: str)
         " created_at, updated_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         list(row.values()),
     )
+    store.note_change("accounts")
     return row
 
 
@@ -61,6 +62,7 @@ def update(store: Store, account_id: str, now: str, **changes: Any) -> None:
         f"UPDATE accounts SET {assignments}, updated_at = ? WHERE id = ?",
         [*changes.values(), now, account_id],
     )
+    store.note_change("accounts")
 
 
 def every_row(store: Store) -> list[Row]:
@@ -71,6 +73,7 @@ def every_row(store: Store) -> list[Row]:
 def replace_all(store: Store, rows: list[Row]) -> None:
     """Make the accounts exactly `rows` (inside the caller's transaction)."""
     store.db.conn.execute("DELETE FROM accounts")
+    store.note_change("accounts")
     if rows:
         names = list(rows[0])
         store.db.conn.executemany(

@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from db import connection, schema
-from db.errors import DamagedDatabase, NewerSchema, NotLedgerDatabase, StorageError, os_reason
+from db.errors import DamagedDatabase, NewerSchema, NotLedgerDatabase, StorageError, os_reason, primary_code
 
 
 def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True) -> None:
@@ -47,12 +47,12 @@ def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True)
 
 def _copy_failed(exc: sqlite3.DatabaseError, dest: Path) -> StorageError:
     """Where the copy could not be written is not a damaged database."""
-    text = str(exc).lower()
-    if "unable to open" in text or "readonly" in text:
+    code = primary_code(exc)
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM):
         return StorageError(f"无法在“{dest.parent}”写入文件（没有权限或是只读的），请换一个位置。")
-    if "full" in text:
+    if code == sqlite3.SQLITE_FULL:
         return StorageError(f"“{dest.parent}”所在的磁盘空间已满，请清理磁盘或换一个位置。")
-    if "disk i/o" in text:
+    if code == sqlite3.SQLITE_IOERR:
         return StorageError(f"写入“{dest.parent}”时磁盘出错，请检查磁盘或 U 盘后再试。")
     return DamagedDatabase(f"无法复制数据库（{str(exc)[:60]}），数据库可能已损坏。")
 

@@ -16,6 +16,7 @@ def save(store: Store, key: str, form: str, values_json: str, saved_at: str) -> 
             " saved_at = excluded.saved_at",
             [key, form, values_json, saved_at],
         )
+    store.note_change("drafts")
 
 
 def load(store: Store, key: str) -> Row | None:
@@ -26,3 +27,4 @@ def load(store: Store, key: str) -> Row | None:
 def discard(store: Store, key: str) -> None:
     with store.transaction():
         store.db.conn.execute("DELETE FROM drafts WHERE key = ?", [key])
+    store.note_change("drafts")

@@ -1,7 +1,12 @@
 """Storage failures a user can act on; each message says what to do."""
 
 
-class StorageError(Exception):
+class UserError(Exception):
+    """The root of every failure the user can put right: str(error) is the Chinese message to
+    show. It lives in the lowest layer so that storage, documents and the domain share one tree."""
+
+
+class StorageError(UserError):
     """The database file cannot be used as it is."""
 
 
@@ -46,23 +51,31 @@ def os_reason(exc: OSError) -> str:
 
 
 def as_storage_error(exc: BaseException) -> StorageError | None:
-    """SQLite's words for a damaged file or a full disk, as a message the user can act on."""
+    """SQLite's error for a damaged file or a full disk, as a message the user can act on."""
     import sqlite3
 
     if not isinstance(exc, sqlite3.DatabaseError):
         return None
-    text = str(exc).lower()
-    if "malformed" in text or "corrupt" in text:
+    code = primary_code(exc)
+    if code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
         return DamagedDatabase("数据库文件已损坏，刚才的操作没有完成。请关闭程序后重新打开："
                                "程序会检查数据库，并提供最近的完好备份。")
-    if "disk is full" in text:
+    if code == sqlite3.SQLITE_FULL:
         return StorageError("磁盘空间已满，刚才的操作没有保存。请清理磁盘（或换一个位置存放数据库）后再试。")
-    if "readonly" in text or "read-only" in text:
+    if code == sqlite3.SQLITE_READONLY:
         return StorageError("数据库文件或它所在的文件夹是只读的，刚才的操作没有保存。"
                             "请把数据库放在可以写入的位置（或取消只读属性）后再试。")
-    if "unable to open database file" in text:
+    if code == sqlite3.SQLITE_CANTOPEN:
         return StorageError("无法打开数据库文件：文件夹不存在、没有权限或是只读的。请检查数据库的位置和权限。")
-    if "disk i/o error" in text:
+    if code == sqlite3.SQLITE_IOERR:
         return StorageError("读写数据库文件时出错（磁盘或 U 盘可能有问题），刚才的操作没有完成。"
                             "请检查磁盘后重新打开程序。")
     return None
+
+
+def primary_code(exc: BaseException) -> int | None:
+    """SQLite's primary result code of an error (SQLITE_CORRUPT, SQLITE_BUSY …), None for others.
+
+    Extended codes (SQLITE_IOERR_WRITE …) carry the primary code in their low byte."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF

@@ -9,19 +9,25 @@ from db.errors import NewerSchema, NotLedgerDatabase
 
 migrations = Migrations("community_ledger")
 
-# Every record table carries these, so that sync can merge by id and nothing is erased.
-COMMON_COLUMNS = """
+# Each migration holds its own DDL, frozen as it first ran: a later edit elsewhere cannot change
+# what an old migration does (databases made by earlier versions must stay identical).
+
+M001_STATEMENTS = (
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE settings (
     id TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     deleted_at TEXT,
-    device_id TEXT NOT NULL"""
-
-# name -> column definitions (after the common ones)
-RECORD_TABLES: dict[str, str] = {
-    "settings": """
-    value TEXT NOT NULL""",
-    "people": """
+    device_id TEXT NOT NULL,
+    value TEXT NOT NULL
+)""",
+    """CREATE TABLE people (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     name TEXT NOT NULL,
     gender TEXT CHECK (gender IN ('男', '女') OR gender IS NULL),
     id_number TEXT,
@@ -36,16 +42,28 @@ RECORD_TABLES: dict[str, str] = {
     note TEXT,
     pinyin TEXT NOT NULL DEFAULT '',
     initials TEXT NOT NULL DEFAULT '',
-    sort_key TEXT NOT NULL DEFAULT ''""",
-    "volunteers": """
+    sort_key TEXT NOT NULL DEFAULT ''
+)""",
+    """CREATE TABLE volunteers (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     person_id TEXT NOT NULL REFERENCES people(id),
     volunteer_no TEXT,
     team TEXT,
     political_status TEXT,
     skills TEXT,
     registered_on TEXT NOT NULL,
-    status TEXT NOT NULL""",
-    "activities": """
+    status TEXT NOT NULL
+)""",
+    """CREATE TABLE activities (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     date TEXT NOT NULL,
     name TEXT NOT NULL,
     category TEXT,
@@ -54,8 +72,14 @@ RECORD_TABLES: dict[str, str] = {
     start_time TEXT,
     end_time TEXT,
     beneficiaries TEXT,
-    note TEXT""",
-    "service_records": """
+    note TEXT
+)""",
+    """CREATE TABLE service_records (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     activity_id TEXT NOT NULL REFERENCES activities(id),
     volunteer_id TEXT NOT NULL REFERENCES volunteers(id),
     minutes INTEGER NOT NULL CHECK (minutes > 0),
@@ -65,14 +89,26 @@ RECORD_TABLES: dict[str, str] = {
     is_backfill INTEGER NOT NULL DEFAULT 0,
     backfill_reason TEXT,
     review_state TEXT NOT NULL,
-    review_note TEXT""",
-    "redemptions": """
+    review_note TEXT
+)""",
+    """CREATE TABLE redemptions (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     volunteer_id TEXT NOT NULL REFERENCES volunteers(id),
     date TEXT NOT NULL,
     minutes INTEGER NOT NULL CHECK (minutes > 0),
     reason TEXT NOT NULL,
-    handler TEXT""",
-    "elders": """
+    handler TEXT
+)""",
+    """CREATE TABLE elders (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     person_id TEXT NOT NULL REFERENCES people(id),
     categories TEXT NOT NULL DEFAULT '[]',
     risk_level TEXT NOT NULL,
@@ -84,8 +120,14 @@ RECORD_TABLES: dict[str, str] = {
     status TEXT NOT NULL,
     joined_on TEXT NOT NULL,
     left_on TEXT,
-    health_note TEXT""",
-    "visits": """
+    health_note TEXT
+)""",
+    """CREATE TABLE visits (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     elder_id TEXT NOT NULL REFERENCES elders(id),
     date TEXT NOT NULL,
     method TEXT NOT NULL,
@@ -98,8 +140,14 @@ RECORD_TABLES: dict[str, str] = {
     problems TEXT,
     measures TEXT,
     referral TEXT,
-    next_due TEXT""",
-    "topics": """
+    next_due TEXT
+)""",
+    """CREATE TABLE topics (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     title TEXT NOT NULL,
     description TEXT,
     proposer TEXT,
@@ -112,14 +160,26 @@ RECORD_TABLES: dict[str, str] = {
     resolution_published_on TEXT,
     result TEXT,
     result_published_on TEXT,
-    evaluation TEXT""",
-    "topic_events": """
+    evaluation TEXT
+)""",
+    """CREATE TABLE topic_events (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     topic_id TEXT NOT NULL REFERENCES topics(id),
     date TEXT NOT NULL,
     from_state TEXT NOT NULL,
     to_state TEXT NOT NULL,
-    note TEXT""",
-    "topic_steps": """
+    note TEXT
+)""",
+    """CREATE TABLE topic_steps (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     topic_id TEXT NOT NULL REFERENCES topics(id),
     step TEXT NOT NULL,
     date TEXT NOT NULL,
@@ -129,8 +189,14 @@ RECORD_TABLES: dict[str, str] = {
     votes_for INTEGER,
     votes_against INTEGER,
     votes_abstain INTEGER,
-    note TEXT""",
-    "meetings": """
+    note TEXT
+)""",
+    """CREATE TABLE meetings (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     topic_id TEXT REFERENCES topics(id),
     date TEXT NOT NULL,
     location TEXT,
@@ -141,28 +207,52 @@ RECORD_TABLES: dict[str, str] = {
     votes_for INTEGER,
     votes_against INTEGER,
     votes_abstain INTEGER,
-    outcome TEXT""",
-    "meeting_participants": """
+    outcome TEXT
+)""",
+    """CREATE TABLE meeting_participants (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     meeting_id TEXT NOT NULL REFERENCES meetings(id),
     person_id TEXT REFERENCES people(id),
     name TEXT NOT NULL,
     role TEXT,
-    organization TEXT""",
-    "followups": """
+    organization TEXT
+)""",
+    """CREATE TABLE followups (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     topic_id TEXT NOT NULL REFERENCES topics(id),
     date TEXT NOT NULL,
     content TEXT NOT NULL,
     handler TEXT,
-    progress TEXT""",
-    "stamp_items": """
+    progress TEXT
+)""",
+    """CREATE TABLE stamp_items (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('保留', '负面')),
     name TEXT NOT NULL,
     keywords TEXT,
     basis TEXT,
     department TEXT,
     note TEXT,
-    position INTEGER NOT NULL DEFAULT 0""",
-    "stamp_requests": """
+    position INTEGER NOT NULL DEFAULT 0
+)""",
+    """CREATE TABLE stamp_requests (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
     serial TEXT NOT NULL,
     year INTEGER NOT NULL,
     seq INTEGER NOT NULL,
@@ -177,20 +267,34 @@ RECORD_TABLES: dict[str, str] = {
     reason TEXT,
     referral TEXT,
     purpose TEXT,
-    handler TEXT""",
-    "counters": """
-    value INTEGER NOT NULL""",
-}
-
-INDEXES = [
+    handler TEXT
+)""",
+    """CREATE TABLE counters (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
+    value INTEGER NOT NULL
+)""",
+    """CREATE TABLE audit (
+            id TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL DEFAULT '',
+            device_id TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete', 'restore')),
+            before TEXT,
+            after TEXT
+        )""",
     "CREATE UNIQUE INDEX people_id_number ON people(id_number) WHERE id_number IS NOT NULL",
     "CREATE INDEX people_sort ON people(sort_key, id)",
     "CREATE INDEX people_updated ON people(updated_at)",
     "CREATE UNIQUE INDEX volunteers_person ON volunteers(person_id) WHERE deleted_at IS NULL",
     "CREATE UNIQUE INDEX volunteers_no ON volunteers(volunteer_no) WHERE volunteer_no IS NOT NULL",
     "CREATE INDEX activities_date ON activities(date, id)",
-    "CREATE UNIQUE INDEX service_records_pair ON service_records(activity_id, volunteer_id)"
-    " WHERE deleted_at IS NULL",
+    "CREATE UNIQUE INDEX service_records_pair ON service_records(activity_id, volunteer_id) WHERE deleted_at IS NULL",
     "CREATE INDEX service_records_volunteer ON service_records(volunteer_id)",
     "CREATE INDEX redemptions_volunteer ON redemptions(volunteer_id)",
     "CREATE UNIQUE INDEX elders_person ON elders(person_id) WHERE deleted_at IS NULL",
@@ -207,33 +311,16 @@ INDEXES = [
     "CREATE INDEX stamp_items_kind ON stamp_items(kind, position)",
     "CREATE UNIQUE INDEX stamp_requests_serial ON stamp_requests(serial)",
     "CREATE INDEX stamp_requests_date ON stamp_requests(date, id)",
-]
+    "CREATE INDEX audit_record ON audit(table_name, record_id, at)",
+    "CREATE INDEX audit_at ON audit(at)",
+)
 
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    """Every record table of DESIGN §3, the audit trail and the local meta table."""
-    # meta is local to this file (device id); it is never synced.
-    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    for name, columns in RECORD_TABLES.items():
-        db.execute(f"CREATE TABLE {name} ({COMMON_COLUMNS},{columns}\n)")
-    db.execute(
-        """CREATE TABLE audit (
-            id TEXT PRIMARY KEY,
-            at TEXT NOT NULL,
-            user TEXT NOT NULL DEFAULT '',
-            device_id TEXT NOT NULL,
-            table_name TEXT NOT NULL,
-            record_id TEXT NOT NULL,
-            action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete', 'restore')),
-            before TEXT,
-            after TEXT
-        )"""
-    )
-    for sql in INDEXES + [
-        "CREATE INDEX audit_record ON audit(table_name, record_id, at)",
-        "CREATE INDEX audit_at ON audit(at)",
-    ]:
+    """Every record table of DESIGN §3, the audit trail and the local meta table (meta is local to
+    this file: the device id; it is never synced)."""
+    for sql in M001_STATEMENTS:
         db.execute(sql)
 
 
@@ -241,7 +328,12 @@ def m001_initial(db: sqlite_utils.Database) -> None:
 def m002_certificates(db: sqlite_utils.Database) -> None:
     """The numbered register of 志愿服务记录证明 the community has issued."""
     db.execute(
-        f"""CREATE TABLE certificates ({COMMON_COLUMNS},
+        """CREATE TABLE certificates (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
             serial TEXT NOT NULL,
             year INTEGER NOT NULL,
             seq INTEGER NOT NULL,
@@ -373,15 +465,6 @@ def m005_live_counts(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX people_live ON people(deleted_at)")
 
 
-# What the 操作日志 records besides record changes: sign-ins, locks, revealed numbers,
-# backups and restores, unmasked exports, account changes.
-AUDIT_ACTIONS = (
-    "insert", "update", "delete", "restore",
-    "login", "login_failed", "logout", "lock", "unlock", "reveal",
-    "backup", "restore_backup", "export", "account",
-)
-
-
 @migrations()
 def m006_accounts_drafts_events(db: sqlite_utils.Database) -> None:
     """Accounts (local to this computer, never synced), form drafts kept aside, and an audit
@@ -408,17 +491,18 @@ def m006_accounts_drafts_events(db: sqlite_utils.Database) -> None:
             saved_at TEXT NOT NULL
         )"""
     )
-    # SQLite cannot change a CHECK constraint in place: the audit is copied into a new table.
-    actions = ", ".join(f"'{a}'" for a in AUDIT_ACTIONS)
+    # SQLite cannot change a CHECK constraint in place: the audit is copied into a new table. Besides
+    # record changes it now records sign-ins, locks, revealed numbers, backups and restores,
+    # unmasked exports and account changes.
     db.execute(
-        f"""CREATE TABLE audit_new (
+        """CREATE TABLE audit_new (
             id TEXT PRIMARY KEY,
             at TEXT NOT NULL,
             user TEXT NOT NULL DEFAULT '',
             device_id TEXT NOT NULL,
             table_name TEXT NOT NULL,
             record_id TEXT NOT NULL,
-            action TEXT NOT NULL CHECK (action IN ({actions})),
+            action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete', 'restore', 'login', 'login_failed', 'logout', 'lock', 'unlock', 'reveal', 'backup', 'restore_backup', 'export', 'account')),
             before TEXT,
             after TEXT
         )"""
@@ -455,8 +539,8 @@ def m008_visits_by_date(db: sqlite_utils.Database) -> None:
 
 
 def known_migrations() -> list[str]:
-    """Names of the migrations this version of the program knows."""
-    return [m.name for m in migrations._migrations]
+    """Names of the migrations this version of the program knows: all of them are pending on an empty database."""
+    return [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]
 
 
 def check_version(db: sqlite_utils.Database) -> None:

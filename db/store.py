@@ -17,11 +17,12 @@ import sqlite_utils
 from db import connection, schema
 from db.clock import Clock
 from db import sync as sync_log
-from db.errors import DatabaseLocked
+from db.errors import DatabaseLocked, primary_code
 
 Row = dict[str, Any]
 
 PROTECTED = ("id", "created_at", "updated_at", "deleted_at", "device_id")
+EVERYTHING = "*"  # what changed when the whole file was replaced (a restore)
 
 
 def new_id() -> str:
@@ -29,16 +30,15 @@ def new_id() -> str:
 
 
 class Store:
-    """A migrated ledger database plus who is writing (device, user) and a clock."""
+    """A migrated ledger database, the device writing it, the name its audit rows carry, a clock."""
 
-    def __init__(self, db: sqlite_utils.Database, *, user: str = "", clock: Clock | None = None):
+    def __init__(self, db: sqlite_utils.Database, *, author: str = "", clock: Clock | None = None):
         self.db = db
-        self.user = user
-        # Until an administrator sets a password, whoever runs the program may do everything.
-        self.role = "admin"
+        self.author = author  # written into audit rows; app/access.py decides who that is
         self.clock = clock or Clock()
         self.device_id = _device_id(db)
         self._upserts: dict[tuple, str] = {}
+        self._changed: set[str] = set()
 
     # -- transactions -------------------------------------------------------------
 
@@ -66,7 +66,7 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if primary_code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
                 raise DatabaseLocked("数据库正被另一个程序写入，请稍后再试。") from None
             raise
         try:
@@ -99,6 +99,18 @@ class Store:
     def scalar(self, sql: str, params: Any = ()) -> Any:
         row = self.db.execute(sql, params).fetchone()
         return row[0] if row else None
+
+    # -- what changed (the window refreshes what shows it) ---------------------------
+
+    def note_change(self, *tables: str) -> None:
+        """Say that these tables were written outside insert/update/delete (raw statements)."""
+        self._changed.update(tables)
+
+    def take_changes(self) -> frozenset[str]:
+        """The tables written since the last call (every audited write notes its table)."""
+        changed = frozenset(self._changed)
+        self._changed.clear()
+        return changed
 
     # -- writing ------------------------------------------------------------------
 
@@ -140,8 +152,9 @@ class Store:
             conn.executemany(
                 "INSERT INTO audit (id, at, user, device_id, table_name, record_id, action, before, after)"
                 " VALUES (?, ?, ?, ?, ?, ?, 'insert', NULL, ?)",
-                [(new_id(), now, self.user, self.device_id, table, record["id"], _json(record)) for record in records])
+                [(new_id(), now, self.author, self.device_id, table, record["id"], _json(record)) for record in records])
             sync_log.new_records(conn, self.device_id, table, [record["id"] for record in records])
+        self.note_change(table, "audit")
         return records
 
     def update(self, table: str, record_id: str, changes: Row) -> Row:
@@ -217,9 +230,10 @@ class Store:
             self.db.conn.execute(
                 "INSERT INTO audit (id, at, user, device_id, table_name, record_id, action, before, after)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [new_id(), self.now(), self.user, self.device_id, table, record["id"], action,
+                [new_id(), self.now(), self.author, self.device_id, table, record["id"], action,
                  _json(before), _json(after)],
             )
+        self.note_change(table, "audit")
         return after
 
     # Plain statements: sqlite-utils' insert()/update() read the table's schema on every
@@ -244,12 +258,13 @@ class Store:
         return record
 
     def _audit(self, table: str, record_id: str, action: str, before: Row | None, after: Row | None) -> None:
+        self.note_change(table, "audit")
         self._insert_row(
             "audit",
             {
                 "id": new_id(),
                 "at": self.now(),
-                "user": self.user,
+                "user": self.author,
                 "device_id": self.device_id,
                 "table_name": table,
                 "record_id": record_id,
@@ -262,9 +277,10 @@ class Store:
     def log_event(self, action: str, table: str = "", record_id: str = "", detail: Row | None = None) -> None:
         """Put something done that is not a record change in the audit (sign-in, a revealed
         number, a backup …). `detail` is shown in 操作日志: never put personal data in it."""
+        self.note_change("audit")
         with self.transaction():
             self._insert_row("audit", {
-                "id": new_id(), "at": self.now(), "user": self.user, "device_id": self.device_id,
+                "id": new_id(), "at": self.now(), "user": self.author, "device_id": self.device_id,
                 "table_name": table, "record_id": record_id, "action": action,
                 "before": None, "after": _json(detail),
             })
@@ -287,6 +303,7 @@ class Store:
         """Forget what was read from the file before its pages were replaced (a restore)."""
         self.device_id = _device_id(self.db)
         self._upserts.clear()
+        self.note_change(EVERYTHING)
 
     def close(self) -> None:
         self.db.close()
@@ -305,14 +322,14 @@ def _device_id(db: sqlite_utils.Database) -> str:
     return device
 
 
-def open_store(path: str | Path, *, user: str = "", clock: Clock | None = None) -> Store:
+def open_store(path: str | Path, *, author: str = "", clock: Clock | None = None) -> Store:
     """Open or create a ledger database, migrated to this version."""
     db = connection.connect(path)
     try:
         schema.check_version(db)
         connection.enable_wal(db)
         schema.migrate(db)
-        return Store(db, user=user, clock=clock)
+        return Store(db, author=author, clock=clock)
     except sqlite3.DatabaseError as exc:
         db.close()
         raise connection.classify_error(Path(path), exc) from None

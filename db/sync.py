@@ -10,20 +10,20 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from db import kinds
 
 if TYPE_CHECKING:
     from db.store import Row, Store
 
-# Tables that belong to one device: its serial counters. (meta, audit and the sync_*
-# tables are not written through Store.insert/update and have no common columns.)
-LOCAL_TABLES = frozenset({"counters"})
 COMMON = ("id", "created_at", "updated_at", "deleted_at", "device_id")
 PREFIX_SETTING = "serial_prefix."  # settings id `serial_prefix.A` = the device (peer) it went to
 
 
 def tracked(table: str) -> bool:
-    return table not in LOCAL_TABLES
+    """Whether a table's changes are numbered for sync: the catalog's synced kinds."""
+    return kinds.is_synced(table)
 
 
 # -- versions -------------------------------------------------------------------------
@@ -125,7 +125,7 @@ def synced_tables(store: Store) -> list[str]:
     """Record tables in the order they were created (parents before the tables that refer to them)."""
     names = [r[0] for r in store.db.conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid").fetchall()]
-    return [n for n in names if tracked(n) and set(COMMON) <= set(columns(store, n))]
+    return [n for n in names if n in kinds.KINDS and kinds.KINDS[n].synced]
 
 
 def columns(store: Store, table: str) -> list[str]:
@@ -171,6 +171,7 @@ def set_serial_prefix(store: Store, prefix: str) -> None:
     store.db.conn.execute(
         "INSERT INTO meta (key, value) VALUES ('serial_prefix', ?) "
         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [prefix])
+    store.note_change("sync")
 
 
 def claimed_prefixes(store: Store) -> set[str]:
@@ -200,6 +201,7 @@ def save_peer(store: Store, name: str, last_sent_seq: int, offered_prefix: str |
                offered_prefix = excluded.offered_prefix, last_sent_at = excluded.last_sent_at""",
         [name, last_sent_seq, offered_prefix, at],
     )
+    store.note_change("sync")
 
 
 def add_exchange(store: Store, values: Row) -> None:
@@ -208,6 +210,7 @@ def add_exchange(store: Store, values: Row) -> None:
         f"INSERT INTO sync_exchanges ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
         [values[n] for n in names],
     )
+    store.note_change("sync")
 
 
 def exchanges(store: Store, limit: int = 200) -> list[Row]:
@@ -241,11 +244,13 @@ def add_conflict(store: Store, values: Row) -> None:
         f"INSERT INTO sync_conflicts ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
         [values[n] for n in names],
     )
+    store.note_change("sync")
 
 
 def close_conflict(store: Store, conflict_id: str, resolution: str, at: str) -> None:
     store.db.conn.execute(
         "UPDATE sync_conflicts SET resolved_at = ?, resolution = ? WHERE id = ?", [at, resolution, conflict_id])
+    store.note_change("sync")
 
 
 def parked(store: Store, table: str | None = None, record_id: str | None = None) -> list[Row]:
@@ -261,10 +266,12 @@ def park(store: Store, values: Row) -> None:
         f"INSERT INTO sync_parked ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
         [values[n] for n in names],
     )
+    store.note_change("sync")
 
 
 def unpark(store: Store, parked_id: str) -> None:
     store.db.conn.execute("DELETE FROM sync_parked WHERE id = ?", [parked_id])
+    store.note_change("sync")
 
 
 def count_parked(store: Store) -> int:
@@ -273,11 +280,10 @@ def count_parked(store: Store) -> int:
 
 def record_label(store: Store, table: str, record_id: str) -> str | None:
     """A short name for a record a person recognises (the 回收站's labels)."""
-    from db.trash import LABELS
-
     if table == "settings":
         return record_id
-    if table not in LABELS:
+    kind = kinds.KINDS.get(table)
+    if kind is None or kind.label_sql is None:
         return None
-    found = store.db.conn.execute(f"SELECT {LABELS[table]} FROM [{table}] t WHERE t.id = ?", [record_id]).fetchone()
+    found = store.db.conn.execute(f"SELECT {kind.label_sql} FROM [{table}] t WHERE t.id = ?", [record_id]).fetchone()
     return found[0] if found else None

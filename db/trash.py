@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
+from db import kinds
 from db.store import Row, Store
-
-# table → SQL expression that names the record for a person looking at the bin
-LABELS = {
-    "people": "name",
-    "volunteers": "(SELECT name FROM people WHERE id = t.person_id)",
-    "activities": "date || ' ' || name",
-    "service_records": "(SELECT a.date || ' ' || a.name FROM activities a WHERE a.id = t.activity_id)",
-    "elders": "(SELECT name FROM people WHERE id = t.person_id)",
-    "visits": "t.date || ' ' || (SELECT p.name FROM elders e JOIN people p ON p.id = e.person_id WHERE e.id = t.elder_id)",
-    "topics": "title",
-    "meetings": "date || ' ' || form",
-    "stamp_requests": "serial || ' ' || matter",
-    "stamp_items": "name",
-}
-
 
 def deleted(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100) -> list[Row]:
     """Deleted records, most recently deleted first; keyset on (deleted_at, id)."""
     parts = [
-        f"SELECT '{table}' AS table_name, t.id, t.deleted_at, t.deleted_at AS _sort, {label} AS label FROM {table} t"
-        " WHERE t.deleted_at IS NOT NULL"
-        for table, label in LABELS.items()
+        f"SELECT '{kind.table}' AS table_name, t.id, t.deleted_at, t.deleted_at AS _sort, {kind.label_sql} AS label"
+        f" FROM {kind.table} t WHERE t.deleted_at IS NOT NULL"
+        for kind in kinds.in_bin()
     ]
     sql = f"SELECT * FROM ({' UNION ALL '.join(parts)})"
     params: list = []

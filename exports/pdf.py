@@ -15,7 +15,6 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.rl_accel import fp_str
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -55,7 +54,7 @@ class BoldParagraph(Paragraph):
     def draw(self) -> None:
         # drawOn wraps draw() in saveState/restoreState, so the render mode ends with the paragraph.
         self.canv.setLineWidth(self.style.fontSize * 0.035)
-        self.canv._code.append("2 Tr")  # text render mode 2 = fill then stroke; no public canvas call for it
+        self.canv.addLiteral("2 Tr")  # text render mode 2 = fill then stroke (the paragraph's own text objects)
         super().draw()
 
 
@@ -70,41 +69,46 @@ class Section(Flowable):
         return 0, 0
 
     def draw(self) -> None:
-        self.canv._ledger_section = self.key
+        self.canv.ledger_section = self.key
 
 
 class NumberedCanvas(Canvas):
-    """Holds the pages back until the end, then writes 第 x 页 共 y 页, counted per ledger."""
+    """Writes 第 x 页 共 y 页, counted per ledger, on pages whose total is known only at the end.
+
+    Each numbered page draws a form that is defined when the document is saved, once the pages of
+    every ledger have been counted (a PDF may name a form before it is written).
+    """
+
+    FOOTER_BOX = (0, 0, 2000, 100)  # wide enough for any page; the form only holds one line of text
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._ledger_section: int | None = None
-        self._pages: list[dict[str, Any]] = []
+        self.ledger_section: int | None = None
+        self.page_width = float(kwargs.get("pagesize", A4)[0])
+        self.counts: dict[int, int] = {}
+        self.footers: list[tuple[str, int, int, float]] = []  # form name, section, page number, page width
+
+    def setPageSize(self, size: tuple[float, float]) -> None:
+        super().setPageSize(size)
+        self.page_width = float(size[0])
 
     def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
+        section = self.ledger_section
+        if section is not None:
+            number = self.counts[section] = self.counts.get(section, 0) + 1
+            name = f"LedgerFooter{len(self.footers)}"
+            self.footers.append((name, section, number, self.page_width))
+            self.doForm(name)
+        super().showPage()
 
     def save(self) -> None:
-        counts: dict[int, int] = {}
-        for page in self._pages:
-            if page["_ledger_section"] is not None:
-                counts[page["_ledger_section"]] = counts.get(page["_ledger_section"], 0) + 1
-        seen: dict[int, int] = {}
-        for page in self._pages:
-            self.__dict__.update(page)
-            section = page["_ledger_section"]
-            if section is not None:
-                seen[section] = seen.get(section, 0) + 1
-                self._footer(f"第 {seen[section]} 页 共 {counts[section]} 页")
-            super().showPage()
+        for name, section, number, width in self.footers:
+            self.beginForm(name, *self.FOOTER_BOX)
+            self.setFont(cjk_font(), 9)
+            self.setFillColor(colors.black)
+            self.drawCentredString(width / 2, 8 * mm, f"第 {number} 页 共 {self.counts[section]} 页")
+            self.endForm()
         super().save()
-
-    def _footer(self, text: str) -> None:
-        width = self._pagesize[0]
-        self.setFont(cjk_font(), 9)
-        self.setFillColor(colors.black)
-        self.drawCentredString(width / 2, 8 * mm, text)
 
 
 class _Styles:
@@ -283,7 +287,7 @@ class LedgerGrid(Flowable):
         return [self._piece(self.start, fit, None), self._piece(fit, self.end, self.totals)]
 
     @staticmethod
-    def _put(text: Any, lines_out: _LineWriter | None, cells: list[_Cell], lefts: Sequence[float],
+    def _put(text: Any, cells: list[_Cell], lefts: Sequence[float],
              widths: Sequence[float], aligns: Sequence[str], top: float, height: float) -> None:
         """Write one row's lines into the page's text object, each cell's block centred vertically."""
         baseline = BODY_LEADING / 2 + 0.38 * BODY_SIZE  # below a line box's top: glyphs centred in the box
@@ -297,11 +301,8 @@ class LedgerGrid(Flowable):
                         at = x + w - PAD_X - lw
                     else:
                         at = x + (w - lw) / 2
-                    if lines_out is not None:
-                        lines_out.put(at, y, line)
-                    else:
-                        text.setTextOrigin(at, y)
-                        text.textOut(line)
+                    text.setTextOrigin(at, y)
+                    text.textOut(line)
                 y -= BODY_LEADING
 
     def _header(self, canv: Any) -> str:
@@ -330,27 +331,24 @@ class LedgerGrid(Flowable):
 
         text = canv.beginText()
         text.setFont(self.font, BODY_SIZE, BODY_LEADING)
-        lines_out = _LineWriter.of(canv, text)
         y = header_bottom
         bounds = [top, y]
         if self.empty_h:  # one cell across the whole table
-            self._put(text, lines_out, [([EMPTY_TEXT], [stringWidth(EMPTY_TEXT, self.font, BODY_SIZE)])], [0.0],
+            self._put(text, [([EMPTY_TEXT], [stringWidth(EMPTY_TEXT, self.font, BODY_SIZE)])], [0.0],
                       [self.width], ["center"], y, self.empty_h)
             y -= self.empty_h
             bounds.append(y)
         for i in range(self.start, self.end):
-            self._put(text, lines_out, self.rows[i], lefts, widths, aligns, y, self.heights[i])
+            self._put(text, self.rows[i], lefts, widths, aligns, y, self.heights[i])
             y -= self.heights[i]
             bounds.append(y)
         if self.totals is not None:
             canv.setLineWidth(BODY_SIZE * 0.035)
             text.setTextRenderMode(2)  # fill and stroke: a bold look without a bold font file
-            self._put(text, lines_out, self.totals, lefts, widths, aligns, y, self.totals_h)
+            self._put(text, self.totals, lefts, widths, aligns, y, self.totals_h)
             text.setTextRenderMode(0)
             y -= self.totals_h
             bounds.append(y)
-        if lines_out is not None:
-            lines_out.done()
         canv.drawText(text)
 
         # The rules as one path, its numbers written directly (reportlab's moveTo/lineTo format each
@@ -365,57 +363,6 @@ class LedgerGrid(Flowable):
             ops.append(f"{x:.2f} {top:.2f} m {x:.2f} {header_bottom:.2f} l {x:.2f} {below_span:.2f} m {x:.2f} 0 l")
         ops.append("S")
         canv.addLiteral("\n".join(ops))
-
-
-class _LineWriter:
-    """Text operators for the grid's lines, each distinct line encoded once per document.
-
-    reportlab's textOut splits a string into the font's subsets, escapes it and formats numbers on
-    every call; a ledger prints the same names, dates and activities thousands of times. Only for
-    the embedded TrueType fonts (subsets); the fallback CID font goes through textOut.
-    """
-
-    def __init__(self, canv: Any, font: Any, size: float, leading: float) -> None:
-        self.font, self.doc, self.escape = font, canv._doc, canv._escape
-        self.select = f"{fp_str(size)} Tf {fp_str(leading)} TL"
-        self.encoded: dict[str, list[tuple[int, str]]] = {}
-        self.names: dict[int, str] = {}
-        self.text: Any = None
-        self.subset = -1
-
-    @classmethod
-    def of(cls, canv: Any, text: Any) -> _LineWriter | None:
-        """The canvas's writer for the text object's font (kept for the whole document), or None."""
-        font = pdfmetrics.getFont(text._fontname)
-        if not getattr(font, "_dynamicFont", False) or getattr(font, "shapable", False):
-            return None
-        writers = canv.__dict__.setdefault("_ledger_line_writers", {})
-        key = (text._fontname, text._fontsize, text._leading)
-        writer = writers.get(key)
-        if writer is None or writer.doc is not canv._doc:
-            writer = writers[key] = cls(canv, font, text._fontsize, text._leading)
-        writer.text, writer.subset = text, text._curSubset
-        return writer
-
-    def put(self, x: float, y: float, line: str) -> None:
-        out = self.text._code.append
-        out(f"1 0 0 1 {x:.2f} {y:.2f} Tm")
-        chunks = self.encoded.get(line)
-        if chunks is None:
-            chunks = self.encoded[line] = [(subset, f"({self.escape(part)}) Tj")
-                                           for subset, part in self.font.splitString(line, self.doc)]
-        for subset, op in chunks:
-            if subset != self.subset:
-                name = self.names.get(subset)
-                if name is None:
-                    name = self.names[subset] = self.font.getSubsetInternalName(subset, self.doc)
-                out(f"{name} {self.select}")
-                self.subset = subset
-            out(op)
-
-    def done(self) -> None:
-        self.text._curSubset = self.subset  # the text object knows which subset is selected
-        self.text = None
 
 
 def _grid(ledger: Ledger, st: _Styles, widths: list[float]) -> LedgerGrid:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from xml.etree.ElementTree import iterparse
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.utils.datetime import from_excel, from_ISO8601
 from openpyxl.utils.exceptions import InvalidFileException
 
 from exports.errors import RosterError  # noqa: F401  (callers catch it from here too)
@@ -64,18 +63,131 @@ def _match_header(values: Sequence[Any], lookup: Mapping[str, str]) -> dict[str,
     return found
 
 
-def _open(path: str | os.PathLike, read_only: bool = True) -> Any:
-    name = os.fspath(path)
-    if not os.path.isfile(name):
-        raise RosterError(f"找不到文件：{name}")
+# Limits that keep reading bounded whatever the file holds. A roster of a large community has a
+# few tens of thousands of rows and a few dozen columns; Excel itself allows no more than these.
+MAX_ROWS = 50_000  # data rows in one roster file
+MAX_COLUMNS = 256  # columns searched for the header
+MAX_CELL_CHARS = 32_767  # Excel's own limit for one cell
+EXCEL_MAX_ROW = 1_048_576
+MAX_MERGED = 10_000
+MAX_PARTS = 10_000
+MAX_SHEET_BYTES = 128 * 2**20  # one worksheet, unpacked (50,000 rows of 30 columns fit in a quarter)
+MAX_PART_BYTES = 32 * 2**20  # any other part (shared strings, styles …), unpacked
+MAX_TOTAL_BYTES = 512 * 2**20
+# A run of markup without "<" longer than the longest cell Excel can hold, escaped: a hostile cell.
+_MAX_RUN = MAX_CELL_CHARS * 6 + 4096
+_CHUNK = 2**20
+_LONG_RUN = re.compile(rb"(?<![^<])[^<]{%d,}" % _MAX_RUN)  # checked from each "<" only: linear time
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_MERGE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?\bref\s*=\s*[\"']([A-Za-z]{1,3})([0-9]{1,7})"
+                    rb"(?::([A-Za-z]{1,3})([0-9]{1,7}))?[\"']")
+_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_DOC_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+TOO_BIG = (f"花名册太大：一个文件最多读取 {MAX_ROWS} 行、每格最多 {MAX_CELL_CHARS} 个字，"
+           "请检查文件，或把名单拆成几个文件分批导入")
+
+
+class FormulaWithoutValue:
+    """A cell holding a formula whose result the file does not keep (made by a program, never opened
+    in Excel): its value is unknown, so the row cannot be imported as it is."""
+
+    def __repr__(self) -> str:
+        return "FORMULA_WITHOUT_VALUE"
+
+
+FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
+
+
+@dataclass
+class _Sheet:
+    """What the raw scan of one worksheet found: formulas at all, merged ranges (1-based, inclusive)."""
+
+    has_formulas: bool = False
+    merged: set[tuple[int, int, int, int]] = field(default_factory=set)
+
+
+def _check_file(name: str) -> dict[str, str]:
+    """Refuse a file whose parts would unpack past the limits; the sheets' titles -> their parts."""
     with open(name, "rb") as f:
         if f.read(4) == _OLE_MAGIC:  # an old .xls, or an .xlsx locked with a password: both are OLE files
             raise RosterError("这是旧版 Excel（.xls）文件或设置了打开密码的文件：请在 Excel 或 WPS 中取消密码，"
                               "“另存为” .xlsx 格式后再导入")
+    with zipfile.ZipFile(name) as z:
+        infos = z.infolist()
+        sheets = _sheet_parts(z) if len(infos) <= MAX_PARTS else {}
+        sheet_parts = set(sheets.values())
+        if len(infos) > MAX_PARTS or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
+            raise RosterError(TOO_BIG)
+        for info in infos:
+            limit = MAX_SHEET_BYTES if info.filename in sheet_parts else MAX_PART_BYTES
+            if info.file_size > limit:
+                raise RosterError(TOO_BIG)
+            if info.filename.lower().endswith("sharedstrings.xml"):
+                _scan(z, info.filename)  # every text of the workbook, read whole by openpyxl
+        return sheets
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet title -> its part in the archive, as the package's relationships say (no chart sheets)."""
+    from xml.etree.ElementTree import fromstring
+
+    def rels(part: str) -> dict[str, tuple[str, str]]:
+        folder, base = posixpath.split(part)
+        try:
+            root = fromstring(z.read(posixpath.join(folder, "_rels", base + ".rels")))
+        except KeyError:
+            return {}
+        out = {}
+        for rel in root.iter(_REL_NS + "Relationship"):
+            target = rel.get("Target") or ""
+            target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+            out[rel.get("Id") or ""] = (rel.get("Type") or "", target)
+        return out
+
+    book = next((t for kind, t in rels("").values() if kind.endswith("/officeDocument")), "xl/workbook.xml")
+    if z.getinfo(book).file_size > MAX_PART_BYTES:
+        raise RosterError(TOO_BIG)
+    targets = rels(book)
+    found = {}
+    for sheet in fromstring(z.read(book)).iter():
+        if sheet.tag.endswith("}sheet"):
+            kind, target = targets.get(sheet.get(f"{{{_DOC_REL}}}id") or "", ("", ""))
+            if kind.endswith("/worksheet"):
+                found[sheet.get("name") or ""] = target
+    return found
+
+
+def _scan(z: zipfile.ZipFile, part: str) -> _Sheet:
+    """Read a part's raw XML once, in chunks: refuse a hostile cell; note formulas and merged ranges."""
+    found = _Sheet()
+    carry = b""
+    with z.open(part) as source:
+        while True:
+            chunk = source.read(_CHUNK)
+            if not chunk:
+                break
+            data = carry + chunk
+            if _LONG_RUN.search(data):
+                raise RosterError(TOO_BIG)
+            if not found.has_formulas and _FORMULA.search(data):
+                found.has_formulas = True
+            for a, r1, b, r2 in _MERGE.findall(data):
+                found.merged.add((column_index_from_string(a.decode().upper()), int(r1),
+                                  column_index_from_string((b or a).decode().upper()), int(r2 or r1)))
+                if len(found.merged) > MAX_MERGED:
+                    raise RosterError(f"表格中的合并单元格超过 {MAX_MERGED} 处，请取消合并后再导入")
+            cut = data.rfind(b"<")  # the last element may be cut in two: it goes on with the next chunk
+            carry = data[cut:] if cut >= 0 else b""
+    return found
+
+
+def _open(name: str, data_only: bool = True) -> Any:
     try:
-        # Read-only: the sheets are read by _fast_rows below (merged cells included), not as cell objects.
-        return load_workbook(name, data_only=True, read_only=read_only)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        return load_workbook(name, data_only=data_only, read_only=True)
+    except MemoryError:
+        raise RosterError(TOO_BIG) from None
+    except Exception as exc:  # noqa: BLE001 — whatever the file's damage, the user gets one reason
         raise RosterError(f"无法读取文件“{os.path.basename(name)}”：不是有效的 .xlsx 文件，或文件已损坏"
                           f"（{type(exc).__name__}）") from exc
 
@@ -85,17 +197,33 @@ def read_roster(path: str | os.PathLike, header_aliases: Mapping[str, Sequence[s
     """Find the header row among the first 10 rows and read every non-empty row under it.
 
     header_aliases: {key: [spellings]}, e.g. {'name': ['姓名', '名字']}. Values stay as Excel holds
-    them: numbers as numbers (an ID Excel rounded to 3.20102E+17 arrives as a float), dates as datetime.
-    Without `sheet`, the first sheet that has a header row is used.
+    them: numbers as numbers (an ID Excel rounded to 3.20102E+17 arrives as a float), dates as
+    datetime, a cell merged over several rows in each of them, and a formula whose result the file
+    does not hold as FORMULA_WITHOUT_VALUE. Without `sheet`, the first sheet that has a header row
+    is used. Reading is bounded: a file past the limits above is refused with TOO_BIG.
     """
     lookup = {normalize_header(a): key for key, aliases in header_aliases.items() for a in [key, *aliases]}
     need = min(2, len(header_aliases))  # one matching cell could be a title; two make a header
-    wb = _open(path)
+    name = os.fspath(path)
+    if not os.path.isfile(name):
+        raise RosterError(f"找不到文件：{name}")
+    try:
+        parts = _check_file(name)
+    except RosterError:
+        raise
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
+        raise RosterError(f"无法读取文件“{os.path.basename(name)}”：不是有效的 .xlsx 文件，或文件已损坏"
+                          f"（{type(exc).__name__}）") from exc
+    wb = _open(name)
     try:
         if sheet is not None and sheet not in wb.sheetnames:
             raise RosterError(f"文件中没有名为“{sheet}”的工作表")
         for ws in [wb[sheet]] if sheet is not None else wb.worksheets:  # worksheets: no chart sheets
-            found = _read_sheet(_sheet_rows(wb, ws, path), lookup, need)
+            if not hasattr(ws, "reset_dimensions"):
+                continue  # a chart sheet named by the user
+            with zipfile.ZipFile(name) as z:
+                raw = _scan(z, parts[ws.title]) if ws.title in parts else _Sheet()
+            found = _read_sheet(name, ws, raw, lookup, need)
             if found is not None:
                 header_row, columns, headers, rows = found
                 unknown = [str(h).strip() for h in headers
@@ -104,176 +232,125 @@ def read_roster(path: str | os.PathLike, header_aliases: Mapping[str, Sequence[s
                 return RosterSheet(ws.title, header_row, columns, unknown, missing, rows)
     except RosterError:
         raise
+    except MemoryError:
+        raise RosterError(TOO_BIG) from None
     except Exception as exc:
-        raise RosterError(f"读取文件时出错：{exc}") from exc
+        raise RosterError(f"读取文件时出错：文件内容不完整或不是 Excel 的格式（{type(exc).__name__}），"
+                          "请在 Excel 或 WPS 中打开并另存为 .xlsx 后再导入") from exc
     finally:
         wb.close()
     expected = "、".join(str(aliases[0]) if aliases else key for key, aliases in header_aliases.items())
     raise RosterError(f"在前 {HEADER_SEARCH_ROWS} 行中没有找到表头，表头应包含这些列中的至少 {need} 列：{expected}")
 
 
-def _sheet_rows(wb: Any, ws: Any, path: str | os.PathLike) -> list[tuple[Any, ...]]:
-    """Every row of the sheet as values, from row 1, merged ranges filled with their top-left value."""
-    try:
-        rows, merged = _fast_rows(wb, ws)
-    except Exception:  # noqa: BLE001 — anything _fast_rows does not know: openpyxl reads it, slowly
-        return _openpyxl_rows(path, ws.title)
-    if rows is None:
-        return _openpyxl_rows(path, ws.title)
-    for min_col, min_row, max_col, max_row in merged:
-        top = rows.get(min_row, ())
-        value = top[min_col - 1] if min_col <= len(top) else None
-        for r in range(min_row, max_row + 1):
-            row = rows.setdefault(r, []) if value is not None else rows.get(r, [])
-            if value is not None and len(row) < max_col:
-                row.extend([None] * (max_col - len(row)))
-            for c in range(min_col - 1, min(max_col, len(row))):
-                row[c] = value  # Excel keeps nothing but the top-left value of a merged range
-    last = max(rows, default=0)
-    return [tuple(rows.get(r, ())) for r in range(1, last + 1)]
+class _Merged:
+    """Merged ranges as the rows stream past: which range covers a column of the current row."""
+
+    def __init__(self, ranges: set[tuple[int, int, int, int]], width: int) -> None:
+        # Only the columns read matter; ranges wholly to their right are dropped.
+        self.pending = sorted((r for r in ranges if r[0] <= width), key=lambda r: r[1], reverse=True)
+        self.width = width
+        self.cover: dict[int, tuple[int, Any]] = {}  # column -> (last row of its range, top-left value)
+
+    def fill(self, number: int, values: list[Any], earlier: Mapping[int, Sequence[Any]]) -> None:
+        """Give this row's cells inside a merged range the range's top-left value (Excel keeps no other)."""
+        pending = self.pending
+        while pending and pending[-1][1] <= number:
+            min_col, min_row, max_col, max_row = pending.pop()
+            if max_row < number:
+                continue
+            top = values if min_row == number else earlier.get(min_row, ())
+            value = top[min_col - 1] if min_col <= len(top) else None
+            for col in range(min_col, min(max_col, self.width) + 1):
+                self.cover[col] = (max_row, value)
+        if self.cover:
+            for col, (last, value) in list(self.cover.items()):
+                if last < number:
+                    del self.cover[col]
+                elif col <= len(values):
+                    values[col - 1] = value
 
 
-def _openpyxl_rows(path: str | os.PathLike, title: str) -> list[tuple[Any, ...]]:
-    """The same rows through openpyxl's normal mode, which knows merged cells."""
-    wb = _open(path, read_only=False)
-    try:
-        ws = wb[title]
-        _fill_merged(ws)
-        return list(ws.iter_rows(values_only=True))
-    finally:
-        wb.close()
+def _rows(ws: Any, first: int, width: int, last: int | None = None) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, values) from row `first`, `width` columns, through openpyxl's streaming reader."""
+    for number, values in enumerate(ws.iter_rows(min_row=first, max_row=last, max_col=width, values_only=True),
+                                    first):
+        if number > EXCEL_MAX_ROW:
+            raise RosterError(f"表格的行数超过 Excel 允许的 {EXCEL_MAX_ROW} 行，文件已损坏或不是 Excel 保存的")
+        yield number, list(values)
 
 
-_CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)$")
-_RANGE_REF = re.compile(r"([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)$")
-
-
-def _fast_rows(wb: Any, ws: Any) -> tuple[dict[int, list[Any]] | None, list[tuple[int, int, int, int]]]:
-    """The sheet's values read straight from its XML: {row number: values}, merged ranges.
-
-    openpyxl's read-only mode makes a dict per cell and knows nothing of merged cells; its normal
-    mode builds every cell object: 10,000 rows took 1.5 s either way. This reads values as
-    openpyxl's data_only mode does (numbers, dates by their number format, shared and inline
-    strings, booleans, errors, cached formula results) in a quarter of the time. None when the
-    workbook is not what it expects (then openpyxl reads the sheet).
-    """
-    archive = getattr(wb, "_archive", None)
-    part = getattr(ws, "_worksheet_path", None)
-    date_formats = getattr(wb, "_date_formats", None)
-    shared = getattr(ws, "_shared_strings", None)
-    if archive is None or part is None or date_formats is None or shared is None:
-        return None, []
-    timedelta_formats = getattr(wb, "_timedelta_formats", set())
-    epoch = wb.epoch
-    rows: dict[int, list[Any]] = {}
-    merged: list[tuple[int, int, int, int]] = []
-    columns: dict[str, int] = {}
-    ns = None
-    row_number = 0
-    with archive.open(part) as source:
-        for _, el in iterparse(source):
-            tag = el.tag
-            if ns is None:
-                ns = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
-                v_tag, is_tag, t_tag, r_tag, c_tag = (ns + t for t in ("v", "is", "t", "r", "c"))
-                row_tag, merge_tag = ns + "row", ns + "mergeCell"
-            if tag == row_tag:
-                r = el.get("r")
-                row_number = int(float(r)) if r else row_number + 1
-                values: list[Any] = []
-                col = 0
-                for cell in el:
-                    if cell.tag != c_tag:
-                        continue
-                    ref = cell.get("r")
-                    if ref:
-                        match = _CELL_REF.match(ref)
-                        if match is None:
-                            return None, []
-                        letters = match.group(1)
-                        col = columns.get(letters) or columns.setdefault(letters, column_index_from_string(letters))
-                    else:
-                        col += 1
-                    kind = cell.get("t", "n")
-                    value: Any = None
-                    if kind == "inlineStr":
-                        inline = cell.find(is_tag)
-                        if inline is not None:  # plain text and rich-text runs; not the phonetic guide
-                            plain = inline.find(t_tag)
-                            value = "".join([plain.text or ""] if plain is not None else []) + "".join(
-                                t.text or "" for run in inline.iter(r_tag) for t in run.iter(t_tag))
-                    else:
-                        text = cell.findtext(v_tag) or None
-                        if text is not None:
-                            if kind == "n":
-                                value = float(text) if ("." in text or "E" in text or "e" in text) else int(text)
-                                style = cell.get("s")
-                                if style and int(style) in date_formats:
-                                    try:
-                                        value = from_excel(value, epoch, timedelta=int(style) in timedelta_formats)
-                                    except (OverflowError, ValueError):
-                                        value = "#VALUE!"
-                            elif kind == "s":
-                                value = shared[int(text)]
-                            elif kind == "b":
-                                value = bool(int(text))
-                            elif kind == "d":
-                                value = from_ISO8601(text)
-                            else:  # str (a formula's text result), e (an error such as #N/A)
-                                value = text
-                    if value is not None:
-                        if len(values) < col:
-                            values.extend([None] * (col - len(values)))
-                        values[col - 1] = value
-                rows[row_number] = values
-                el.clear()
-            elif tag == merge_tag:
-                match = _RANGE_REF.match(el.get("ref") or "")
-                if match is not None:
-                    a, r1, b, r2 = match.groups()
-                    merged.append((column_index_from_string(a), int(r1), column_index_from_string(b), int(r2)))
-    return rows, merged
-
-
-def _fill_merged(ws: Any) -> None:
-    """Give every cell of a merged range the top-left value: a 楼栋 merged over ten rows belongs to all ten."""
-    for merged in list(ws.merged_cells.ranges):
-        value = ws.cell(merged.min_row, merged.min_col).value
-        ws.unmerge_cells(str(merged))
-        if value is not None:
-            for row in range(merged.min_row, merged.max_row + 1):
-                for col in range(merged.min_col, merged.max_col + 1):
-                    ws.cell(row, col).value = value
-
-
-def _read_sheet(sheet_rows: list[tuple[Any, ...]], lookup: Mapping[str, str], need: int) -> tuple | None:
+def _read_sheet(name: str, ws: Any, raw: _Sheet, lookup: Mapping[str, str], need: int) -> tuple | None:
+    ws.reset_dimensions()  # the size the file claims is not trusted: rows are read as they come
+    merged = _Merged(raw.merged, MAX_COLUMNS)
+    top: dict[int, list[Any]] = {}
     header_row = 0
     columns: dict[str, int] = {}
     headers: list[Any] = []
-    rows: list[tuple[int, dict[str, Any]]] = []
-    for number, values in enumerate(sheet_rows, 1):
-        if not header_row:
-            if number > HEADER_SEARCH_ROWS:
-                return None
+    for number, values in _rows(ws, 1, MAX_COLUMNS, HEADER_SEARCH_ROWS + 1):
+        merged.fill(number, values, top)
+        top[number] = values
+        if not header_row and number <= HEADER_SEARCH_ROWS:
             found = _match_header(values, lookup)
             if len(found) >= need:
                 header_row, columns, headers = number, found, list(values)
-            continue
-        if number == header_row + 1:
-            # A two-row header (地址 over 小区/楼栋/室): the second row names more columns.
-            extra = {k: c for k, c in _match_header(values, lookup).items() if k not in columns}
-            if extra:
-                columns.update(extra)
-                headers += [v for v in values if normalize_header(v) not in map(normalize_header, headers)]
-                continue
-        record = {key: values[col - 1] if col <= len(values) else None for key, col in columns.items()}
+    if not header_row:
+        return None
+    first = header_row + 1
+    # A two-row header (地址 over 小区/楼栋/室): the second row names more columns.
+    extra = {k: c for k, c in _match_header(top.get(first, ()), lookup).items() if k not in columns}
+    if extra:
+        columns.update(extra)
+        headers += [v for v in top[first] if normalize_header(v) not in map(normalize_header, headers)]
+        first += 1
+    while headers and headers[-1] is None:
+        headers.pop()
+    width = max(columns.values())
+    merged = _Merged(raw.merged, width)
+    for number in sorted(top):
+        if number < first:
+            merged.fill(number, top[number][:width], top)
+    rows: list[tuple[int, dict[str, Any]]] = []
+    index: dict[int, dict[str, Any]] = {}
+    keys = list(columns.items())
+    last = first - 1
+    for number, values in _rows(ws, first, width):
+        last = number
+        merged.fill(number, values, top)
+        record = {key: values[col - 1] for key, col in keys}
         filled = {k: v for k, v in record.items() if v is not None and not (isinstance(v, str) and not v.strip())}
         if not filled:
             continue  # an empty row
         if all(isinstance(v, str) and lookup.get(normalize_header(v)) == k for k, v in filled.items()):
             continue  # the header again: a roster pasted from several printed pages, or a merged header cell
+        if any(isinstance(v, str) and len(v) > MAX_CELL_CHARS for v in filled.values()):
+            raise RosterError(TOO_BIG)
+        if len(rows) >= MAX_ROWS:
+            raise RosterError(TOO_BIG)
         rows.append((number, record))
-    return (header_row, columns, headers, rows) if header_row else None
+        index[number] = record
+    if raw.has_formulas and rows:
+        _mark_formulas(name, ws.title, first, last, keys, index)
+    return header_row, columns, headers, rows
+
+
+def _mark_formulas(name: str, title: str, first: int, last: int, keys: list[tuple[str, int]],
+                   index: dict[int, dict[str, Any]]) -> None:
+    """Mark the empty cells of read rows that hold a formula: the file keeps no result for them."""
+    width = max(col for _, col in keys)
+    wb = _open(name, data_only=False)
+    try:
+        ws = wb[title]
+        ws.reset_dimensions()
+        for number, cells in enumerate(ws.iter_rows(min_row=first, max_row=last, max_col=width), first):
+            record = index.get(number)
+            if record is None:
+                continue
+            for key, col in keys:
+                if record[key] is None and cells[col - 1].data_type == "f":
+                    record[key] = FORMULA_WITHOUT_VALUE
+    finally:
+        wb.close()
 
 
 def write_template(path: str | os.PathLike, title: str, headers: Sequence[str]) -> None:

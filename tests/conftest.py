@@ -24,6 +24,13 @@ def pinned_clock() -> FixedClock:
     return FixedClock.on(TODAY)
 
 
+def sqlite_error(kind: type[sqlite3.Error], message: str, code: int) -> sqlite3.Error:
+    """An error as SQLite raises it: the program reads its result code, not its words."""
+    error = kind(message)
+    error.sqlite_errorcode = code
+    return error
+
+
 @pytest.fixture
 def today() -> date:
     return TODAY
@@ -36,7 +43,7 @@ def db_path(tmp_path):
 
 @pytest.fixture
 def store(db_path):
-    s = open_ledger(db_path, user="测试员", clock=pinned_clock())
+    s = open_ledger(db_path, author="测试员", clock=pinned_clock())
     yield s
     s.close()
 

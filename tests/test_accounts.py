@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from app import accounts, documents, export, ledgers, logs, people, privacy, settings, stamps, volunteers
+from app import access, accounts, documents, export, ledgers, logs, people, privacy, settings, stamps, volunteers
 from app.cli import PASSWORD_ENV, main
 from app.errors import LoginRefused, PermissionDenied, UserError, ValidationError
 from app.ledger import open_ledger
@@ -72,12 +72,12 @@ def test_the_hash_never_reaches_the_audit_or_sync(with_accounts):
 
 def test_accounts_are_off_until_an_administrator_sets_a_password(store):
     assert not accounts.enabled(store)
-    assert store.role == "admin"  # whoever runs the program may do everything
+    assert access.is_admin(store)  # whoever runs the program may do everything
     with pytest.raises(UserError, match="请先设置管理员密码"):
         accounts.add_account(store, "小王", STAFF_PW)
     accounts.create_admin(store, "admin", ADMIN_PW)
     assert accounts.enabled(store)
-    assert (store.user, store.role) == ("admin", "admin")
+    assert access.current(store) == access.SignedIn("admin", "admin")
     with pytest.raises(UserError, match="已经设置了管理员账号"):
         accounts.create_admin(store, "another", ADMIN_PW)
 
@@ -110,7 +110,7 @@ def test_the_last_administrator_cannot_be_removed_or_demoted(with_accounts):
         accounts.remove_account(with_accounts, "admin")
     accounts.set_role(with_accounts, "小王", "admin")
     accounts.set_role(with_accounts, "admin", "staff")  # another admin remains now
-    assert with_accounts.role == "staff"
+    assert access.current(with_accounts).role == "staff"
     assert {(a["username"], a["role"]) for a in accounts.list_accounts(accounts_admin(with_accounts))} == {
         ("admin", "staff"), ("小王", "admin")}
 
@@ -148,7 +148,7 @@ def as_staff_with(store, password: str) -> None:
 
 def test_login_sets_the_user_and_writes_the_audit_without_the_password(with_accounts):
     as_staff(with_accounts)
-    assert (with_accounts.user, with_accounts.role) == ("小王", "staff")
+    assert access.current(with_accounts) == access.SignedIn("小王", "staff")
     row = audit(with_accounts, "login")[-1]
     assert row["user"] == "小王" and STAFF_PW not in (row["after"] or "")
     person(with_accounts, TODAY, "李四")
@@ -164,7 +164,7 @@ def test_a_wrong_password_is_refused_and_audited_without_it(with_accounts):
     failed = audit(with_accounts, "login_failed")
     assert [r["user"] for r in failed] == ["小王", ""]
     assert all("wrong-guess" not in (r["after"] or "") and "nobody" not in (r["after"] or "") for r in failed)
-    assert with_accounts.user == "admin"  # still who signed in before
+    assert access.current(with_accounts).user == "admin"  # still who signed in before
 
 
 def test_repeated_wrong_passwords_make_the_next_try_wait(with_accounts):
@@ -184,7 +184,7 @@ def test_repeated_wrong_passwords_make_the_next_try_wait(with_accounts):
         accounts.login(with_accounts, "小王", "wrong", T0 + timedelta(seconds=33))
     assert refused.value.wait_seconds == 60
     accounts.login(with_accounts, "小王", STAFF_PW, T0 + timedelta(seconds=94))
-    assert with_accounts.user == "小王"
+    assert access.current(with_accounts).user == "小王"
     row = with_accounts.query("SELECT failed_attempts, retry_after FROM accounts WHERE username = '小王'")[0]
     assert row == {"failed_attempts": 0, "retry_after": None}
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from openpyxl import load_workbook
 
-from app import audit
+from app import access, audit
 from app.audit import AuditFilter
 from app.errors import PermissionDenied, UserError
 from app.ledger import open_ledger
@@ -32,10 +32,10 @@ def clock():
 @pytest.fixture
 def logged(tmp_path, clock):
     """A person added the evening before, changed, deleted and restored just after local midnight."""
-    store = open_ledger(tmp_path / "ledger.db", user="王芳", clock=clock)
+    store = open_ledger(tmp_path / "ledger.db", author="王芳", clock=clock)
     person = add_person(store, {"name": "欧阳晓东"}, today=TODAY)
     clock.advance(timedelta(hours=1))  # 2026-11-23 00:30 China time, still 11-22 in UTC
-    store.user = "李明"
+    access.sign_in(store, "李明", access.ADMIN)
     update_person(store, person["id"], {"id_number": ID, "phone": PHONE, "note": NOTE}, today=TODAY)
     clock.advance(timedelta(minutes=1))
     delete_person(store, person["id"])
@@ -126,7 +126,7 @@ def test_export_to_excel_and_pdf_holds_the_filtered_log_without_values(logged, t
 
 def test_the_log_is_for_administrators_only(logged, tmp_path):
     store, _ = logged
-    store.role = "staff"
+    access.sign_in(store, access.current(store).user, access.STAFF)
     with pytest.raises(PermissionDenied):
         audit.audit_page(store)
     with pytest.raises(PermissionDenied):

@@ -8,6 +8,7 @@ from app.people import add_person
 from db.lock import WriterLock
 from db.sync import next_seq
 from db.clock import FixedClock
+from tests.conftest import sqlite_error
 
 
 def names(path) -> list[str]:
@@ -104,7 +105,7 @@ def test_a_damaged_file_met_by_a_command_is_explained(db_path, today, capsys, mo
     store.close()
 
     def damaged(*args, **kwargs):
-        raise sqlite3.DatabaseError("database disk image is malformed")
+        raise sqlite_error(sqlite3.DatabaseError, "database disk image is malformed", sqlite3.SQLITE_CORRUPT)
 
     monkeypatch.setattr(app.stats, "month_stats", damaged)
     assert main(["--db", str(db_path), "stats", "--month", "2026-11"], clock=FixedClock.on(today)) == 2

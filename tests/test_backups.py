@@ -41,7 +41,7 @@ def clock():
 
 @pytest.fixture
 def ledger(db_path, clock):
-    store = open_ledger(db_path, user="测试员", clock=clock)
+    store = open_ledger(db_path, author="测试员", clock=clock)
     yield store
     store.close()
 

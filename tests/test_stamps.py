@@ -144,7 +144,7 @@ def test_invalid_requests_take_no_serial(store, today):
 
 def test_two_writers_on_one_file_never_share_or_skip_a_serial(store, db_path, today):
     per_writer = 40
-    second = open_ledger(db_path, user="另一台电脑")
+    second = open_ledger(db_path, author="另一台电脑")
     start = threading.Barrier(2)
     errors: list[BaseException] = []
 

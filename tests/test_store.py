@@ -137,7 +137,7 @@ def test_a_failing_inner_transaction_keeps_the_outer_work(store):
 
 def test_protected_fields_are_set_by_the_store(db_path):
     clock = pinned_clock()
-    store = open_ledger(db_path, user="测试员", clock=clock)
+    store = open_ledger(db_path, author="测试员", clock=clock)
     try:
         record = store.insert("people", {**PERSON, "created_at": "1999", "deleted_at": "1999", "device_id": "x"})
         assert record["created_at"] == record["updated_at"] == "2026-11-23T02:00:00.000000+00:00"
@@ -149,7 +149,7 @@ def test_protected_fields_are_set_by_the_store(db_path):
 
 def test_soft_delete_then_restore_keeps_every_field(db_path):
     clock = pinned_clock()
-    store = open_ledger(db_path, user="测试员", clock=clock)
+    store = open_ledger(db_path, author="测试员", clock=clock)
     try:
         original = store.get("people", store.insert("people", PERSON)["id"])
         clock.advance(timedelta(hours=1))

@@ -54,7 +54,7 @@ def folder(tmp_path):
 
 @pytest.fixture
 def office(tmp_path):
-    store = open_ledger(tmp_path / "office.db", user="办公室")
+    store = open_ledger(tmp_path / "office.db", author="办公室")
     settings.save(store, {"community_name": "阳光社区", "community_code": CODE})
     yield store
     store.close()
@@ -63,7 +63,7 @@ def office(tmp_path):
 @pytest.fixture
 def laptop(tmp_path, office, folder):
     """A new laptop prepared the documented way: a fresh database imports the office's first package."""
-    store = open_ledger(tmp_path / "laptop.db", user="村里")
+    store = open_ledger(tmp_path / "laptop.db", author="村里")
     result = send(office, store, "笔记本", folder)
     assert result.adopted
     send(store, office, "办公室", folder)  # the laptop's claim of its serial letter reaches the office

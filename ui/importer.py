@@ -86,7 +86,6 @@ class ImportDialog(QDialog):
 
         def done(report: ImportReport) -> None:
             self.report = report
-            self.ctx.changed.emit("*")
             self.accept()
 
         self.ops.run(self._import, False, on_done=done, on_error=self._unreadable)

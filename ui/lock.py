@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
-from app import accounts
+from app import access, accounts
+from ui.context import touches
+from ui.ops import EVERYTHING
 
 if TYPE_CHECKING:
     from ui.login import LoginDialog
@@ -58,8 +60,8 @@ class IdleLock(QObject):
     def _state(self, state: tuple[bool, int]) -> None:
         self.active, self.minutes = state
 
-    def _changed(self, table: str) -> None:
-        if table in ("settings", "accounts", "*"):
+    def _changed(self, changes: frozenset[str]) -> None:
+        if touches(changes, {"settings", "accounts"}):
             self.refresh()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
@@ -94,7 +96,7 @@ class IdleLock(QObject):
         # Imported when first needed: the sign-in form is not part of every start.
         from ui.login import LoginDialog
 
-        self.dialog = LoginDialog(self.ops, username=self.ops.store.user, locked=True, parent=self.window)
+        self.dialog = LoginDialog(self.ops, username=access.current(self.ops.store).user, locked=True, parent=self.window)
         self.dialog.accepted.connect(self._unlocked)
         self.dialog.rejected.connect(self._gave_up)
         self.dialog.open()
@@ -121,7 +123,7 @@ class IdleLock(QObject):
         self.locked_changed.emit(False)
         if self.ctx is not None:
             # Pages read their lists again: a number revealed before the lock is masked again.
-            self.ctx.changed.emit("*")
+            self.ctx.changed.emit(frozenset({EVERYTHING}))
 
     def _gave_up(self) -> None:
         # 退出程序 on the lock dialog: the window closes without showing its contents again.

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from app import cli
+from ui import preflight
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if preflight.needs_console(argv, has_console=sys.stdout is not None):
+        return tell_to_use_console()
     try:
         args = cli.build_parser().parse_args(argv)
     except cli.UsageError as exc:
@@ -22,6 +26,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def open_window(db_path: Path | None, *, username: str = "") -> int:
+    problem = preflight.xcb_problem(os.environ)
+    if problem:  # instead of Qt's abort, which names a library but no package to install
+        print(problem, file=sys.stderr)
+        return cli.EXIT_USAGE
     from importlib import resources
 
     from PySide6.QtGui import QIcon
@@ -54,6 +62,16 @@ def open_window(db_path: Path | None, *, username: str = "") -> int:
     # The window is gone; the backup on exit (when anything changed) happens here.
     session.close()
     return code
+
+
+def tell_to_use_console() -> int:
+    """The windowed program has no console to print to: say so in a message box."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("社区台账")
+    QMessageBox.information(None, "社区台账", preflight.USE_CONSOLE_PROGRAM)
+    return cli.EXIT_USAGE
 
 
 def sign_in(store, username: str = "") -> bool:

@@ -2,7 +2,9 @@
 
 All operations run in order on a single worker thread that owns the database
 connection, so SQLite sees one writer and the window never blocks on it
-(the idea of Anki's CollectionOp/QueryOp).
+(the idea of Anki's CollectionOp/QueryOp). After each operation, `changed` says which
+tables it wrote (as Anki's OpChanges), so every page that shows them refreshes; no page
+announces changes by hand.
 """
 
 from __future__ import annotations
@@ -13,15 +15,15 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
-from db.store import Store
+from db.store import EVERYTHING, Store
 
 Callback = Callable[[Any], None]
 BUSY_AFTER_MS = 300
 
 
 class _Emitter(QObject):
-    done = Signal(int, object)
-    failed = Signal(int, object)
+    done = Signal(int, object, object)
+    failed = Signal(int, object, object)
 
 
 class _Job(QRunnable):
@@ -31,18 +33,28 @@ class _Job(QRunnable):
         self.fn, self.args, self.kwargs = fn, args, kwargs
 
     def run(self) -> None:
+        conn = self.store.db.conn
+        written_before = conn.total_changes
+        self.store.take_changes()
         try:
             result = self.fn(self.store, *self.args, **self.kwargs)
         except BaseException as exc:  # handed to the GUI thread, which decides what to show
-            self.emitter.failed.emit(self.number, exc)
+            self.emitter.failed.emit(self.number, exc, self._changes(written_before))
         else:
-            self.emitter.done.emit(self.number, result)
+            self.emitter.done.emit(self.number, result, self._changes(written_before))
+
+    def _changes(self, written_before: int) -> frozenset[str]:
+        changed = self.store.take_changes()
+        if not changed and self.store.db.conn.total_changes != written_before:
+            return frozenset({EVERYTHING})  # a write nobody named: refresh everything rather than show stale rows
+        return changed
 
 
 class Ops(QObject):
     """Runs `fn(store, *args)` on the worker thread; callbacks run on the GUI thread."""
 
     settled = Signal()  # every queued operation has finished (tests wait on this)
+    changed = Signal(object)  # frozenset of the tables an operation wrote (EVERYTHING: "*")
     busy = Signal(bool)  # an operation has taken longer than BUSY_AFTER_MS, or all are done
 
     def __init__(self, store: Store, on_error: Callable[[BaseException], None], parent: QObject | None = None):
@@ -51,6 +63,11 @@ class Ops(QObject):
         self.on_error = on_error
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
+        # Long file work (exports, PDFs) runs here, on a second connection, so lists and
+        # search on the first stay responsive meanwhile.
+        self.files_pool = QThreadPool(self)
+        self.files_pool.setMaxThreadCount(1)
+        self._files_store: Store | None = None
         self._emitter = _Emitter(self)
         self._emitter.done.connect(self._done)
         self._emitter.failed.connect(self._failed)
@@ -62,23 +79,42 @@ class Ops(QObject):
     def run(self, fn: Callable, *args: Any, on_done: Callback | None = None,
             on_error: Callable[[BaseException], bool | None] | None = None, **kwargs: Any) -> None:
         """Queue fn; on_error may return True when it has shown the error itself."""
+        self._start(self.pool, self.store, fn, args, kwargs, on_done, on_error)
+
+    def run_files(self, fn: Callable, *args: Any, on_done: Callback | None = None,
+                  on_error: Callable[[BaseException], bool | None] | None = None, **kwargs: Any) -> None:
+        """Like run, for writing files (a month's export, a PDF): on the second connection."""
+        if self._files_store is None:
+            from app.ledger import second_connection
+
+            self._files_store = second_connection(self.store)
+        self._start(self.files_pool, self._files_store, fn, args, kwargs, on_done, on_error)
+
+    def _start(self, pool: QThreadPool, store: Store, fn: Callable, args, kwargs,
+               on_done: Callback | None, on_error: Callable[[BaseException], bool | None] | None) -> None:
         number = next(self._numbers)
         self._pending[number] = (on_done, on_error)
         if not self._busy_timer.isActive():
             self._busy_timer.start()
-        self.pool.start(_Job(number, self._emitter, self.store, fn, args, kwargs))
+        pool.start(_Job(number, self._emitter, store, fn, args, kwargs))
 
     @property
     def idle(self) -> bool:
         return not self._pending
 
     def wait(self) -> None:
-        """Block until the worker is done (only at shutdown)."""
+        """Block until both workers are done (only at shutdown); the second connection closes."""
+        self.files_pool.waitForDone()
         self.pool.waitForDone()
+        if self._files_store is not None:
+            self._files_store.close()
+            self._files_store = None
 
-    @Slot(int, object)
-    def _done(self, number: int, result: Any) -> None:
+    @Slot(int, object, object)
+    def _done(self, number: int, result: Any, changes: frozenset[str]) -> None:
         on_done, _ = self._pending.pop(number, (None, None))
+        if changes:
+            self.changed.emit(changes)
         try:
             if on_done:
                 on_done(result)
@@ -86,9 +122,11 @@ class Ops(QObject):
             self.on_error(exc)
         self._maybe_settled()
 
-    @Slot(int, object)
-    def _failed(self, number: int, exc: BaseException) -> None:
+    @Slot(int, object, object)
+    def _failed(self, number: int, exc: BaseException, changes: frozenset[str]) -> None:
         _, on_error = self._pending.pop(number, (None, None))
+        if changes:
+            self.changed.emit(changes)
         handled = False
         try:
             handled = bool(on_error and on_error(exc))

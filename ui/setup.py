@@ -65,8 +65,6 @@ class SetupDialog(QDialog):
         self.ops.run(build_demo, today=self.ctx.today(), on_done=self._done, on_error=self._refused)
 
     def _done(self, _result) -> None:
-        self.ctx.changed.emit("*")
-        self.ctx.changed.emit("settings")
         self.accept()
 
     def _refused(self, exc: BaseException) -> bool:

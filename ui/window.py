@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, settings
+from app import access, settings
 from app.ledger import database_file
 from app.paths import data_dir
 from db.store import Store
-from ui.context import Context
+from ui.context import Context, touches
 from ui.errors import show_error
 from ui.gc import GarbageCollector
 from ui.help import HelpDialog, about_box
@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
             if number <= 9:
                 QShortcut(QKeySequence(f"Ctrl+{number}"), self,
                           activated=lambda n=number: self.nav.setCurrentRow(n - 1))
-        if not accounts.is_admin(store):
+        if not access.is_admin(store):
             self.nav.setRowHidden(self.page_names.index("操作日志"), True)  # 管理员 only
         self._shown: set[int] = set()
         self.nav.currentRowChanged.connect(self._show_page)
@@ -159,8 +159,8 @@ class MainWindow(QMainWindow):
 
         self.ops.run(settings.load, on_done=checked)
 
-    def _changed(self, table: str) -> None:
-        if table in ("settings", "*"):
+    def _changed(self, changes: frozenset[str]) -> None:
+        if touches(changes, {"settings"}):
             self.refresh_title()
 
     def _busy(self, busy: bool) -> None:

@@ -22,9 +22,9 @@ from app.ledger import open_ledger  # noqa: E402
 
 
 def prepare(folder: Path, n: int):
-    office = open_ledger(folder / "office.db", user="基准")
+    office = open_ledger(folder / "office.db", author="基准")
     settings.save(office, {"community_name": "基准社区", "community_code": "320505001001"})
-    laptop = open_ledger(folder / "laptop.db", user="基准")
+    laptop = open_ledger(folder / "laptop.db", author="基准")
     sync.import_package(laptop, sync.export_package(office, "笔记本", folder).path)
     with office.transaction():
         for i in range(n):

@@ -1,4 +1,5 @@
-"""exports/ knows nothing of the database, the domain or Qt."""
+"""exports/ knows nothing of the database, the domain or Qt (it shares only the one error tree,
+db/errors.py, which imports nothing)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ def test_exports_imports_no_app_db_ui_or_qt():
     code = (
         "import importlib, sys\n"
         f"for name in {MODULES!r}: importlib.import_module(name)\n"
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'app', 'db', 'ui', 'PySide6', 'shiboken6'})\n"
+        "shared = {'db', 'db.errors'}\n"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'app', 'db', 'ui', 'PySide6', 'shiboken6'}"
+        " and m not in shared)\n"
         "print(','.join(bad))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)

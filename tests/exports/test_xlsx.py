@@ -65,7 +65,8 @@ def test_print_settings(tmp_path):
     setup = ws.page_setup
     assert setup.orientation == "landscape"
     assert int(setup.paperSize) == 9
-    assert int(setup.fitToWidth) == 1 and int(setup.fitToHeight) == 0
+    # fitToWidth left out means 1, the schema's default (XlsxWriter writes only what differs from it).
+    assert int(setup.fitToWidth or 1) == 1 and int(setup.fitToHeight) == 0
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$3:$3"
     assert ws.freeze_panes == "A4"
@@ -81,9 +82,8 @@ def test_a_long_generator_ledger_shares_a_few_styles(tmp_path):
     ws = _sheet(tmp_path, make_ledger(rows=(r for r in make_rows(2000))))
     assert ws.max_row == 3 + 2000 + 1 + 1  # header rows, data, totals, signatures
     assert ws.cell(2003, 3).value == "居民2000"
-    body_styles = {c.style for row in ws.iter_rows(min_row=4, max_row=2003) for c in row}
-    assert len(body_styles) <= len(COLUMNS)
-    assert all(name.startswith("台账") for name in body_styles)
+    body_styles = {c.style_id for row in ws.iter_rows(min_row=4, max_row=2003) for c in row}
+    assert len(body_styles) <= len(COLUMNS)  # one shared format per kind of column, not one per cell
     assert ws.print_area.endswith("$G$2005")
 
 
@@ -108,29 +108,6 @@ def _tricky_rows():
     rows[4]["day"] = "2026年上半年"  # not a date: printed as given
     rows[5]["hours"] = 1.333333
     return rows
-
-
-def _cells(ws):
-    return [[(c.value, c.data_type, c.style, c.number_format, c.alignment.wrap_text) for c in row]
-            for row in ws.iter_rows()]
-
-
-def test_rows_written_as_xml_text_read_back_as_openpyxl_writes_them(tmp_path, monkeypatch):
-    import exports.xlsx as xlsx_module
-
-    def ledger():
-        return make_ledger(rows=_tricky_rows(), note="说明：往返路途时间不计入。")
-
-    def heights(ws):
-        return [(r, ws.row_dimensions[r].height) for r in range(1, ws.max_row + 1)]
-
-    ours = _sheet(tmp_path / "ours", ledger())
-    monkeypatch.setattr(xlsx_module, "_RAW_ROWS", False)  # every row through openpyxl's cells instead
-    theirs = _sheet(tmp_path / "theirs", ledger())
-    assert _cells(ours) == _cells(theirs)
-    assert heights(ours) == heights(theirs)
-    assert ours.merged_cells.ranges and {str(r) for r in ours.merged_cells.ranges} == {
-        str(r) for r in theirs.merged_cells.ranges}
 
 
 def test_text_cells_keep_what_the_resident_wrote(tmp_path):

@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QApplication
 
-from app import accounts
+from app import access, accounts
 from db.clock import FixedClock
 from ui.login import LoginDialog
 from ui.ops import Ops
@@ -65,7 +65,7 @@ def wait_ops(qtbot, ops: Ops) -> None:
 def login_ops(qtbot, demo_store):
     accounts.create_admin(demo_store, "admin", ADMIN_PW)
     accounts.add_account(demo_store, "xiaowang", STAFF_PW)
-    demo_store.user, demo_store.role = "", "admin"  # a fresh start: nobody signed in yet
+    access.sign_in(demo_store, "", access.ADMIN)  # a fresh start: nobody signed in yet
     errors: list[BaseException] = []
     ops = Ops(demo_store, on_error=errors.append)
     yield ops, errors
@@ -84,12 +84,12 @@ def test_login_dialog_refuses_a_wrong_password_and_accepts_the_right_one(qtbot, 
     assert dialog.isVisible() and dialog.result() != LoginDialog.DialogCode.Accepted
     assert dialog.password_error.text() == "用户名或密码不对，请重新输入。"
     assert dialog.password.text() == ""  # typed again, not left in the box
-    assert demo_store.user == ""
+    assert access.current(demo_store).user == ""
 
     dialog.password.setText(STAFF_PW)
     with qtbot.waitSignal(dialog.accepted, timeout=10000):
         dialog.login_button.click()
-    assert (demo_store.user, demo_store.role) == ("xiaowang", "staff")
+    assert access.current(demo_store) == access.SignedIn("xiaowang", "staff")
     assert errors == []
 
 
@@ -107,7 +107,7 @@ def test_login_dialog_shows_the_wait_after_repeated_wrong_passwords(qtbot, login
     dialog.password.setText(STAFF_PW)
     dialog.submit()  # ignored while waiting
     wait_ops(qtbot, ops)
-    assert dialog.result() != LoginDialog.DialogCode.Accepted and demo_store.user == ""
+    assert dialog.result() != LoginDialog.DialogCode.Accepted and access.current(demo_store).user == ""
 
 
 def test_login_dialog_asks_for_a_user_name_first(qtbot, login_ops):
@@ -245,7 +245,7 @@ def test_setting_the_administrator_password_turns_accounts_on(qtbot, window):
     dialog.submit()
     settle(qtbot, window)
     assert not dialog.isVisible()
-    assert accounts.enabled(store) and store.user == "admin"
+    assert accounts.enabled(store) and access.current(store).user == "admin"
     assert not panel.setup_button.isVisibleTo(panel) and panel.table.isVisibleTo(panel)
     assert panel.table.rowCount() == 1 and panel.table.item(0, 1).text() == "管理员"
     assert window.idle_lock.active  # the lock now has a password to ask for
@@ -269,7 +269,7 @@ def test_staff_sees_only_their_own_password_in_the_panel(qtbot, staff_window):
     panel = page.accounts
     assert not panel.table.isVisibleTo(panel) and not panel.add_button.isVisibleTo(panel)
     assert panel.own_button.isVisibleTo(panel)
-    assert staff_window.store.user == "xiaowang"
+    assert access.current(staff_window.store).user == "xiaowang"
 
 
 def test_a_staff_edit_form_with_full_numbers_is_audited_as_a_reveal(qtbot, staff_window):
@@ -311,10 +311,10 @@ def test_start_up_asks_to_sign_in_and_cancel_gives_up(qtbot, login_ops, demo_sto
 
     _answer_login(None)
     assert sign_in(demo_store, "xiaowang") is False
-    assert demo_store.user == ""
+    assert access.current(demo_store).user == ""
     _answer_login(STAFF_PW)
     assert sign_in(demo_store, "xiaowang") is True
-    assert (demo_store.user, demo_store.role) == ("xiaowang", "staff")
+    assert access.current(demo_store) == access.SignedIn("xiaowang", "staff")
 
 
 def test_start_up_without_accounts_asks_nothing(qtbot, demo_store):

@@ -7,6 +7,7 @@ from datetime import timedelta
 from PySide6.QtCore import QDate
 from openpyxl import load_workbook
 
+from app import access
 from app.people import add_person, update_person
 from tests.factories import make_id
 from tests.ui.conftest import TODAY, settle
@@ -16,7 +17,7 @@ PHONE = "13912345678"
 
 def test_the_log_lists_filters_and_exports_without_values(qtbot, empty_window, tmp_path, monkeypatch):
     window = empty_window
-    window.store.user = "王芳"
+    access.sign_in(window.store, "王芳", access.ADMIN)
     person = add_person(window.store, {"name": "欧阳晓东"}, today=TODAY)
     window.store.clock.advance(timedelta(minutes=1))  # the log lists the newest first
     update_person(window.store, person["id"], {"phone": PHONE, "id_number": make_id()}, today=TODAY)

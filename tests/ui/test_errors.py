@@ -6,6 +6,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.errors import UserError
 from db.errors import DatabaseLocked
+from tests.conftest import sqlite_error
 from tests.ui.conftest import settle
 
 
@@ -55,8 +56,10 @@ def test_a_user_error_outside_a_form_is_shown_as_is(qtbot, window):
 def test_sqlites_damaged_file_and_full_disk_are_explained_not_apologised_for(qtbot, window):
     import sqlite3
 
-    for raised, expected in ((sqlite3.DatabaseError("database disk image is malformed"), "数据库文件已损坏"),
-                             (sqlite3.OperationalError("database or disk is full"), "磁盘空间已满")):
+    for raised, expected in ((sqlite_error(sqlite3.DatabaseError, "database disk image is malformed",
+                                           sqlite3.SQLITE_CORRUPT), "数据库文件已损坏"),
+                             (sqlite_error(sqlite3.OperationalError, "database or disk is full", sqlite3.SQLITE_FULL),
+                              "磁盘空间已满")):
         def fail(store, exc=raised):
             raise exc
 

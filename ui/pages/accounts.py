@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, settings
+from app import access, accounts, settings
 from app.errors import UserError, ValidationError
 from ui.context import Context
 from ui.forms import error_line, with_error_line
@@ -204,7 +204,7 @@ class AccountsPanel(QGroupBox):
     def reload(self) -> None:
         def read(store):
             on = accounts.enabled(store)
-            listed = accounts.list_accounts(store) if on and accounts.is_admin(store) else []
+            listed = accounts.list_accounts(store) if on and access.is_admin(store) else []
             return on, listed, settings.load(store).idle_lock_minutes
 
         def shown(result) -> None:
@@ -216,10 +216,11 @@ class AccountsPanel(QGroupBox):
 
     def _show_state(self, on: bool, listed: list[dict]) -> None:
         self.enabled = on
-        admin = accounts.is_admin(self.ops.store)
+        admin = access.is_admin(self.ops.store)
+        me = access.current(self.ops.store)
         self.rows = listed
         self.state.setText(OFF_TEXT if not on else
-                           f"已启用账号，当前登录：{self.ops.store.user}（{accounts.role_label(self.ops.store.role)}）。")
+                           f"已启用账号，当前登录：{me.user}（{accounts.role_label(me.role)}）。")
         self.setup_button.setVisible(not on)
         manage = on and admin
         for widget in (self.table, self.add_button, self.password_button, self.role_button, self.remove_button,
@@ -246,7 +247,6 @@ class AccountsPanel(QGroupBox):
             if dialog is not None:
                 dialog.accept()
             self.say(text)
-            self.ctx.changed.emit("accounts")
             self.reload()
 
         return done
@@ -288,11 +288,11 @@ class AccountsPanel(QGroupBox):
         row = self.selected()
         if row is None:
             return None
-        own = row["username"] == self.ops.store.user
+        own = row["username"] == access.current(self.ops.store).user
         return self._password_dialog(row["username"], own)
 
     def change_own_password(self) -> PasswordDialog:
-        return self._password_dialog(self.ops.store.user, True)
+        return self._password_dialog(access.current(self.ops.store).user, True)
 
     def _password_dialog(self, username: str, own: bool) -> PasswordDialog:
         dialog = PasswordDialog(self, f"修改密码：{username}", username=username, ask_current=own)
@@ -336,6 +336,5 @@ class AccountsPanel(QGroupBox):
     def save_idle(self) -> None:
         minutes = self.idle.value()
         self.ops.run(settings.save, {"idle_lock_minutes": minutes},
-                     on_done=lambda _: (self.say(f"无操作 {minutes} 分钟后自动锁定。"),
-                                        self.ctx.changed.emit("settings")),
+                     on_done=lambda _: self.say(f"无操作 {minutes} 分钟后自动锁定。"),
                      on_error=self._refused)

@@ -18,7 +18,7 @@ DEFAULT_DAYS = 30  # the page opens on the last month: a long log is narrowed, n
 
 class AuditPage(RecordPage):
     title = "操作日志"
-    table = "*"  # any change adds to the log
+    table = "audit"  # every audited write and event adds to the log
     noun = "日志"
     searchable = False
     editable = False
@@ -139,4 +139,4 @@ class AuditPage(RecordPage):
             self.status.setText("导出没有完成。")
             return False  # the window shows why
 
-        self.ops.run(audit.export_audit, path, chosen, today=self.ctx.today(), on_done=done, on_error=failed)
+        self.ops.run_files(audit.export_audit, path, chosen, today=self.ctx.today(), on_done=done, on_error=failed)

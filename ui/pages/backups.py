@@ -121,7 +121,6 @@ class BackupsPanel(QGroupBox):
     def restore(self, path: str, *, other_community: bool = False) -> None:
         def done(before: backups.Backup) -> None:
             self._say(f"已恢复。恢复前的数据库保存为 {before.path.name}。")
-            self.ctx.changed.emit("*")
             self.reload()
 
         def failed(exc: BaseException) -> bool:

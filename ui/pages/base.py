@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app import privacy
 from db.store import Row
-from ui.context import Context
+from ui.context import Context, touches
 from ui.forms import Field, FormDialog
 from ui.importer import choose_and_import, save_template
 from ui.table import Col, PagedModel
@@ -35,7 +35,8 @@ class RecordPage(QWidget):
     """Subclasses declare the columns, the query, the form and the services."""
 
     title = ""
-    table = ""  # the table whose changes refresh this page
+    table = ""  # the table this page lists and writes
+    shows: frozenset[str] = frozenset()  # every table whose changes alter the list (default: table)
     noun = "记录"
     empty_hint = ""
     searchable = True
@@ -200,8 +201,8 @@ class RecordPage(QWidget):
         fetch, pageable = self.query(self.search.text().strip(), self.filter_values())
         self.model.set_query(fetch, pageable)
 
-    def _maybe_refresh(self, table: str) -> None:
-        if table in (self.table, "*") and self.model.active:
+    def _maybe_refresh(self, changes: frozenset[str]) -> None:
+        if touches(changes, self.shows or {self.table}) and self.model.active:
             self.reload()
 
     def _loaded(self) -> None:
@@ -255,7 +256,6 @@ class RecordPage(QWidget):
             self, self.ops, title, self.form_fields(), validate=self.validate, save=save, values=values,
             keep_on_new=self.keep_on_new(), notice=self.notice, draft_key=draft_key,
         )
-        self.dialog.saved.connect(lambda _: self.ctx.changed.emit(self.table))
         self.dialog.open()
         return self.dialog
 
@@ -302,7 +302,7 @@ class RecordPage(QWidget):
 
         def answered(button: int) -> None:
             if box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes:
-                self.ops.run(self.delete, record_id, on_done=lambda _: self.ctx.changed.emit(self.table))
+                self.ops.run(self.delete, record_id)
 
         box.finished.connect(answered)
         self.confirm = box

@@ -29,6 +29,10 @@ TILES = (
 )
 
 
+# Writes that change no figure on the 工作台: a form's draft, the audit alone.
+NOT_SHOWN = frozenset({"drafts", "audit"})
+
+
 class DashboardPage(QWidget):
     title = "工作台"
 
@@ -93,7 +97,11 @@ class DashboardPage(QWidget):
         layout.addWidget(self.hint)
         layout.addLayout(grid)
         layout.addLayout(lists, 1)
-        ctx.changed.connect(lambda _: self.reload() if self.info else None)
+        ctx.changed.connect(self._maybe_reload)
+
+    def _maybe_reload(self, changes: frozenset[str]) -> None:
+        if self.info and changes - NOT_SHOWN:
+            self.reload()
 
     def reload(self) -> None:
         self.ops.run(stats.dashboard, today=self.ctx.today(), on_done=self._arrived)

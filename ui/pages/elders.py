@@ -38,7 +38,6 @@ def open_visit_form(page, ops, ctx, elder: dict | None) -> FormDialog:
     draft_key = f"visits.new:{elder['id']}" if elder else "visits.new"
     dialog = FormDialog(page, ops, "登记探访", VISIT_FIELDS, validate=validate, save=save, values=values,
                         keep_on_new=("date", "visitor", "method"), draft_key=draft_key)
-    dialog.saved.connect(lambda _: ctx.changed.emit("visits"))
     dialog.open()
     widget = dialog.widgets["visitor" if elder else "elder_id"]
     widget.setFocus()
@@ -48,6 +47,7 @@ def open_visit_form(page, ops, ctx, elder: dict | None) -> FormDialog:
 class EldersPage(RecordPage):
     title = "老年人探访"
     table = "elders"
+    shows = frozenset({"elders", "people", "visits"})  # 最近探访 comes from the visits
     noun = "老年人"
     roster = "elders"
     empty_hint = "还没有登记老年人。先在“居民”中登记本人，再按 Ctrl+N 纳入特殊困难老年人名册。"

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts
+from app import access
 from app.dates import month_to_export, recent_months
 from app.export import export_month, ledger_filename
 from app.ledgers import MONTHLY
@@ -117,7 +117,7 @@ class ExportPage(QWidget):
 
     def reload(self) -> None:
         # Full numbers are the 管理员's (app/ refuses them to a 工作人员 anyway).
-        admin = accounts.is_admin(self.ops.store)
+        admin = access.is_admin(self.ops.store)
         self.unmasked.setEnabled(admin)
         if not admin:
             self.unmasked.setChecked(False)
@@ -142,7 +142,7 @@ class ExportPage(QWidget):
             self.preview_label.setPixmap(first_page_pixmap(path))
             self.status.setText(f"预览：{path.stem}（第一页）")
 
-        self.ops.run(make, on_done=show)
+        self.ops.run_files(make, on_done=show)
 
     def export(self) -> None:
         numbers = self.chosen()
@@ -165,8 +165,8 @@ class ExportPage(QWidget):
             self.status.setText("导出没有完成。")
             return False
 
-        self.ops.run(lambda store: export_month(store, year, month, folder, fmt=fmt, numbers=numbers,
-                                                **self._options()), on_done=done, on_error=failed)
+        self.ops.run_files(lambda store: export_month(store, year, month, folder, fmt=fmt, numbers=numbers,
+                                                      **self._options()), on_done=done, on_error=failed)
 
     def print_selected(self) -> None:
         numbers = self.chosen()
@@ -183,4 +183,4 @@ class ExportPage(QWidget):
             if print_pdf(self, result.combined):
                 self.status.setText("已发送到打印机。")
 
-        self.ops.run(make, on_done=ready)
+        self.ops.run_files(make, on_done=ready)

@@ -61,6 +61,7 @@ def split_batch(values: dict, today) -> tuple[dict, list[dict]]:
 class ServicePage(RecordPage):
     title = "志愿服务"
     table = "activities"
+    shows = frozenset({"activities", "service_records", "volunteers"})
     noun = "志愿活动"
     empty_hint = "还没有志愿活动。按 Ctrl+N 登记一次活动，勾选参加的志愿者，一次保存全部服务时长。"
 
@@ -93,7 +94,7 @@ class ServicePage(RecordPage):
             ids = [r["id"] for r in service.records_of_activity(store, activity_id) if r["review_state"] != "已确认"]
             return service.review(store, ids, "已确认")
 
-        self.ops.run(confirm, row["id"], on_done=lambda _: self.ctx.changed.emit(self.table))
+        self.ops.run(confirm, row["id"])
 
     search_hint = "搜索：活动名称、地点或组织者 (Ctrl+F)"
 
@@ -131,7 +132,6 @@ class ServicePage(RecordPage):
                 save=lambda store, v: service.update_activity(store, record_id, v, today=self.ctx.today()),
                 values=record, draft_key=f"activities.edit:{record_id}",
             )
-            self.dialog.saved.connect(lambda _: self.ctx.changed.emit(self.table))
             self.dialog.open()
 
         self.ops.run(service.get_activity, record_id, on_done=opened)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import accounts, settings, stamps
+from app import access, settings, stamps
 from app.errors import ValidationError
 from ui.context import Context
 from ui.pages.accounts import AccountsPanel
@@ -128,7 +128,7 @@ class SettingsPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(self.tabs, 1)
-        if not accounts.is_admin(ctx.ops.store):
+        if not access.is_admin(ctx.ops.store):
             self._read_only()
 
     def _read_only(self) -> None:
@@ -170,7 +170,6 @@ class SettingsPage(QWidget):
         def done(_):
             self.message.setStyleSheet("color: #1e7e34;")
             self.message.setText("设置已保存。")
-            self.ctx.changed.emit("settings")
 
         def refused(exc):
             if isinstance(exc, ValidationError):

@@ -15,6 +15,7 @@ from ui.table import Col
 class StampsPage(RecordPage):
     title = "盖章登记"
     table = "stamp_requests"
+    shows = frozenset({"stamp_requests", "stamp_items"})
     noun = "盖章登记"
     revealable = True
     editable = False  # a register entry is not edited: delete it (its serial stays taken) and register anew

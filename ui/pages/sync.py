@@ -213,7 +213,6 @@ class SyncPage(QWidget):
         def done(result: sync.ImportResult) -> None:
             self.last_import = result
             self.status.setText(result.summary())
-            self.ctx.changed.emit("*")
             self.reload()
 
         self.ops.run(sync.import_package, path, on_done=done)
@@ -225,7 +224,6 @@ class SyncPage(QWidget):
 
         def done(_) -> None:
             self.status.setText(f"已处理冲突：{conflict['table_label']} {conflict['label']}")
-            self.ctx.changed.emit("*")
             self.reload()
 
         self.ops.run(sync.resolve, conflict["id"], choice, on_done=done)

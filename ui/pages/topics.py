@@ -28,28 +28,10 @@ MEETING_FIELDS = [
 ]
 
 
-def validate_meeting(values: dict, today) -> tuple[dict, list[dict]]:
-    errors: dict[str, str] = {}
-    meeting: dict = {}
-    try:
-        meeting = c.clean_meeting(values, today=today)
-    except ValidationError as exc:
-        errors.update(exc.errors)
-    people = c.parse_participants(values.get("participants") or "")
-    for number, person in enumerate(people, start=1):
-        try:
-            c.clean_participant(person)
-        except ValidationError as exc:
-            errors["participants"] = f"第 {number} 行：{exc}"
-            break
-    if errors:
-        raise ValidationError(errors)
-    return meeting, people
-
-
 class TopicsPage(RecordPage):
     title = "协商议事"
     table = "topics"
+    shows = frozenset({"topics", "topic_events", "topic_steps", "meetings", "followups"})
     noun = "议题"
     empty_hint = "还没有议题。居民提出的事项按 Ctrl+N 登记，然后按流程受理、协商、形成决议、落实、评议。"
     filters = {"状态": ("", *c.STATES)}
@@ -147,15 +129,13 @@ class TopicsPage(RecordPage):
         topic = info["topic"]
         for state in info["allowed"]:
             self._action(f"→ {state}", lambda _checked=False, s=state: self.advance(topic, s))
-        if topic["state"] in c.MEETING_STATES:
+        if info["can_meet"]:
             self._action("登记会议", lambda: self.add_meeting(topic))
-        if info["next_step"] and topic["state"] in ("受理", "协商"):
+        if info["can_step"] and info["next_step"]:
             self._action(f"登记{info['next_step']}", lambda: self.add_step(topic, info["next_step"]))
-        if topic["state"] in ("形成决议", "落实中", "已办结", "已评议") and not topic["resolution_published_on"]:
-            self._action("决议公开", lambda: self.publish(topic, "决议"))
-        if topic["state"] in ("已办结", "已评议") and not topic["result_published_on"]:
-            self._action("结果公开", lambda: self.publish(topic, "结果"))
-        if topic["state"] in c.FOLLOWUP_STATES:
+        for what in info["can_publish"]:
+            self._action(f"{what}公开", lambda _checked=False, w=what: self.publish(topic, w))
+        if info["can_follow_up"]:
             self._action("登记落实", lambda: self.add_followup(topic))
         if info["meetings"]:
             self._action("会议记录和签到表", lambda: self.minutes(info["meetings"][-1]))
@@ -171,7 +151,7 @@ class TopicsPage(RecordPage):
         """One of a topic's forms; what is typed is kept as a draft of that topic's form."""
         self.dialog = FormDialog(self, self.ops, title, fields, validate=validate, save=save,
                                  draft_key=f"topics.{form}:{topic['id']}")
-        self.dialog.saved.connect(lambda _: (self.ctx.changed.emit(self.table), self.show_detail()))
+        self.dialog.saved.connect(lambda _: self.show_detail())
         self.dialog.open()
         return self.dialog
 
@@ -213,11 +193,11 @@ class TopicsPage(RecordPage):
         today = self.ctx.today()
 
         def save(store, values):
-            meeting, people = validate_meeting(values, today)
+            meeting, people = c.clean_meeting_form(values, today=today)
             return c.add_meeting(store, {**meeting, "topic_id": topic["id"]}, people, today=today)
 
         return self._dialog(topic, "meeting", f"登记会议：{topic['title']}", MEETING_FIELDS,
-                            lambda v: validate_meeting(v, today), save)
+                            lambda v: c.clean_meeting_form(v, today=today), save)
 
     def add_step(self, topic: dict, step: str) -> FormDialog:
         today = self.ctx.today()

@@ -13,6 +13,7 @@ from ui.table import Col
 class TrashPage(RecordPage):
     title = "回收站"
     table = "*"
+    shows = trash.BIN_TABLES
     noun = "记录"
     searchable = False
     empty_hint = "回收站是空的。删除的记录会先放在这里，可以随时恢复。"
@@ -34,8 +35,7 @@ class TrashPage(RecordPage):
         row = self.current_row()
         if row is None:
             return
-        self.ops.run(trash.restore, row["table_name"], row["id"],
-                     on_done=lambda _: self.ctx.changed.emit("*"))
+        self.ops.run(trash.restore, row["table_name"], row["id"])
 
     def query(self, search, filters):
         return trash.deleted_records, True

@@ -16,6 +16,7 @@ from ui.table import Col
 class VolunteersPage(RecordPage):
     title = "志愿者"
     table = "volunteers"
+    shows = frozenset({"volunteers", "people", "service_records"})
     noun = "志愿者"
     roster = "volunteers"
     revealable = True

@@ -1,0 +1,102 @@
+"""The catalog of record kinds: each kind of record declared once.
+
+Sync, the audit, the 回收站, privacy and the pages all read this one table instead of
+keeping lists of their own, so adding a kind touches this catalog and the kind's own module.
+Only storage facts and the words a person reads live here; the rules for restoring a kind
+live with the kind (app/), found through `restore_rule` names in app/trash.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    table: str
+    noun: str  # what a person calls one record: 居民, 探访记录
+    label_sql: str | None = None  # names one record (alias t) in the 回收站 and in conflicts
+    synced: bool = True  # carried to the community's other PCs
+    in_bin: bool = False  # deleted ones are listed in the 回收站
+    numbers: tuple[str, ...] = ()  # personal numbers its lists show masked (revealed one row at a time)
+    numbers_on_person: bool = False  # its numbers are its person's (people.id_number, people.phone)
+
+
+_PERSON_NAME = "(SELECT name FROM people WHERE id = t.person_id)"
+_PERSON_NUMBERS = ("id_number", "phone")
+
+KINDS: dict[str, Kind] = {k.table: k for k in (
+    Kind("settings", "设置"),
+    Kind("people", "居民", "name", in_bin=True, numbers=_PERSON_NUMBERS),
+    Kind("volunteers", "志愿者", _PERSON_NAME, in_bin=True, numbers=_PERSON_NUMBERS, numbers_on_person=True),
+    Kind("activities", "志愿活动", "date || ' ' || name", in_bin=True),
+    Kind("service_records", "服务记录",
+         "(SELECT a.date || ' ' || a.name FROM activities a WHERE a.id = t.activity_id)", in_bin=True),
+    Kind("redemptions", "时长兑换"),
+    Kind("elders", "老年人", _PERSON_NAME, in_bin=True,
+         numbers=(*_PERSON_NUMBERS, "emergency_phone", "supporter_phone"), numbers_on_person=True),
+    Kind("visits", "探访记录",
+         "t.date || ' ' || (SELECT p.name FROM elders e JOIN people p ON p.id = e.person_id WHERE e.id = t.elder_id)",
+         in_bin=True),
+    Kind("topics", "议题", "title", in_bin=True),
+    Kind("topic_events", "议题流程"),
+    Kind("topic_steps", "四议两公开步骤"),
+    Kind("meetings", "协商会议", "date || ' ' || form", in_bin=True),
+    Kind("meeting_participants", "参会人员"),
+    Kind("followups", "落实情况"),
+    Kind("stamp_items", "清单事项", "name", in_bin=True),
+    Kind("stamp_requests", "盖章登记", "serial || ' ' || matter", in_bin=True, numbers=_PERSON_NUMBERS),
+    Kind("certificates", "服务证明"),
+    # Local to one PC: its serial counters and its accounts are never carried elsewhere.
+    Kind("counters", "登记编号", synced=False),
+    Kind("accounts", "账号", synced=False),
+)}
+
+# What a person calls each column, wherever a field is named (audit, conflicts, reveals).
+FIELD_LABELS = {
+    "deleted_at": "是否删除", "value": "取值", "name": "姓名/名称", "gender": "性别", "id_number": "身份证号",
+    "birth_date": "出生日期", "phone": "联系电话", "estate": "小区", "building": "楼栋", "unit": "单元",
+    "room": "室", "village_group": "村民小组", "grid": "网格", "note": "备注", "pinyin": "拼音",
+    "initials": "拼音首字母", "sort_key": "排序", "person_id": "居民", "volunteer_no": "志愿者编号",
+    "team": "服务队", "political_status": "政治面貌", "skills": "专长", "registered_on": "注册日期",
+    "status": "状态", "date": "日期", "category": "类别", "location": "地点", "organizer": "组织者",
+    "start_time": "开始时间", "end_time": "结束时间", "beneficiaries": "服务对象", "minutes": "时长（分钟）",
+    "content": "内容", "recorder": "记录人", "attested_by": "证明人", "is_backfill": "补录",
+    "backfill_reason": "补录原因", "review_state": "审核状态", "review_note": "审核意见", "reason": "理由",
+    "handler": "经办人", "categories": "类别", "risk_level": "风险等级", "emergency_contact": "紧急联系人",
+    "emergency_phone": "紧急联系电话", "supporter": "赡养人", "supporter_phone": "赡养人电话",
+    "responsible_visitor": "责任探访人", "joined_on": "纳入日期", "left_on": "离开日期",
+    "health_note": "健康情况", "method": "方式", "visitor": "探访人", "health": "身体与精神状况",
+    "living": "基本生活", "family_support": "家庭赡养", "safety": "安全隐患", "needs": "服务需求",
+    "problems": "发现问题", "measures": "帮扶措施", "referral": "转介/告知去向", "next_due": "下次应探访",
+    "title": "标题", "description": "内容", "proposer": "提出人", "proposed_on": "提出日期",
+    "procedure": "程序", "state": "状态", "reject_reason": "不予受理理由", "resolution": "决议",
+    "resolution_published_on": "决议公开日期", "result": "结果", "result_published_on": "结果公开日期",
+    "evaluation": "评议", "matter": "申请事项", "applicant": "申请人", "purpose": "用途", "serial": "编号",
+    "kind": "清单类别", "keywords": "关键词", "basis": "依据", "department": "承办部门", "position": "顺序",
+    "form": "形式", "host": "主持人", "minutes_text": "会议记录", "outcome": "协商结果",
+    "votes_for": "同意", "votes_against": "反对", "votes_abstain": "弃权", "role": "身份",
+    "organization": "单位", "progress": "进展", "step": "步骤", "body": "会议", "expected": "应到",
+    "present": "实到", "topic_id": "议题", "activity_id": "活动", "volunteer_id": "志愿者",
+    "elder_id": "老年人", "meeting_id": "会议", "item_id": "清单事项",
+}
+
+
+def noun(table: str) -> str:
+    """The Chinese name of a record kind (the table name for a table outside the catalog)."""
+    kind = KINDS.get(table)
+    return kind.noun if kind else table
+
+
+def field_label(column: str) -> str:
+    return FIELD_LABELS.get(column, column)
+
+
+def in_bin() -> list[Kind]:
+    return [k for k in KINDS.values() if k.in_bin]
+
+
+def is_synced(table: str) -> bool:
+    """Whether a table's records travel in sync packages (unknown tables: yes, as before)."""
+    kind = KINDS.get(table)
+    return kind.synced if kind else True
