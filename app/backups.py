@@ -3,7 +3,10 @@ and restoring one (the current database is always backed up first)."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,8 +19,16 @@ from db import audit as audit_queries
 from db import backup as files
 from db import connection, schema
 from db import sync as sync_queries
-from db.clock import LOCAL_TZ
-from db.errors import DamagedDatabase, StorageError
+from db.clock import LOCAL_TZ, Clock
+from db.errors import (
+    DamagedDatabase,
+    DatabaseInUse,
+    NotLedgerDatabase,
+    StorageError,
+    as_storage_error,
+    os_reason,
+    primary_code,
+)
 from db.store import Store, open_store
 
 FOLDER = "backups"
@@ -107,7 +118,7 @@ def _write(store: Store, path: Path) -> None:
     try:
         files.write_copy(store.db.conn, path)
     except OSError as exc:
-        raise StorageError(f"无法写入备份“{path}”（{exc.strerror or exc}），请检查磁盘空间和文件夹权限。") from None
+        raise StorageError(f"无法写入备份“{path}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。") from None
     try:
         files.check_file(path)
     except DamagedDatabase:
@@ -182,28 +193,49 @@ def newest_sound_backup(db_file: Path) -> Backup | None:
     return None
 
 
-def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None = None) -> Backup:
+class OtherCommunity(StorageError):
+    """The backup is another community's: restored only when the user says so explicitly."""
+
+    def __init__(self, backup: str, here: str):
+        super().__init__(f"这个备份属于另一个社区（{backup}），本机是{here}。恢复后本机的全部记录将换成那个社区的。")
+        self.backup, self.here = backup, here
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What belongs to this computer, not to the records, and so survives a restore."""
+
+    accounts: list[dict]
+    seq_floor: int
+    device_id: str
+    serial_prefix: str | None
+    community: tuple[str, str]  # (code, name): to refuse another community's backup
+
+
+def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None = None,
+                 other_community: bool = False) -> Backup:
     """Restore a backup into the open database (the window stays open); returns the backup
     of the database as it was just before."""
     require_admin(store, "从备份恢复")
     now = now or store.clock.local_now()
     source = Path(backup_file)
-    files.check_file(source)
+    files.verify_file(source)
+    carried = _carried_from(store)
+    refuse_other_community(source, carried, allowed=other_community)
+    part = _restoring_path(database_file(store))
     try:
-        before = make_backup(store, now=now, kind=BEFORE_RESTORE)
-    except DamagedDatabase:
-        before = _keep_damaged(store, now)  # the reason for restoring: kept, not a reason to stop
-    floor = sync_queries.next_seq(store.db.conn)
-    # Accounts belong to this computer, not to the records: a restore keeps today's, so an old
-    # backup cannot bring back an old password or switch sign-in off.
-    current_accounts = account_queries.every_row(store)
-    files.copy_into(source, store.db)
-    schema.migrate(store.db)
-    with store.transaction():
-        sync_queries.raise_seq_floor(store.db.conn, floor)
-        account_queries.replace_all(store, current_accounts)
+        prepare_restore(source, part, carried)
+        try:
+            before = make_backup(store, now=now, kind=BEFORE_RESTORE)
+        except DamagedDatabase:
+            before = _keep_damaged(store, now)  # the reason for restoring: kept, not a reason to stop
+        _log_restore(part, store.author, store.clock, source, before.path)
+        # One transaction replaces every page: a kill leaves the old records or the new ones.
+        files.copy_into(part, store.db)
+    finally:
+        _remove_restoring(part)
+    connection.enable_wal(store.db)  # the copied header says rollback journal, like every backup
     store.reopened()
-    store.log_event("restore_backup", detail={"file": source.name, "before": before.path.name})
     return before
 
 
@@ -213,56 +245,210 @@ def _keep_damaged(store: Store, now: datetime) -> Backup:
     try:
         files.write_copy(store.db.conn, path)
     except OSError as exc:
-        raise StorageError(f"无法写入“{path.parent}”（{exc.strerror or exc}），请检查磁盘空间和文件夹权限。") from None
+        raise StorageError(f"无法写入“{path.parent}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。") from None
     return Backup(path, _taken_at(path), DAMAGED, path.stat().st_size)
 
 
-def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime) -> Path | None:
+def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime, clock: Clock | None = None,
+                 user: str = "", other_community: bool = False) -> Path | None:
     """Restore a backup over a database that is not open (the command line, or a damaged
-    database at start-up). The current file is kept: backed up when it is sound, moved into
-    the backups folder when it is damaged. Returns where it went (None when there was none)."""
+    database at start-up). The current file is kept: backed up when it is sound, copied into
+    the backups folder when it is damaged. Returns where it went (None when there was none).
+
+    The restored file is made whole beside the database and renamed over it in one step."""
     source = Path(backup_file)
-    files.check_file(source)
-    kept_as, carried = None, None
-    if db_file.exists() and db_file.stat().st_size > 0:
-        carried = _carried(db_file)
-        kept_as = _keep_current(db_file, now)
-    part = db_file.with_name(db_file.name + ".restoring")
+    files.verify_file(source)
+    existing = db_file.is_file() and db_file.stat().st_size > 0
+    carried = _carried(db_file) if existing else None
+    if carried is not None:
+        refuse_other_community(source, carried, allowed=other_community)
+    part = _restoring_path(db_file)
     try:
-        files.copy_file(source, part)
-    except OSError as exc:
-        raise StorageError(f"无法写入“{db_file.parent}”（{exc.strerror or exc}），请检查磁盘空间和文件夹权限。") from None
-    for leftover in _companions(db_file):
-        leftover.unlink(missing_ok=True)
-    part.replace(db_file)
-    if carried:
-        floor, accounts = carried
-        store = open_store(db_file)
-        try:
-            with store.transaction():
-                sync_queries.raise_seq_floor(store.db.conn, floor)
-                account_queries.replace_all(store, accounts)
-        finally:
-            store.close()
+        prepare_restore(source, part, carried)
+        kept_as = _keep_current(db_file, now) if existing else None
+        _log_restore(part, user, clock, source, kept_as)
+        _swap_in(part, db_file)
+    finally:
+        _remove_restoring(part)
     return kept_as
 
 
-def _carried(db_file: Path) -> tuple[int, list[dict]] | None:
-    """What a restore keeps from the current file, when it can still be read: the next change
-    number (see restore_into) and this computer's accounts."""
+def _restoring_path(db_file: Path) -> Path:
+    return db_file.with_name(db_file.name + ".restoring")
+
+
+def _remove_restoring(part: Path) -> None:
+    for path in (part, part.with_name(part.name + "-journal")):
+        path.unlink(missing_ok=True)
+
+
+def _storage(exc: OSError, where: Path) -> StorageError:
+    return StorageError(f"无法写入“{where}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。")
+
+
+def prepare_restore(source: Path, part: Path, carried: Carried | None) -> None:
+    """The complete restored database at `part`: the backup, migrated to this version, with
+    this computer's accounts, device id, serial letter and change-number floor; checked
+    (schema exactly ours, integrity, foreign keys) before anything else is touched."""
+    _remove_restoring(part)
+    try:
+        files.copy_file(source, part, checksum=False)
+    except OSError as exc:
+        raise _storage(exc, part.parent) from None
+    not_ours = NotLedgerDatabase(f"文件“{source.name}”不是社区台账的备份，请选择 .db 备份文件。")
+    db = connection.connect(part)
+    try:
+        try:
+            schema.migrate(db)
+        except sqlite3.DatabaseError:
+            raise not_ours from None
+        if schema.schema_differences(db):
+            raise not_ours
+        store = Store(db)
+        with store.transaction():
+            files.clear_checksum(db.conn)
+            if carried is not None:
+                _put_carried(store, carried)
+        problems = connection.integrity_problems(db, quick=True) + _own_problems(store, carried)
+        if problems:
+            raise DamagedDatabase(f"备份“{source.name}”恢复后检查未通过（{problems[0][:60]}），请选择另一个备份。")
+    except sqlite3.DatabaseError as exc:
+        raise DamagedDatabase(f"备份“{source.name}”无法恢复（{str(exc).splitlines()[0][:60]}），"
+                              "请选择另一个备份。") from None
+    finally:
+        db.close()
+
+
+def _put_carried(store: Store, carried: Carried) -> None:
+    conn = store.db.conn
+    sync_queries.raise_seq_floor(conn, carried.seq_floor)
+    # Accounts belong to this computer, not to the records: a restore keeps today's, so an old
+    # backup cannot bring back an old password or switch sign-in off.
+    account_queries.replace_all(store, carried.accounts)
+    # Another PC's backup must not make this PC that PC (its packages would look like ours).
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'device_id'", [carried.device_id])
+    if carried.serial_prefix is None:
+        conn.execute("DELETE FROM meta WHERE key = 'serial_prefix'")
+    else:
+        sync_queries.set_serial_prefix(store, carried.serial_prefix)
+
+
+def _own_problems(store: Store, carried: Carried | None) -> list[str]:
+    """The program's own checks on a prepared restore, beyond SQLite's."""
+    problems = []
+    if not store.scalar("SELECT value FROM meta WHERE key = 'device_id'"):
+        problems.append("缺少本机编号")
+    for key, value in store.db.execute("SELECT id, value FROM settings").fetchall():
+        try:
+            json.loads(value)
+        except (TypeError, ValueError):
+            problems.append(f"设置“{key}”的值无法读取")
+    if carried is not None:
+        if store.scalar("SELECT value FROM meta WHERE key = 'device_id'") != carried.device_id:
+            problems.append("本机编号没有保留")
+        if (store.scalar("SELECT count(*) FROM accounts") or 0) != len(carried.accounts):
+            problems.append("本机账号没有保留")
+    return problems
+
+
+def _log_restore(part: Path, user: str, clock: Clock | None, source: Path, before: Path | None) -> None:
+    """The restore's own audit row, written into the restored file before it is swapped in."""
+    store = Store(connection.connect(part), author=user, clock=clock)
+    try:
+        detail = {"file": source.name}
+        if before is not None:
+            detail["before"] = before.name
+        store.log_event("restore_backup", detail=detail)
+    except sqlite3.DatabaseError as exc:
+        raise as_storage_error(exc) or DamagedDatabase("无法写入恢复的数据库，请检查磁盘。") from None
+    finally:
+        store.close()
+
+
+def _swap_in(part: Path, db_file: Path) -> None:
+    """Rename the prepared file over the database. Nothing of the old file may stay beside it:
+    SQLite would apply an old write-ahead log to the new file."""
+    if db_file.exists():
+        _settle(db_file)
+    for leftover in _companions(db_file):
+        leftover.unlink(missing_ok=True)
+    try:
+        files.fsync_file(part)
+        os.replace(part, db_file)
+    except OSError as exc:
+        raise StorageError(f"无法替换数据库文件“{db_file}”（{os_reason(exc)}），没有恢复。"
+                           "请检查文件是否只读、文件夹是否可写。") from None
+    files.fsync_folder(db_file.parent)
+
+
+def _settle(db_file: Path) -> None:
+    """Write the old file's log into it and leave WAL mode, so a kill before the rename leaves
+    it whole without its companions. A damaged file's companions are already copied aside."""
+    try:
+        conn = sqlite3.connect(str(db_file), timeout=connection.BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.DatabaseError:
+        return
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        mode = conn.execute("PRAGMA journal_mode = DELETE").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if primary_code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            raise DatabaseInUse(f"数据库“{db_file.name}”正被另一个程序使用，请关闭它后再恢复。") from None
+        return  # damaged: its companions were copied aside by _keep_current
+    finally:
+        conn.close()
+    if mode and mode[0] != "delete":
+        raise DatabaseInUse(f"数据库“{db_file.name}”正被另一个程序使用，请关闭它后再恢复。")
+
+
+def refuse_other_community(source: Path, carried: Carried, *, allowed: bool) -> None:
+    """Another community's backup is restored only when asked for explicitly."""
+    if allowed:
+        return
+    theirs = files.community_of(source)
+    if _other_community(theirs, carried.community):
+        raise OtherCommunity(_community_label(theirs), _community_label(carried.community))
+
+
+def _other_community(theirs: tuple[str, str], ours: tuple[str, str]) -> bool:
+    (their_code, their_name), (our_code, our_name) = theirs, ours
+    if their_code and our_code:
+        return their_code != our_code
+    return bool(their_name and our_name and their_name != our_name)
+
+
+def _community_label(community: tuple[str, str]) -> str:
+    code, name = community
+    if name and code:
+        return f"“{name}”，社区代码 {code}"
+    return f"“{name}”" if name else (f"社区代码 {code}" if code else "未填写社区名称")
+
+
+def _carried_from(store: Store) -> Carried:
+    conn = store.db.conn
+    prefix = conn.execute("SELECT value FROM meta WHERE key = 'serial_prefix'").fetchone()
+    return Carried(account_queries.every_row(store), sync_queries.next_seq(conn), store.device_id,
+                   prefix[0] if prefix else None,
+                   ((store.setting("community_code") or "").strip(), (store.setting("community_name") or "").strip()))
+
+
+def _carried(db_file: Path) -> Carried | None:
+    """What a restore keeps from the current file, when it can still be read."""
     try:
         store = open_store(db_file)
     except (StorageError, sqlite3.DatabaseError):
         return None
     try:
-        return sync_queries.next_seq(store.db.conn), account_queries.every_row(store)
-    except sqlite3.DatabaseError:
+        return _carried_from(store)
+    except (sqlite3.DatabaseError, ValueError):
         return None
     finally:
         store.close()
 
 
 def _keep_current(db_file: Path, now: datetime) -> Path:
+    """Keep the database about to be replaced: a backup when it is sound, else a copy of its
+    bytes (with its log) as a damaged copy. Either way the file itself is not touched."""
     try:
         db = connection.open_existing(db_file)
         try:
@@ -275,13 +461,18 @@ def _keep_current(db_file: Path, now: datetime) -> Path:
             db.close()
     except StorageError:
         pass
-    # A damaged file is moved aside whole (with its WAL), never deleted.
+    except OSError as exc:
+        raise _storage(exc, backups_dir(db_file)) from None
     path = _backup_path(db_file, now, DAMAGED)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for companion in _companions(db_file):
-        if companion.exists():
-            companion.replace(path.with_name(path.name + companion.name[len(db_file.name):]))
-    db_file.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for companion in _companions(db_file):
+            if companion.exists():
+                shutil.copyfile(companion, path.with_name(path.name + companion.name[len(db_file.name):]))
+        shutil.copyfile(db_file, path.with_name(path.name + ".part"))
+        os.replace(path.with_name(path.name + ".part"), path)
+    except OSError as exc:
+        raise _storage(exc, path.parent) from None
     return path
 
 

@@ -14,7 +14,7 @@ from app import logs
 from app.errors import UsageError, UserError
 from app.paths import default_db_path
 from db.clock import Clock
-from db.errors import StorageError, as_storage_error
+from db.errors import StorageError, as_storage_error, os_reason, primary_code
 
 EXIT_OK, EXIT_BUG, EXIT_USAGE = 0, 1, 2
 PASSWORD_ENV = "COMMUNITY_LEDGER_PASSWORD"
@@ -92,6 +92,8 @@ def build_parser() -> ChineseArgumentParser:
     backup.add_argument("--out", required=True, help="备份文件，或保存它的文件夹")
     restore = sub.add_parser("restore", help="从备份恢复数据库（先自动备份当前数据库）")
     restore.add_argument("file", help="备份文件（.db）")
+    restore.add_argument("--other-community", action="store_true",
+                         help="备份属于另一个社区时，确认用它替换本机的全部记录")
     conf = sub.add_parser("settings", help="查看社区设置；--set 修改（仅管理员）")
     conf.add_argument("--set", dest="changes", action="append", default=[], metavar="键=值",
                       help="如 --set idle_lock_minutes=15；可用的键见 community-ledger settings")
@@ -137,8 +139,10 @@ def _opened(args: argparse.Namespace, clock: Clock, *, must_exist: bool, writes:
     from db.lock import WriterLock
 
     path = _db_path(args)
-    if must_exist and args.db and not path.is_file():
-        raise UsageError(f"找不到数据库文件：{path}")
+    if must_exist:
+        require_ledger(path)
+    else:
+        may_create(path)
     lock = WriterLock(path).acquire() if writes else None
     try:
         store = open_ledger(path, clock=clock)
@@ -153,6 +157,59 @@ def _opened(args: argparse.Namespace, clock: Clock, *, must_exist: bool, writes:
         store.close()
         if lock:
             lock.release()
+
+
+def _not_a_folder(path: Path) -> None:
+    if path.is_dir():
+        raise UsageError(f"“{path}”是一个文件夹，不是数据库文件：--db 请指向一个 .db 文件。")
+
+
+def _backups_hint(path: Path) -> str:
+    from app.backups import list_backups
+
+    if list_backups(path):
+        return "备份文件夹里有它的备份：打开程序窗口会提供恢复，也可以运行 community-ledger restore 备份文件。"
+    return "请检查 --db 指向的位置。"
+
+
+def require_ledger(path: Path) -> None:
+    """A command that reads or changes records needs the ledger to be there. It never makes a
+    new, empty one: the next window start would then no longer offer the backups."""
+    import sqlite3
+
+    _not_a_folder(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise UsageError(f"找不到数据库文件：{path}。{_backups_hint(path)}") from None
+    except OSError as exc:
+        raise UsageError(f"无法读取数据库文件“{path}”（{os_reason(exc)}）。") from None
+    if size == 0:
+        raise UsageError(f"数据库文件“{path}”是空的（0 字节）。{_backups_hint(path)}")
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        ours = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if primary_code(exc) != sqlite3.SQLITE_NOTADB:
+            return  # cannot be read here (a read-only folder …): opening it says why
+        ours = None
+    finally:
+        conn.close()
+    if not ours:
+        raise UsageError(f"文件“{path.name}”不是社区台账数据库，请检查 --db 指向的文件。")
+
+
+def may_create(path: Path) -> None:
+    """Commands that may make a new database (demo, imports) still never start afresh where a
+    lost ledger has backups."""
+    _not_a_folder(path)
+    if not path.is_file() or path.stat().st_size == 0:
+        from app.backups import lost_with_backups
+
+        if lost_with_backups(path):
+            raise UsageError(f"数据库文件“{path.name}”不见了（或者是空的），但备份文件夹里有它的备份：请先恢复"
+                             "（打开程序窗口，或运行 community-ledger restore 备份文件）。")
 
 
 def _sign_in(store, args: argparse.Namespace) -> None:
@@ -276,7 +333,7 @@ def cmd_template(args: argparse.Namespace, clock: Clock) -> int:
 def cmd_stats(args: argparse.Namespace, clock: Clock) -> int:
     from app.stats import LABELS, month_stats
 
-    if args.month:
+    if args.month is not None:
         year, month = _month(args.month)
     else:
         year, month = clock.today().year, clock.today().month
@@ -296,6 +353,7 @@ def cmd_check(args: argparse.Namespace, clock: Clock) -> int:
     from db import connection, schema
 
     path = _db_path(args)
+    _not_a_folder(path)
     db = connection.open_existing(path)
     try:
         problems = connection.integrity_problems(db)
@@ -366,15 +424,22 @@ def cmd_restore(args: argparse.Namespace, clock: Clock) -> int:
     from db.lock import WriterLock
 
     path = _db_path(args)
+    _not_a_folder(path)
     lock = WriterLock(path).acquire()
+    user = ""
     try:
         if path.is_file() and path.stat().st_size:
             try:
                 with _opened(args, clock, must_exist=True) as store:
                     require_admin(store, "从备份恢复")
+                    user = store.author
             except StorageError:
                 pass  # a damaged database has no accounts to ask: it is kept aside, not lost
-        kept = backups.restore_file(path, args.file, now=clock.local_now())
+        try:
+            kept = backups.restore_file(path, args.file, now=clock.local_now(), clock=clock, user=user,
+                                        other_community=args.other_community)
+        except backups.OtherCommunity as exc:
+            raise UsageError(f"{exc}确认要这样做，请加 --other-community 再运行。") from None
     finally:
         lock.release(clean=False)  # the restored file is checked at the next start
     print(f"已从备份恢复：{path}")
@@ -458,6 +523,12 @@ def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> in
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_BUG
+    except OSError as exc:
+        # The system refused a file (a read-only folder, a full disk, a name that is a folder):
+        # the user can put that right.
+        where = f"“{exc.filename}”" if exc.filename else "文件"
+        print(f"无法读写{where}（{os_reason(exc)}），请检查路径、权限和磁盘空间。", file=sys.stderr)
+        return EXIT_USAGE
     except Exception as exc:
         known = as_storage_error(exc)
         if known is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,7 @@ from app import settings as settings_module
 from app.access import require_admin
 from app.errors import UserError
 from app.ledgers import MONTHLY, build
+from db.errors import os_reason
 
 FORMATS = ("xlsx", "pdf", "both")
 
@@ -55,6 +57,13 @@ def export_month(
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
         raise UserError(f"无法创建文件夹“{folder}”，请换一个位置或检查权限。") from None
+    try:
+        # A folder that exists but cannot be written (read-only, a CD, another user's) is found
+        # before any ledger is rendered: a workbook that cannot be saved is left half-open.
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise UserError(f"无法写入文件夹“{folder}”（{os_reason(exc)}），请换一个位置或检查权限。") from None
     chosen = [(n, stem) for n, stem, _ in MONTHLY if numbers is None or n in numbers]
     result = ExportResult(folder)
     pdfs = []

@@ -93,9 +93,17 @@ def _not_a_person(raw: dict[str, Any]) -> bool:
 
 
 def write_template(kind: str, path: str | Path) -> Path:
+    import shutil
+    import tempfile
+
     from exports.roster import write_template as write
 
-    write(path, f"{KINDS[kind]}花名册", TEMPLATE_HEADERS[kind])
+    # Written in the temporary folder first and then copied: a destination that fails half-way
+    # (a full disk, /dev/full) gives one clean OSError instead of a half-closed workbook.
+    with tempfile.TemporaryDirectory(prefix="ledger-template-") as folder:
+        made = Path(folder) / "template.xlsx"
+        write(made, f"{KINDS[kind]}花名册", TEMPLATE_HEADERS[kind])
+        shutil.copyfile(made, path)
     return Path(path)
 
 

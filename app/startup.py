@@ -87,7 +87,8 @@ def open_session(db_file: Path, *, ask_restore: AskRestore,
                 raise DamagedDatabase(problem + "备份文件夹里没有完好的备份。文件保持原样，请联系维护人员帮助恢复。")
             if not ask_restore(problem, offered):
                 raise DamagedDatabase(problem + "没有恢复备份，程序不打开这个数据库。文件保持原样。")
-            backups.restore_file(db_file, offered.path, now=clock.local_now())
+            # The database's own backup from its own folder: a community renamed since is no reason to ask.
+            backups.restore_file(db_file, offered.path, now=clock.local_now(), clock=clock, other_community=True)
             log.info("restored a backup at start-up")
         store = open_ledger(db_file, clock=clock)
     except BaseException:

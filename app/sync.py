@@ -24,6 +24,7 @@ registered on both PCs, …) becomes a conflict of kind `duplicate`.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -39,6 +40,7 @@ from app.errors import NotFound, SyncError, UserError
 from db import schema
 from db import kinds
 from db import sync as queries
+from db.errors import os_reason
 from db.store import Row, Store, new_id
 
 FORMAT = "community-ledger-sync"
@@ -152,6 +154,8 @@ def export_package(store: Store, peer: str, out: str | Path, *, full: bool = Fal
     if not code:
         raise SyncError("请先在“设置”中填写社区代码，再制作同步包（对方据此确认是同一个社区）")
     out = Path(out)
+    if out.exists() and not out.is_dir() and out.suffix != SUFFIX:
+        raise SyncError(f"“{out.name}”是一个已有的文件，不是同步包：请换一个文件名，或选择保存同步包的文件夹")
     with store.transaction():
         known = queries.peer(store, peer)
         offered = known["offered_prefix"] if known else None
@@ -184,8 +188,9 @@ def export_package(store: Store, peer: str, out: str | Path, *, full: bool = Fal
             })
             os.replace(tmp, path)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise SyncError(f"无法写入同步包（{exc.strerror or '文件错误'}），请检查 U 盘或文件夹是否可写") from None
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise SyncError(f"无法写入同步包（{os_reason(exc)}），请检查 U 盘或文件夹是否可写") from None
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise

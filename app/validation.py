@@ -143,12 +143,17 @@ def parse_date(text: str | date, *, field: str = "日期") -> date:
     raise ValidationError(f"{field}格式不对，请写成 2026-05-01 或 2026年5月1日")
 
 
+MONTH_YEARS = (1900, 2999)  # a ledger month; also keeps "the month after" a valid date
+
+
 def parse_month(text: str) -> tuple[int, int]:
     """`2026-11` (or `2026.11`, `2026年11月`) as (year, month)."""
     value = re.sub(r"\s", "", _halfwidth(str(text or "")))
     m = re.fullmatch(r"(\d{4})(?:[-./]|年)(\d{1,2})月?", value, re.ASCII)
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValidationError("月份格式不对，应写成 YYYY-MM，例如 2026-11")
+    if not MONTH_YEARS[0] <= int(m.group(1)) <= MONTH_YEARS[1]:
+        raise ValidationError(f"月份的年份应在 {MONTH_YEARS[0]}–{MONTH_YEARS[1]} 之间，例如 2026-11")
     return int(m.group(1)), int(m.group(2))
 
 

@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import sqlite_utils
 
-from db.errors import DamagedDatabase, NotFoundError, NotLedgerDatabase, primary_code
+from db.errors import DamagedDatabase, NotFoundError, NotLedgerDatabase, StorageError, primary_code
 
 BUSY_TIMEOUT_MS = 5000
 T = TypeVar("T")
@@ -67,6 +67,9 @@ def classify_error(path: Path, exc: sqlite3.DatabaseError) -> Exception:
     """Turn a low-level SQLite error on opening into a message the user can act on."""
     if primary_code(exc) == sqlite3.SQLITE_NOTADB:
         return NotLedgerDatabase(f"文件“{path.name}”不是社区台账数据库，请检查所选文件。")
+    if primary_code(exc) in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY):
+        return StorageError(f"无法打开数据库文件“{path.name}”：它或它所在的文件夹是只读的，或者没有权限。"
+                            "请把数据库放在可以写入的位置后再试。")
     return DamagedDatabase(
         f"数据库文件“{path.name}”已损坏（{_short(exc)}），请从备份恢复。"
     )

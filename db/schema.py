@@ -561,3 +561,23 @@ def migrate(db: sqlite_utils.Database) -> None:
     """Apply pending migrations; applying them twice changes nothing."""
     check_version(db)
     migrations.apply(db)
+
+
+def _objects(db: sqlite_utils.Database) -> set[tuple[str, str, str]]:
+    return {(kind, name, " ".join((sql or "").split())) for kind, name, sql in db.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").fetchall()}
+
+
+def schema_differences(db: sqlite_utils.Database) -> list[str]:
+    """How a migrated file's tables and indexes differ from this version's (empty when they are
+    ours exactly): a foreign file dressed up as ours, or a table altered by another program."""
+    fresh = sqlite_utils.Database(memory=True)
+    try:
+        migrate(fresh)
+        expected = _objects(fresh)
+    finally:
+        fresh.close()
+    found = _objects(db)
+    missing = sorted(name for _, name, _ in expected - found)
+    extra = sorted(name for _, name, _ in found - expected)
+    return [f"缺少或不同：{name}" for name in missing] + [f"多出：{name}" for name in extra]

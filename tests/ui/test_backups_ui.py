@@ -71,3 +71,28 @@ def test_a_second_window_on_the_same_database_is_told_and_does_not_open(qtbot, t
     finally:
         first.release()
     assert "已在另一个社区台账窗口或程序中打开" in told[0]
+
+
+def test_another_communitys_backup_asks_a_question_naming_both(qtbot, window, tmp_path):
+    from app import backups, settings
+    from app.ledger import open_ledger
+    from tests.conftest import pinned_clock
+
+    settings.save(window.store, {"community_name": "星湖社区", "community_code": "320505001001"})
+    other = open_ledger(tmp_path / "other.db", clock=pinned_clock())
+    settings.save(other, {"community_name": "月湾社区", "community_code": "320505001002"})
+    add_person(other, {"name": "月湾居民"}, today=TODAY)
+    copy = backups.save_copy(other, tmp_path / "月湾.db")
+    other.close()
+    page = window.go("设置")
+    settle(qtbot, window)
+    panel = page.backups
+    panel.restore(str(copy))
+    settle(qtbot, window)
+    box = panel.confirm
+    assert "月湾社区" in box.text() and "星湖社区" in box.text()
+    assert window.store.scalar("SELECT count(*) FROM people WHERE name = '月湾居民'") == 0
+    box.buttons()[0].click()  # 仍然恢复
+    settle(qtbot, window)
+    assert "已恢复" in panel.message.text()
+    assert window.store.scalar("SELECT count(*) FROM people WHERE name = '月湾居民'") == 1

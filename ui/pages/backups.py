@@ -118,9 +118,30 @@ class BackupsPanel(QGroupBox):
         self.confirm = box
         return box
 
-    def restore(self, path: str) -> None:
+    def restore(self, path: str, *, other_community: bool = False) -> None:
         def done(before: backups.Backup) -> None:
             self._say(f"已恢复。恢复前的数据库保存为 {before.path.name}。")
             self.reload()
 
-        self.ops.run(backups.restore_into, path, on_done=done)
+        def failed(exc: BaseException) -> bool:
+            if not isinstance(exc, backups.OtherCommunity):
+                return False
+            self.confirm_other_community(path, exc)
+            return True
+
+        self.ops.run(backups.restore_into, path, other_community=other_community, on_done=done, on_error=failed)
+
+    def confirm_other_community(self, path: str, refused: backups.OtherCommunity) -> QMessageBox:
+        """Another community's backup: restored only after a second, explicit yes."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "另一个社区的备份",
+                          f"这个备份属于另一个社区：{refused.backup}。\n本机现在是：{refused.here}。\n\n"
+                          "恢复后，本机的全部记录将换成那个社区的（恢复前的数据库会先备份）。"
+                          "确定要用另一个社区的备份替换本机记录吗？",
+                          parent=self)
+        yes = box.addButton("仍然恢复", QMessageBox.ButtonRole.AcceptRole)
+        no = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(no)
+        box.finished.connect(lambda _: box.clickedButton() is yes and self.restore(path, other_community=True))
+        box.open()
+        self.confirm = box
+        return box
