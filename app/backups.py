@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from app.access import require_admin
-from app.ledger import database_file
+from app.database import database_file
 from db import accounts as account_queries
 from db import audit as audit_queries
 from db import backup as files

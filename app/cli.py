@@ -135,8 +135,8 @@ def _opened(args: argparse.Namespace, clock: Clock, *, must_exist: bool, writes:
     A command that writes records holds the one-writer lock, so it cannot run while the
     window has the database open; reading commands share the file safely (WAL).
     """
-    from app.ledger import open_ledger
-    from db.lock import WriterLock
+    from app.database import open_ledger
+    from db.writer_lock import WriterLock
 
     path = _db_path(args)
     if must_exist:
@@ -257,7 +257,7 @@ def _month(text: str) -> tuple[int, int]:
 
 
 def cmd_export(args: argparse.Namespace, clock: Clock) -> int:
-    from app.export import export_month
+    from app.month_export import export_month
 
     year, month = _month(args.month)
     with _opened(args, clock, must_exist=True) as store:
@@ -421,7 +421,7 @@ def cmd_backup(args: argparse.Namespace, clock: Clock) -> int:
 def cmd_restore(args: argparse.Namespace, clock: Clock) -> int:
     from app import backups
     from app.access import require_admin
-    from db.lock import WriterLock
+    from db.writer_lock import WriterLock
 
     path = _db_path(args)
     _not_a_folder(path)
@@ -481,7 +481,7 @@ def cmd_street(args: argparse.Namespace, clock: Clock) -> int:
 @contextmanager
 def _street(args: argparse.Namespace, *, must_exist: bool, writes: bool = False):
     """The street database (set up at a path with no database when importing)."""
-    from db.lock import WriterLock
+    from db.writer_lock import WriterLock
     from db.street import open_street
 
     path = _db_path(args)

@@ -17,7 +17,7 @@ from app.errors import UserError, ValidationError
 from app.validation import normalize_id_number
 from db import elders as elder_queries
 from db import people as people_queries
-from db import service as volunteer_queries
+from db import volunteers as volunteer_queries
 from db.store import Store
 
 KINDS = {"people": "居民", "volunteers": "志愿者", "elders": "老年人"}

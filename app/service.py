@@ -17,6 +17,7 @@ from app.validation import (
     required_text,
 )
 from db import service as queries
+from db import volunteers as volunteer_queries
 from app.records import require
 from db.store import Row, Store
 
@@ -164,7 +165,7 @@ def clean_batch(values: dict[str, Any], *, today: date) -> tuple[dict[str, Any],
 
 
 def _check_volunteers(store: Store, ids: list[str], existing: set[str] = frozenset()) -> None:
-    found = queries.volunteers_with_names(store, ids)
+    found = volunteer_queries.volunteers_with_names(store, ids)
     seen: set[str] = set(existing)
     for vid in ids:
         volunteer = found.get(vid)

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app import backups
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.logs import log
 from db import connection
 from db.clock import Clock
 from db.errors import DamagedDatabase, StorageError
-from db.lock import WriterLock
+from db.writer_lock import WriterLock
 from db.store import Store
 
 # A window opened right after one was closed waits this long for the closing program to

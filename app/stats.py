@@ -8,7 +8,7 @@ from typing import Any
 from app.consultation import CLOSED_STATES, topics_page
 from app.dates import month_bounds
 from app.elders import MonthDuty, month_duty
-from db import consultation, elders, people, service, stamps
+from db import consultation, elders, people, service, stamps, volunteers
 from db.store import Store
 
 
@@ -25,7 +25,7 @@ def month_stats(store: Store, year: int, month: int, *, today: date | None = Non
     return {
         "month": f"{year:04d}-{month:02d}",
         "people_total": people.count(store),
-        "volunteers_total": service.count_volunteers(store, "在册"),
+        "volunteers_total": volunteers.count_volunteers(store, "在册"),
         "activities": work["activities"],
         "service_records": work["records"],
         "service_hours": round(work["minutes"] / 60, 2),

@@ -538,7 +538,7 @@ class StreetSession:
 
     db: sqlite_utils.Database
     clock: Clock
-    lock: Any = None  # db.lock.WriterLock held while the window is open
+    lock: Any = None  # db.writer_lock.WriterLock held while the window is open
 
     def take_changes(self) -> frozenset[str]:
         """What the window's Ops runner asks after each job; the street window reloads by itself."""
@@ -552,7 +552,7 @@ class StreetSession:
 
 def open_session(path: str | Path, *, clock: Clock | None = None, wait: float = 0) -> StreetSession:
     """Lock and open (or set up) the street database at path for the window."""
-    from db.lock import WriterLock
+    from db.writer_lock import WriterLock
 
     lock = WriterLock(path).acquire(wait=wait)
     try:

@@ -11,7 +11,8 @@ from app.errors import NotFound, UserError, ValidationError
 from app.people import get_person
 from app.privacy import for_role
 from app.validation import Collector, choice, optional_text, parse_date
-from db import service as queries
+from db import service as service_queries
+from db import volunteers as queries
 from app.records import require
 from db.store import Row, Store
 
@@ -89,7 +90,7 @@ def restore_volunteer(store: Store, volunteer_id: str) -> Row:
 
 
 def volunteers_page(store: Store, **options: Any) -> list[Row]:
-    """A page of volunteers: status, search, sort, descending, after, limit (see db.service);
+    """A page of volunteers: status, search, sort, descending, after, limit (see db.volunteers);
     a 工作人员 gets ID numbers and phones masked."""
     return for_role(store, queries.volunteer_page(store, **options))
 
@@ -101,7 +102,7 @@ def star_level(minutes: int, star_hours: tuple[int, ...]) -> int:
 
 def volunteer_star(store: Store, volunteer_id: str) -> int:
     hours = settings_module.load(store).star_hours
-    return star_level(queries.confirmed_minutes(store, volunteer_id), hours)
+    return star_level(service_queries.confirmed_minutes(store, volunteer_id), hours)
 
 
 def search_volunteers(store: Store, text: str, *, limit: int = 20) -> list[Row]:

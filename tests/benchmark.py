@@ -62,7 +62,7 @@ def peak_mb():
 LEDGER = PEAK + """
 import sys, time
 from datetime import date
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.ledgers import Masker, Period, service_records
 from exports.fonts import cjk_font
 rows_wanted, fmt, db, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
@@ -151,7 +151,7 @@ class Maker:
 
 
 def build_people_only(path: Path, count: int) -> None:
-    from app.ledger import open_ledger
+    from app.database import open_ledger
 
     store = open_ledger(path)
     maker = Maker(100)
@@ -163,7 +163,7 @@ def build_people_only(path: Path, count: int) -> None:
 def build_dataset(path: Path) -> None:
     """Five years of a 20,000-resident 社区, written in bulk (the services' rules are tested elsewhere)."""
     from app import settings
-    from app.ledger import open_ledger
+    from app.database import open_ledger
 
     store = open_ledger(path)
     m = Maker(2026)
@@ -352,7 +352,7 @@ import sys
 from datetime import date
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
-from app.ledger import open_ledger
+from app.database import open_ledger
 from db.clock import FixedClock
 from ui.window import MainWindow
 window = MainWindow(open_ledger(sys.argv[1], clock=FixedClock.on(date(2026, 11, 23))))
@@ -384,7 +384,7 @@ def startup(code: str, *args: str) -> float:
 
 def measure(quick: bool) -> dict[str, dict]:
     from app import elders, people, service, stats
-    from app.ledger import open_ledger
+    from app.database import open_ledger
 
     big, crowd = dataset()
     compile_program()
@@ -420,7 +420,7 @@ def measure(quick: bool) -> dict[str, dict]:
         timed(lambda e=e: elders.record_visit(store, {"elder_id": e, "visitor": "王晓燕", "health": "良好"},
                                                today=TODAY), 1)[0] for e in elder_ids[: repeat * 3])]
     folder = Path(tempfile.mkdtemp(prefix="ledger-export-"))
-    from app.export import export_month
+    from app.month_export import export_month
 
     figures["month_export_s"] = timed(lambda: export_month(store, 2026, 10, folder, today=TODAY), max(1, repeat // 2))
     figures["xlsx_ratio"] = xlsx_ratio(store, folder)
@@ -472,7 +472,7 @@ def xlsx_ratio(store, folder: Path) -> float:
 def import_10k() -> list[float]:
     from openpyxl import Workbook
 
-    from app.ledger import open_ledger
+    from app.database import open_ledger
     from app.rosters import import_roster
 
     folder = Path(tempfile.mkdtemp(prefix="ledger-import-"))

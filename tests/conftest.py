@@ -11,7 +11,7 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from app.ledger import open_ledger  # noqa: E402
+from app.database import open_ledger  # noqa: E402
 from db.clock import FixedClock  # noqa: E402
 
 TODAY = date(2026, 11, 23)

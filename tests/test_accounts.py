@@ -8,10 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from app import access, accounts, documents, export, ledgers, logs, people, privacy, settings, stamps, volunteers
+from app import access, accounts, documents, ledgers, logs, month_export, people, privacy, settings, stamps, volunteers
 from app.cli import PASSWORD_ENV, main
 from app.errors import LoginRefused, PermissionDenied, UserError, ValidationError
-from app.ledger import open_ledger
+from app.database import open_ledger
 from db.clock import FixedClock
 from tests.factories import activity, make_id, person, volunteer
 
@@ -239,7 +239,7 @@ def test_staff_cannot_reach_what_is_the_administrators(with_accounts, tmp_path):
         (lambda: accounts.set_role(store, "小王", "admin"), "只有管理员可以管理账号"),
         (lambda: accounts.remove_account(store, "admin"), "只有管理员可以管理账号"),
         (lambda: accounts.list_accounts(store), "只有管理员可以管理账号"),
-        (lambda: export.export_month(store, 2026, 11, tmp_path / "out", masked=False), "只有管理员可以导出完整"),
+        (lambda: month_export.export_month(store, 2026, 11, tmp_path / "out", masked=False), "只有管理员可以导出完整"),
         (lambda: ledgers.build(store, 1, 2026, 11, masked=False, today=TODAY), "只有管理员可以导出完整"),
         (lambda: documents.issue_certificate(
             store, {"volunteer_id": someone["id"], "period_start": "2026-01-01", "handler": "小王",

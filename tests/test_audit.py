@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from app import access, audit
 from app.audit import AuditFilter
 from app.errors import PermissionDenied, UserError
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.people import add_person, delete_person, restore_person, update_person
 from db.clock import FixedClock
 from tests.exports.helpers import flat, pdf_pages

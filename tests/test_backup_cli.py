@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from app.cli import main
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.people import add_person
-from db.lock import WriterLock
+from db.writer_lock import WriterLock
 from db.sync import next_seq
 from db.clock import FixedClock
 from tests.conftest import sqlite_error

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app import backups, startup
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.people import add_person, delete_person, update_person
 from db.backup import check_file
 from db.sync import next_seq
@@ -25,7 +25,7 @@ from db.errors import (
     as_storage_error,
 )
 from db.clock import LOCAL_TZ, FixedClock
-from db.lock import WriterLock
+from db.writer_lock import WriterLock
 from tests.factories import make_id
 
 CLOCK_AT = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)  # the store's clock
@@ -165,7 +165,7 @@ def test_save_copy_writes_the_chosen_file(ledger, tmp_path, today):
 
 
 def ledger_path(store) -> Path:
-    from app.ledger import database_file
+    from app.database import database_file
 
     return database_file(store)
 
@@ -216,7 +216,7 @@ def hold_lock_elsewhere(db_path: Path, *, then: str = "") -> subprocess.Popen:
     """Another program holding the database's lock until its input is closed (then `then`)."""
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sys; from db.lock import WriterLock; held = WriterLock(sys.argv[1]).acquire(); "
+         "import sys; from db.writer_lock import WriterLock; held = WriterLock(sys.argv[1]).acquire(); "
          f"print('held', flush=True); sys.stdin.read(); {then or 'pass'}", str(db_path)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
     return holder

@@ -10,7 +10,7 @@ import pytest
 
 from app import elders
 from app.cli import main
-from app.ledger import open_ledger
+from app.database import open_ledger
 from db.clock import FixedClock
 
 TODAY = date(2026, 11, 23)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.people import add_person
 from tests.conftest import pinned_clock
 
@@ -184,13 +184,13 @@ def test_no_command_makes_a_database_where_it_must_find_one(tmp_path, capsys, mo
     code = main(["--db", str(db), *command], clock=pinned_clock())
     assert_refused(command, code, capsys.readouterr().err)
     assert digest_of(tmp_path) == before
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "ledger.db.lock") == (
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "ledger.db.writer_lock") == (
         ["ledger.db"] if state != "missing" else [])
 
 
 def test_a_lost_database_with_backups_is_not_replaced_by_a_new_one(ledger_folder, capsys):
     from app import backups, startup
-    from db.lock import WriterLock
+    from db.writer_lock import WriterLock
 
     db = ledger_folder
     store = open_ledger(db, clock=pinned_clock())

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from app.ledger import open_ledger
+from app.database import open_ledger
 from db.connection import integrity_problems
 from tests.factories import volunteers
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).parent.parent
 WRITER = """
 import sys
 from datetime import date
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.people import add_person
 from app.service import record_activity
 store = open_ledger(sys.argv[1])

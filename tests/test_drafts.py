@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from app.drafts import discard_draft, load_draft, save_draft
-from app.ledger import open_ledger
+from app.database import open_ledger
 
 
 def test_a_draft_is_saved_loaded_replaced_and_discarded(store):

@@ -10,7 +10,7 @@ from pypdf import PdfReader
 
 from app import logs
 from app.cli import main
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.ledgers import MONTHLY
 from db.clock import FixedClock
 

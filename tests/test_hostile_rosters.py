@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from app.cli import main
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.people import add_person
 from app.rosters import import_roster
 from db.clock import FixedClock

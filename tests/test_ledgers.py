@@ -19,8 +19,8 @@ from pypdf import PdfReader
 from app import settings as settings_module
 from app.elders import add_elder, month_duty
 from app.errors import UserError
-from app.export import export_month
-from app.ledger import open_ledger
+from app.month_export import export_month
+from app.database import open_ledger
 from app.ledgers import MONTHLY, build
 from app.service import delete_activity
 from app.stats import month_stats

@@ -24,7 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from app import consultation, elders, people, service, stamps, validation, volunteers
 from app.errors import UserError, ValidationError
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.rosters import NOT_A_PERSON, TEMPLATE_HEADERS, import_roster
 from tests.factories import make_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.people import add_person
 from tests.conftest import TODAY
 from tests.factories import make_id

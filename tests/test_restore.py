@@ -13,7 +13,7 @@ import pytest
 
 from app import accounts, backups
 from app.cli import main
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.people import add_person
 from db import backup as files
 from db.errors import StorageError

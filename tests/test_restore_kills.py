@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app import accounts
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.people import add_person
 from db import connection, schema
 from db.backup import copy_file
@@ -32,7 +32,7 @@ import os, signal, sys
 from pathlib import Path
 from app import accounts, backups
 from app.cli import main
-from app.ledger import open_ledger
+from app.database import open_ledger
 
 root, how, db, source = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 ours = (str(root / "app") + os.sep, str(root / "db") + os.sep)

@@ -22,7 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from app import logs
 from app.cli import main
 from app.errors import UserError
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.people import add_person, delete_person
 from app.rosters import TEMPLATE_HEADERS, import_roster
 from app.validation import gender_from_id, id_check_char, normalize_id_number, normalize_phone
@@ -610,8 +610,8 @@ def test_any_cell_contents_give_a_report_never_a_crash(kind, rows):
 
 def test_an_exported_roster_reimports_into_an_empty_database_as_the_same_people(tmp_path):
     """志愿者花名册 exported unmasked, read back into a new database: the same people and numbers."""
-    from app.export import export_month
-    from app.ledger import open_ledger
+    from app.month_export import export_month
+    from app.database import open_ledger
     from app.rosters import import_roster as run_import
 
     source = open_ledger(tmp_path / "source.db")

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from app.errors import UserError, ValidationError
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.stamps import (
     check_matter,
     checklist,

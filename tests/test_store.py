@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.ledger import open_ledger
+from app.database import open_ledger
 from db import schema
 from db.errors import NewerSchema, NotLedgerDatabase, StorageError
 from db.clock import FixedClock

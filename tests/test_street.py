@@ -16,7 +16,7 @@ from app import settings, signing, street, sync
 from app.cli import main
 from app.elders import record_visit
 from app.errors import UserError
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.stamps import register_request
 from app.stats import month_stats
 from db import street as street_db

@@ -15,7 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from app import cli, settings, stamps, sync
 from app.errors import UserError
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.sync import SyncError
 from db import schema
 from db import sync as queries

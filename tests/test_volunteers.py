@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from app import settings
 from app.errors import NotFound, UserError, ValidationError
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.service import (
     delete_activity,
     delete_record,

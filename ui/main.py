@@ -40,7 +40,7 @@ def open_window(db_path: Path | None, *, username: str = "") -> int:
     from app.paths import default_db_path
     from db import street as street_db
     from db.errors import StorageError
-    from db.lock import lock_path
+    from db.writer_lock import lock_path
     from ui.window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

@@ -85,7 +85,7 @@ class Ops(QObject):
                   on_error: Callable[[BaseException], bool | None] | None = None, **kwargs: Any) -> None:
         """Like run, for writing files (a month's export, a PDF): on the second connection."""
         if self._files_store is None:
-            from app.ledger import second_connection
+            from app.database import second_connection
 
             self._files_store = second_connection(self.store)
         self._start(self.files_pool, self._files_store, fn, args, kwargs, on_done, on_error)

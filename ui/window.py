@@ -16,14 +16,14 @@ from PySide6.QtWidgets import (
 )
 
 from app import access, settings
-from app.ledger import database_file
+from app.database import database_file
 from app.paths import data_dir
 from db.store import Store
 from ui.context import Context, touches
 from ui.errors import show_error
 from ui.gc import GarbageCollector
 from ui.help import HelpDialog, about_box
-from ui.lock import IdleLock
+from ui.idle_lock import IdleLock
 from ui.ops import Ops
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import backups  # noqa: E402
-from app.ledger import open_ledger  # noqa: E402
+from app.database import open_ledger  # noqa: E402
 from db import backup as files  # noqa: E402
 from db.clock import Clock  # noqa: E402
 from tests.benchmark import dataset  # noqa: E402

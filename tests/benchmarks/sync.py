@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from app import settings, sync  # noqa: E402
-from app.ledger import open_ledger  # noqa: E402
+from app.database import open_ledger  # noqa: E402
 
 
 def prepare(folder: Path, n: int):

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
-from app.ledger import open_ledger
+from app.database import open_ledger
 from tests.conftest import pinned_clock
 from ui.window import MainWindow
 

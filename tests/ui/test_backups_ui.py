@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from app import startup
 from app.people import add_person
-from db.lock import WriterLock
+from db.writer_lock import WriterLock
 from tests.ui.conftest import TODAY, settle
 from ui import main
 
@@ -75,7 +75,7 @@ def test_a_second_window_on_the_same_database_is_told_and_does_not_open(qtbot, t
 
 def test_another_communitys_backup_asks_a_question_naming_both(qtbot, window, tmp_path):
     from app import backups, settings
-    from app.ledger import open_ledger
+    from app.database import open_ledger
     from tests.conftest import pinned_clock
 
     settings.save(window.store, {"community_name": "星湖社区", "community_code": "320505001001"})

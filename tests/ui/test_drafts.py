@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from shiboken6 import isValid
 
 from app.drafts import load_draft
-from app.ledger import open_ledger
+from app.database import open_ledger
 from app.people import search_people
 from tests.factories import volunteers as make_volunteers
 from tests.ui.conftest import TODAY, make_window, press, settle, type_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from app import sync
-from app.ledger import open_ledger
+from app.database import open_ledger
 from tests.ui.conftest import settle
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from app import access
 from app.dates import month_to_export, recent_months
-from app.export import existing_files, export_month, ledger_filename
+from app.month_export import existing_files, export_month, ledger_filename
 from app.ledgers import MONTHLY
 from app.paths import documents_dir
 from ui.context import Context
