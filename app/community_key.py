@@ -61,7 +61,6 @@ def ensure_key(store: Store) -> bytes:
     code = sealing.new_code(RECOVERY_CODE_LENGTH)
     with store.transaction():
         install(store, key, _wrap_for_recovery(key, code), recovery_code=code)
-        store.log_event("community_key_created", detail={"key_id": sealing.key_id(key)})
     return key
 
 
@@ -87,7 +86,7 @@ def recovery_sheet(store: Store) -> RecoverySheet:
     code = meta.get(store, meta.RECOVERY_CODE)
     if not code:
         raise SealError("本机是加入社区的电脑，没有保存恢复码：请在社区建立时的那台电脑上打印恢复码单。")
-    store.log_event("recovery_code_shown")
+    store.log_event("reveal", detail={"fields": ["恢复码"]})
     return RecoverySheet((store.setting("community_name") or "").strip(),
                          (store.setting("community_code") or "").strip(), code, sealing.key_id(key))
 

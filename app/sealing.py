@@ -77,7 +77,7 @@ def normalize_code(text: str) -> str:
 
 
 def kdf_params() -> dict[str, Any]:
-    return {"salt": _b64(secrets.token_bytes(16)), "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P}
+    return {"salt": b64_encode(secrets.token_bytes(16)), "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P}
 
 
 def derive_from_code(code: str, params: dict[str, Any]) -> bytes:
@@ -87,7 +87,7 @@ def derive_from_code(code: str, params: dict[str, Any]) -> bytes:
     program use gigabytes of memory.
     """
     try:
-        salt = _unb64(params["salt"])
+        salt = b64_decode(params["salt"])
         ok = (params["n"], params["r"], params["p"]) == (SCRYPT_N, SCRYPT_R, SCRYPT_P) and len(salt) == 16
     except (KeyError, TypeError, ValueError):
         ok = False
@@ -100,13 +100,13 @@ def derive_from_code(code: str, params: dict[str, Any]) -> bytes:
 def wrap(key: bytes, secret: bytes, aad: bytes) -> str:
     """`secret` encrypted under `key` (one AES-GCM message), as text for a header or meta."""
     nonce = secrets.token_bytes(12)
-    return _b64(nonce + AESGCM(key).encrypt(nonce, secret, aad))
+    return b64_encode(nonce + AESGCM(key).encrypt(nonce, secret, aad))
 
 
 def unwrap(key: bytes, wrapped: str, aad: bytes) -> bytes | None:
     """The secret, or None when the key (the code typed) is not the one it was wrapped under."""
     try:
-        raw = _unb64(wrapped)
+        raw = b64_decode(wrapped)
         return AESGCM(key).decrypt(raw[:12], raw[12:], aad)
     except (InvalidTag, ValueError, TypeError):
         return None
@@ -122,9 +122,9 @@ def key_id(key: bytes) -> str:
 
 def seal(source: IO[bytes], dest: Path, key: bytes, header: dict[str, Any]) -> None:
     """Encrypt everything read from `source` into `dest` (written beside it, then renamed)."""
-    header = {**header, "sealed_format": FORMAT_VERSION, "key_id": key_id(key), "salt": _b64(secrets.token_bytes(16))}
+    header = {**header, "sealed_format": FORMAT_VERSION, "key_id": key_id(key), "salt": b64_encode(secrets.token_bytes(16))}
     header_bytes = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    chunk_key = AESGCM(_hkdf(key, _unb64(header["salt"]), b"community-ledger chunks", KEY_BYTES))
+    chunk_key = AESGCM(_hkdf(key, b64_decode(header["salt"]), b"community-ledger chunks", KEY_BYTES))
     digest = hashlib.sha256(header_bytes).digest()
     part = dest.with_name(dest.name + ".part")
     try:
@@ -196,7 +196,7 @@ def chunks(sealed: Sealed, key: bytes) -> Iterator[bytes]:
     if sealed.header.get("key_id") != key_id(key):
         raise SealError("文件不是用本社区的密钥加密的（可能来自另一个社区，或被改动过），未做任何改动。")
     try:
-        chunk_key = AESGCM(_hkdf(key, _unb64(sealed.header["salt"]), b"community-ledger chunks", KEY_BYTES))
+        chunk_key = AESGCM(_hkdf(key, b64_decode(sealed.header["salt"]), b"community-ledger chunks", KEY_BYTES))
     except (KeyError, TypeError, ValueError):
         raise SealError(DAMAGED) from None
     digest = hashlib.sha256(sealed.header_bytes).digest()
@@ -247,11 +247,11 @@ def _hkdf(key: bytes, salt: bytes, info: bytes, length: int) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt or None, info=info).derive(key)
 
 
-def _b64(data: bytes) -> str:
+def b64_encode(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _unb64(text: Any) -> bytes:
+def b64_decode(text: Any) -> bytes:
     if not isinstance(text, str):
         raise ValueError("not text")
     return base64.b64decode(text.encode("ascii"), validate=True)
