@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from app import community_key, sealed_backups
 from app.accounts import require_admin
 from app.ledger import database_file
 from db import accounts as account_queries
@@ -90,15 +91,31 @@ def make_backup(store: Store, *, now: datetime | None = None, kind: str = AUTO) 
 
 
 def save_copy(store: Store, out_file: str | Path) -> Path:
-    """A backup to a file the user chose (a USB stick); not part of the rotation."""
+    """A backup to a file the user chose (a USB stick), sealed with the community key; not part
+    of the rotation."""
     out = Path(out_file)
     if out.is_dir():
-        out = out / f"{database_file(store).stem}-{store.clock.local_now():%Y%m%d-%H%M%S}.db"
+        out = out / f"{database_file(store).stem}-{store.clock.local_now():%Y%m%d-%H%M%S}{sealed_backups.SUFFIX}"
     if out.resolve() == database_file(store).resolve():
         raise StorageError("备份文件不能是正在使用的数据库本身，请换一个文件名。")
-    _write(store, out)
+    _write_sealed(store, out)
     store.log_event("backup", detail={"file": out.name})
     return out
+
+
+def _write_sealed(store: Store, out: Path) -> None:
+    """The checked copy is written in the data folder, sealed onto `out`, then deleted."""
+    community_key.ensure_key(store)  # before any writing: a PC without a key is told so first
+    plain = backups_dir(database_file(store)) / f".sealing-{out.name}.db"
+    try:
+        _write(store, plain)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            sealed_backups.seal_copy(store, plain, out)
+        except OSError as exc:
+            raise StorageError(f"无法写入备份“{out}”（{exc.strerror or exc}），请检查磁盘空间和文件夹权限。") from None
+    finally:
+        plain.unlink(missing_ok=True)
 
 
 def _write(store: Store, path: Path) -> None:
@@ -182,12 +199,18 @@ def newest_sound_backup(db_file: Path) -> Backup | None:
     return None
 
 
-def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None = None) -> Backup:
+def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None = None,
+                 recovery_code: str | None = None) -> Backup:
     """Restore a backup into the open database (the window stays open); returns the backup
-    of the database as it was just before."""
+    of the database as it was just before. A sealed backup is opened first (unsealed_source)."""
     require_admin(store, "从备份恢复")
+    with sealed_backups.unsealed(Path(backup_file), backups_dir(database_file(store)),
+                                 key=community_key.key_of(store), recovery_code=recovery_code) as source:
+        return _restore_into(store, source, Path(backup_file).name, now=now)
+
+
+def _restore_into(store: Store, source: Path, name: str, *, now: datetime | None) -> Backup:
     now = now or store.clock.local_now()
-    source = Path(backup_file)
     files.check_file(source)
     try:
         before = make_backup(store, now=now, kind=BEFORE_RESTORE)
@@ -205,7 +228,7 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None 
         account_queries.replace_all(store, current_accounts)
     store.reopened()
     store.user, store.role = user, role
-    store.log_event("restore_backup", detail={"file": source.name, "before": before.path.name})
+    store.log_event("restore_backup", detail={"file": name, "before": before.path.name})
     return before
 
 
@@ -219,11 +242,18 @@ def _keep_damaged(store: Store, now: datetime) -> Backup:
     return Backup(path, _taken_at(path), DAMAGED, path.stat().st_size)
 
 
-def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime) -> Path | None:
+def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime,
+                 recovery_code: str | None = None) -> Path | None:
     """Restore a backup over a database that is not open (the command line, or a damaged
     database at start-up). The current file is kept: backed up when it is sound, moved into
-    the backups folder when it is damaged. Returns where it went (None when there was none)."""
-    source = Path(backup_file)
+    the backups folder when it is damaged. Returns where it went (None when there was none).
+    A sealed backup is opened with the current file's key, or with the 恢复码."""
+    with sealed_backups.unsealed(Path(backup_file), backups_dir(db_file), key=sealed_backups.key_in(db_file),
+                                 recovery_code=recovery_code) as source:
+        return _restore_file(db_file, source, now=now)
+
+
+def _restore_file(db_file: Path, source: Path, *, now: datetime) -> Path | None:
     files.check_file(source)
     kept_as, carried = None, None
     if db_file.exists() and db_file.stat().st_size > 0:

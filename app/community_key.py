@@ -55,8 +55,6 @@ def ensure_key(store: Store) -> bytes:
         # A PC that joined by an old, unsealed package: the key must come from the office.
         raise SealError("本机还没有社区密钥：请在办公室电脑上制作邀请包（数据同步 → 邀请新电脑），"
                         "用邀请码导入一次即可。")
-    if not ((store.setting("community_name") or "").strip() or (store.setting("community_code") or "").strip()):
-        raise SealError("请先在“设置”中填写社区名称，再制作同步包或备份。")
     key = secrets.token_bytes(sealing.KEY_BYTES)
     code = sealing.new_code(RECOVERY_CODE_LENGTH)
     with store.transaction():

@@ -699,7 +699,9 @@ def join(store: Store, path: str | Path, code: str) -> ImportResult:
     if expired:
         raise SyncError(f"邀请已过期（有效期 {INVITE_DAYS} 天），请在办公室电脑上重新制作邀请包。")
     own = community_key.key_of(store)
-    if own is not None and sealing.key_id(own) != header.get("key_id"):
+    # A PC not yet part of any community may have made a key of its own (a backup taken before
+    # joining): the community's key replaces it.
+    if own is not None and sealing.key_id(own) != header.get("key_id") and any(_community(store)):
         raise SyncError("本机已属于另一个社区（社区密钥不同），不能用这份邀请加入。")
     if not sealing.normalize_code(code):
         raise SyncError("请输入邀请码（办公室电脑制作邀请时显示的 12 位字母数字）。")
