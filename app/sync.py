@@ -521,7 +521,9 @@ class _Merge:
             store.write_version(table, row, local)  # refused by a unique rule: nothing was written
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" not in str(exc):
-                raise
+                # NOT NULL, CHECK or a reference: the whole import is undone by the caller.
+                raise SyncError(f"同步包中的{TABLE_NAMES.get(table, table)}“{_guess_label(row)}”不合规"
+                                "（缺少必填内容或取值不在允许范围内），未导入任何记录。") from None
             self._conflict(table, row, vv, "duplicate", queries.open_conflicts(store, table, row["id"]))
             return "conflict"
         self._version(table, row["id"], vv)
