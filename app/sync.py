@@ -309,7 +309,7 @@ def _opened(store: Store, path: Path, *, kind: str = "sync") -> sealing.Sealed:
         sealed = sealing.open_sealed(path)
     except SealError as exc:
         if sealing.is_sealed(path):
-            raise SyncError(str(exc)) from None
+            raise SyncError(str(exc).replace("文件", "同步包", 1)) from None
         raise SyncError(NOT_A_PACKAGE) from None
     header = sealed.header
     if header.get("format") != FORMAT:
