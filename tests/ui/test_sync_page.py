@@ -118,13 +118,14 @@ def test_take_theirs_and_a_refused_package(qtbot, window, tmp_path):
 
 
 def test_a_new_pc_joins_on_the_page_with_the_invitation_code(qtbot, window, tmp_path):
-    from app import settings
+    from app import community_key, settings
 
     page = open_page(qtbot, window)
     office = open_ledger(tmp_path / "office.db", clock=window.store.clock)
     try:
         settings.save(office, {"community_name": "阳光社区", "community_code": "320505001001"})
         invitation = sync.invite(office, "新电脑", tmp_path)
+        key = community_key.key_of(office)
     finally:
         office.close()
     page.import_file(str(invitation.path), code="0000-0000-0000")
@@ -133,4 +134,5 @@ def test_a_new_pc_joins_on_the_page_with_the_invitation_code(qtbot, window, tmp_
     assert any("邀请码不对" in box.text() for box in window.findChildren(QMessageBox))
     page.import_file(str(invitation.path), code=invitation.code)
     settle(qtbot, window)
-    assert page.last_import.adopted and "本机已加入该社区" in page.status.text()
+    assert page.last_import.records and "已导入同步包" in page.status.text()
+    assert community_key.key_of(window.store) == key
