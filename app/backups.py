@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from app import community_key, sealed_backups
 from app.access import require_admin
 from app.database import database_file
 from db import accounts as account_queries
@@ -101,15 +102,45 @@ def make_backup(store: Store, *, now: datetime | None = None, kind: str = AUTO) 
 
 
 def save_copy(store: Store, out_file: str | Path) -> Path:
-    """A backup to a file the user chose (a USB stick); not part of the rotation."""
+    """A backup to a file the user chose (a USB stick), sealed with the community key; not part
+    of the rotation."""
     out = Path(out_file)
     if out.is_dir():
-        out = out / f"{database_file(store).stem}-{store.clock.local_now():%Y%m%d-%H%M%S}.db"
+        out = out / f"{database_file(store).stem}-{store.clock.local_now():%Y%m%d-%H%M%S}{sealed_backups.SUFFIX}"
     if out.resolve() == database_file(store).resolve():
         raise StorageError("备份文件不能是正在使用的数据库本身，请换一个文件名。")
-    _write(store, out)
+    _write_sealed(store, out)
     store.log_event("backup", detail={"file": out.name})
     return out
+
+
+def _write_sealed(store: Store, out: Path) -> None:
+    """The checked copy is written in the data folder, sealed onto `out`, then deleted."""
+    _check_writable(out)  # a refused destination leaves the database as it was (no key made)
+    community_key.ensure_key(store)  # before any writing: a PC without a key is told so first
+    plain = backups_dir(database_file(store)) / f".sealing-{out.name}.db"
+    try:
+        _write(store, plain)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            sealed_backups.seal_copy(store, plain, out)
+        except OSError as exc:
+            raise StorageError(f"无法写入备份“{out}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。") from None
+    finally:
+        plain.unlink(missing_ok=True)
+
+
+def _check_writable(out: Path) -> None:
+    """Refuse a destination that cannot be written before anything else happens."""
+    files.refuse_special_file(out)
+    probe = out.with_name(out.name + ".part")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with open(probe, "wb"):
+            pass
+        probe.unlink()
+    except OSError as exc:
+        raise StorageError(f"无法写入备份“{out}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。") from None
 
 
 def _write(store: Store, path: Path) -> None:
@@ -213,12 +244,17 @@ class Carried:
 
 
 def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None = None,
-                 other_community: bool = False) -> Backup:
+                 other_community: bool = False, recovery_code: str | None = None) -> Backup:
     """Restore a backup into the open database (the window stays open); returns the backup
-    of the database as it was just before."""
+    of the database as it was just before. A sealed backup is opened first (unsealed_source)."""
     require_admin(store, "从备份恢复")
+    with sealed_backups.unsealed(Path(backup_file), backups_dir(database_file(store)),
+                                 key=community_key.key_of(store), recovery_code=recovery_code) as source:
+        return _restore_into(store, source, Path(backup_file).name, now=now, other_community=other_community)
+
+
+def _restore_into(store: Store, source: Path, name: str, *, now: datetime | None, other_community: bool) -> Backup:
     now = now or store.clock.local_now()
-    source = Path(backup_file)
     files.verify_file(source)
     carried = _carried_from(store)
     refuse_other_community(source, carried, allowed=other_community)
@@ -229,7 +265,7 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None 
             before = make_backup(store, now=now, kind=BEFORE_RESTORE)
         except DamagedDatabase:
             before = _keep_damaged(store, now)  # the reason for restoring: kept, not a reason to stop
-        _log_restore(part, store.author, store.clock, source, before.path)
+        _log_restore(part, store.author, store.clock, name, before.path)
         # One transaction replaces every page: a kill leaves the old records or the new ones.
         files.copy_into(part, store.db)
     finally:
@@ -250,13 +286,21 @@ def _keep_damaged(store: Store, now: datetime) -> Backup:
 
 
 def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime, clock: Clock | None = None,
-                 user: str = "", other_community: bool = False) -> Path | None:
+                 user: str = "", other_community: bool = False, recovery_code: str | None = None) -> Path | None:
     """Restore a backup over a database that is not open (the command line, or a damaged
     database at start-up). The current file is kept: backed up when it is sound, copied into
     the backups folder when it is damaged. Returns where it went (None when there was none).
+    A sealed backup is opened with the current file's key, or with the 恢复码.
 
     The restored file is made whole beside the database and renamed over it in one step."""
-    source = Path(backup_file)
+    with sealed_backups.unsealed(Path(backup_file), backups_dir(db_file), key=sealed_backups.key_in(db_file),
+                                 recovery_code=recovery_code) as source:
+        return _restore_file(db_file, source, Path(backup_file).name, now=now, clock=clock, user=user,
+                             other_community=other_community)
+
+
+def _restore_file(db_file: Path, source: Path, name: str, *, now: datetime, clock: Clock | None, user: str,
+                  other_community: bool) -> Path | None:
     files.verify_file(source)
     existing = db_file.is_file() and db_file.stat().st_size > 0
     carried = _carried(db_file) if existing else None
@@ -266,7 +310,7 @@ def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime, clock
     try:
         prepare_restore(source, part, carried)
         kept_as = _keep_current(db_file, now) if existing else None
-        _log_restore(part, user, clock, source, kept_as)
+        _log_restore(part, user, clock, name, kept_as)
         _swap_in(part, db_file)
     finally:
         _remove_restoring(part)
@@ -351,11 +395,12 @@ def _own_problems(store: Store, carried: Carried | None) -> list[str]:
     return problems
 
 
-def _log_restore(part: Path, user: str, clock: Clock | None, source: Path, before: Path | None) -> None:
-    """The restore's own audit row, written into the restored file before it is swapped in."""
+def _log_restore(part: Path, user: str, clock: Clock | None, name: str, before: Path | None) -> None:
+    """The restore's own audit row (naming the file the user chose), written into the restored
+    file before it is swapped in."""
     store = Store(connection.connect(part), author=user, clock=clock)
     try:
-        detail = {"file": source.name}
+        detail = {"file": name}
         if before is not None:
             detail["before"] = before.name
         store.log_event("restore_backup", detail=detail)

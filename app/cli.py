@@ -91,20 +91,29 @@ def build_parser() -> ChineseArgumentParser:
     backup = sub.add_parser("backup", help="把数据库备份到一个文件（如 U 盘上）")
     backup.add_argument("--out", required=True, help="备份文件，或保存它的文件夹")
     restore = sub.add_parser("restore", help="从备份恢复数据库（先自动备份当前数据库）")
-    restore.add_argument("file", help="备份文件（.db）")
+    restore.add_argument("file", help="备份文件（.ledgerbackup 加密备份，或 .db）")
     restore.add_argument("--other-community", action="store_true",
                          help="备份属于另一个社区时，确认用它替换本机的全部记录")
+    restore.add_argument("--recovery-code", help="恢复码：在没有社区密钥的新电脑上恢复加密备份时需要")
     conf = sub.add_parser("settings", help="查看社区设置；--set 修改（仅管理员）")
     conf.add_argument("--set", dest="changes", action="append", default=[], metavar="键=值",
                       help="如 --set idle_lock_minutes=15；可用的键见 community-ledger settings")
     sync = sub.add_parser("sync", help="同步包：在两台电脑之间用 U 盘交换记录")
-    sync_sub = sync.add_subparsers(dest="sync_command", metavar="export|import", parser_class=ChineseArgumentParser)
+    sync_sub = sync.add_subparsers(dest="sync_command", metavar="export|import|invite",
+                                   parser_class=ChineseArgumentParser)
     sync_export = sync_sub.add_parser("export", help="把上次发给对方之后的全部变化写进一个同步包")
     sync_export.add_argument("--peer", required=True, help="对方电脑的名称，如“村委会笔记本”")
     sync_export.add_argument("--out", required=True, help="同步包文件，或保存它的文件夹（如 U 盘）")
     sync_export.add_argument("--full", action="store_true", help="发送全部记录（给新电脑，或同步包丢失时）")
-    sync_import = sync_sub.add_parser("import", help="导入对方的同步包")
-    sync_import.add_argument("file", help=".ledgersync 同步包")
+    sync_import = sync_sub.add_parser("import", help="导入对方的同步包（新电脑：导入邀请包，加 --code 邀请码）")
+    sync_import.add_argument("file", help=".ledgersync 同步包或 .ledgerinvite 邀请包")
+    sync_import.add_argument("--code", help="邀请码（导入邀请包时必填，见办公室电脑制作邀请时的提示）")
+    sync_invite = sync_sub.add_parser("invite", help="邀请一台新电脑加入本社区（仅管理员）：写出邀请包并给出一次性邀请码")
+    sync_invite.add_argument("--peer", required=True, help="新电脑的名称，如“村委会笔记本”")
+    sync_invite.add_argument("--out", required=True, help="邀请包文件，或保存它的文件夹（如 U 盘）")
+    sync_invite.add_argument("--json", action="store_true", help='以 JSON 输出 {"file": …, "code": …}')
+    recovery = sub.add_parser("recovery-code", help="显示恢复码（仅管理员；新电脑恢复加密备份时需要）")
+    recovery.add_argument("--json", action="store_true", help="以 JSON 输出")
     _street_parser(sub)
     return parser
 
@@ -395,17 +404,42 @@ def cmd_sync(args: argparse.Namespace, clock: Clock) -> int:
     from app import sync
 
     if args.sync_command is None:
-        raise UsageError("请指定 sync export 或 sync import。运行 community-ledger sync --help 查看用法。")
-    with _opened(args, clock, must_exist=args.sync_command == "export", writes=True) as store:
+        raise UsageError("请指定 sync export、sync import 或 sync invite。运行 community-ledger sync --help 查看用法。")
+    with _opened(args, clock, must_exist=args.sync_command != "import", writes=True) as store:
         if args.sync_command == "export":
             result = sync.export_package(store, args.peer, args.out, full=args.full)
             print(f"已制作同步包：{result.path}（{result.records} 条记录）")
             return EXIT_OK
-        outcome = sync.import_package(store, args.file)
+        if args.sync_command == "invite":
+            invitation = sync.invite(store, args.peer, args.out)
+            if args.json:
+                print(json.dumps({"file": str(invitation.path), "code": invitation.code}, ensure_ascii=False))
+            else:
+                print(f"已制作邀请包：{invitation.path}\n邀请码：{invitation.code}\n"
+                      f"请当面或电话把邀请码告诉新电脑的使用人，不要写在 U 盘上；邀请 {sync.INVITE_DAYS} 天内有效，只能用一次。")
+            return EXIT_OK
+        if args.code is not None:
+            outcome = sync.join(store, args.file, args.code)
+        else:
+            outcome = sync.import_package(store, args.file)
         pending = len(sync.conflicts(store))
     print(outcome.summary())
     if pending:
         print(f"有 {pending} 条冲突等待处理：请在窗口的“数据同步”页逐条决定。")
+    return EXIT_OK
+
+
+def cmd_recovery_code(args: argparse.Namespace, clock: Clock) -> int:
+    from app import community_key
+
+    with _opened(args, clock, must_exist=True, writes=True) as store:
+        sheet = community_key.recovery_sheet(store)
+    if args.json:
+        print(json.dumps({"community_name": sheet.community_name, "community_code": sheet.community_code,
+                          "recovery_code": sheet.code}, ensure_ascii=False))
+    else:
+        print(f"{sheet.community_name or '本社区'} 的恢复码：{sheet.code}\n"
+              "请抄在恢复码单上，放在办公室保险柜里：新电脑恢复加密备份时需要它。")
     return EXIT_OK
 
 
@@ -437,7 +471,7 @@ def cmd_restore(args: argparse.Namespace, clock: Clock) -> int:
                 pass  # a damaged database has no accounts to ask: it is kept aside, not lost
         try:
             kept = backups.restore_file(path, args.file, now=clock.local_now(), clock=clock, user=user,
-                                        other_community=args.other_community)
+                                        other_community=args.other_community, recovery_code=args.recovery_code)
         except backups.OtherCommunity as exc:
             raise UsageError(f"{exc}确认要这样做，请加 --other-community 再运行。") from None
     finally:
@@ -507,6 +541,7 @@ COMMANDS = {
     "certificate": cmd_certificate, "minutes": cmd_minutes, "import": cmd_import, "template": cmd_template,
     "sync": cmd_sync, "settings": cmd_settings, "backup": cmd_backup, "restore": cmd_restore,
     "street": cmd_street,
+    "recovery-code": cmd_recovery_code,
 }
 
 

@@ -84,6 +84,25 @@ def _idle_lock_minutes(value: Any) -> int:
     return minutes
 
 
+def check_value(key: str, value: Any) -> None:
+    """Refuse a stored value (as it arrives in a sync package) that the settings form would refuse."""
+    if key in _TEXT_FIELDS:
+        label, required = _TEXT_FIELDS[key]
+        if not isinstance(value, str):
+            raise ValidationError(f"{label}应为文字")
+        (required_text if required and value else optional_text)(value, field=label, max_length=100)
+    elif key == "star_hours":
+        _star_hours(value)
+    elif key == "visit_intervals":
+        _visit_intervals(value)
+    elif key == "idle_lock_minutes":
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValidationError("自动锁定时间应为整数（分钟）")
+        _idle_lock_minutes(value)
+    else:
+        raise ValidationError(f"本程序不认识设置项“{key}”")
+
+
 def save(store: Store, data: dict[str, Any]) -> Settings:
     """Validate and store the settings given (others keep their value); 管理员 only."""
     require_admin(store, "修改设置")

@@ -27,16 +27,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import re
 import sqlite3
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
+from app import community_key, sealing, sync_checks
+from app.access import is_admin, require_admin
+from app.accounts import enabled as accounts_enabled
 from app.errors import NotFound, SyncError, UserError
+from app.sealing import SealError
 from db import schema
 from db import kinds
 from db import sync as queries
@@ -44,8 +49,16 @@ from db.errors import os_reason
 from db.store import Row, Store, new_id
 
 FORMAT = "community-ledger-sync"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sealed with the community key (app/sealing.py)
 SUFFIX = ".ledgersync"
+INVITE_SUFFIX = ".ledgerinvite"
+INVITE_DAYS = 7
+INVITE_CODE_LENGTH = 12  # 60 bits; with scrypt, years of GPU time to guess (README)
+# Limits on what a package may hold once opened, checked before reading it whole.
+MAX_EXPANSION, MAX_LINE = 200, 1 << 20
+# Tables whose changes only an administrator may bring in (a 工作人员's import holds them).
+ADMIN_TABLES = ("settings", "stamp_items")
+_SPOOL = 16 << 20  # a package's content is kept in memory up to this size, then in a scratch file
 MANIFEST, RECORDS = "manifest.json", "records.jsonl"
 # Columns that say when and where a version was written, not what it says.
 META_COLUMNS = ("created_at", "updated_at", "device_id")
@@ -71,6 +84,7 @@ class ImportResult:
     unchanged: int = 0
     conflicts: int = 0
     parked: int = 0
+    held: int = 0
     adopted: bool = False
     already: bool = False
     counts: dict[str, int] = field(default_factory=dict)
@@ -83,6 +97,8 @@ class ImportResult:
             text += f"，冲突 {self.conflicts} 条（请在“数据同步”中逐条决定）"
         if self.parked:
             text += f"，{self.parked} 条在等待更早的同步包（其关联记录尚未到达）"
+        if self.held:
+            text += f"，{self.held} 项设置或盖章事项清单的修改等待管理员确认（请管理员在“数据同步”中应用）"
         text += "。"
         if self.adopted:
             text = "本机已加入该社区。" + text
@@ -133,18 +149,23 @@ def _next_prefix(taken: set[str]) -> str:
     raise SyncError("编号前缀已用完")
 
 
-def _file_name(code: str, peer: str, now: str, package_id: str) -> str:
+def _file_name(code: str, peer: str, now: str, package_id: str, suffix: str = SUFFIX) -> str:
     safe = re.sub(r'[\\/:*?"<>|\s]+', "_", peer).strip("_.") or "peer"
     stamp = now[:19].replace("-", "").replace(":", "").replace("T", "-")
-    return f"社区台账同步_{code}_至{safe}_{stamp}_{package_id[:6]}{SUFFIX}"
+    kind = "邀请" if suffix == INVITE_SUFFIX else "同步"
+    return f"社区台账{kind}_{code}_至{safe}_{stamp}_{package_id[:6]}{suffix}"
 
 
 def export_package(store: Store, peer: str, out: str | Path, *, full: bool = False) -> ExportResult:
-    """Write every change since the last package sent to `peer` into one file.
+    """Write every change since the last package sent to `peer` into one sealed file.
 
     `out` is a folder (the file gets a descriptive name) or a file path. `full` sends
     every record (for a new PC, or when a package was lost); importing extra is harmless.
     """
+    return _export(store, peer, out, full=full)
+
+
+def _export(store: Store, peer: str, out: str | Path, *, full: bool, invite_code: str | None = None) -> ExportResult:
     peer = (peer or "").strip()
     if not peer:
         raise SyncError("请填写对方电脑的名称（如“村委会笔记本”），以便下次只发送新的变化")
@@ -157,6 +178,8 @@ def export_package(store: Store, peer: str, out: str | Path, *, full: bool = Fal
     if out.exists() and not out.is_dir() and out.suffix != SUFFIX:
         raise SyncError(f"“{out.name}”是一个已有的文件，不是同步包：请换一个文件名，或选择保存同步包的文件夹")
     with store.transaction():
+        # Made here on the first package: a package that cannot be written leaves no key behind.
+        key = community_key.ensure_key(store)
         known = queries.peer(store, peer)
         offered = known["offered_prefix"] if known else None
         if not offered:
@@ -169,35 +192,44 @@ def export_package(store: Store, peer: str, out: str | Path, *, full: bool = Fal
         until = queries.max_seq(store)
         now = store.now()
         package_id = new_id()
-        path = out / _file_name(code, peer, now, package_id) if out.is_dir() or not out.suffix else out
+        suffix = INVITE_SUFFIX if invite_code else SUFFIX
+        path = out / _file_name(code, peer, now, package_id, suffix) if out.is_dir() or not out.suffix else out
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "package_id": package_id, "created_at": now,
             "device_id": store.device_id, "serial_prefix": queries.serial_prefix(store), "peer": peer,
             "offered_prefix": offered, "community_code": code, "community_name": name,
             "migrations": queries.applied_migrations(store), "since_seq": since, "until_seq": until,
         }
-        tmp = path.with_name(path.name + ".part")
+        header = {"format": FORMAT, "kind": "invite" if invite_code else "sync", "format_version": FORMAT_VERSION,
+                  "package_id": package_id, "created_at": now, "device_id": store.device_id,
+                  "community_code": code, "peer": peer, "since_seq": since, "until_seq": until}
+        if invite_code:
+            header.update(_invitation(store, key, invite_code, package_id, code))
+        written = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            counts, total, digest = _write_package(store, tmp, manifest, since, until)
+            with tempfile.SpooledTemporaryFile(_SPOOL) as plain:
+                counts, total, digest = _write_package(store, plain, manifest, since, until)
+                plain.seek(0)
+                sealing.seal(plain, path, key, header)  # written beside the target, then renamed
+            written = True
             queries.save_peer(store, peer, max(until, since), offered, now)
             queries.add_exchange(store, {
                 "id": new_id(), "at": now, "direction": "export", "peer": peer, "device_id": None,
                 "package_id": package_id, "file_name": path.name, "records": total, "applied": 0,
                 "conflicts": 0, "parked": 0, "user": store.author,
             })
-            os.replace(tmp, path)
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
-            raise SyncError(f"无法写入同步包（{os_reason(exc)}），请检查 U 盘或文件夹是否可写") from None
-        except BaseException:
-            tmp.unlink(missing_ok=True)
+        except BaseException as exc:
+            if written:  # the package exists but was not recorded as sent: it must not travel
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise SyncError(f"无法写入同步包（{os_reason(exc)}），请检查 U 盘或文件夹是否可写") from None
             raise
     return ExportResult(path, peer, package_id, total, counts)
 
 
-def _write_package(store: Store, path: Path, manifest: dict, since: int, until: int):
+def _write_package(store: Store, path: IO[bytes], manifest: dict, since: int, until: int):
     counts: dict[str, int] = {}
     digest = hashlib.sha256()
     total = 0
@@ -236,19 +268,52 @@ def _manifest_digest(manifest: dict) -> str:
 # -- reading a package ---------------------------------------------------------------------
 
 DAMAGED = "同步包已损坏或被改动过（{what}），未导入任何记录。请重新制作同步包。"
+NOT_A_PACKAGE = "这个文件不是社区台账的同步包，请检查所选文件。"
 
 
-def read_manifest(path: str | Path) -> dict:
-    """The manifest of a package, after checking the file is whole and unaltered."""
-    path = Path(path)
+def _opened(store: Store, path: Path, *, kind: str = "sync") -> sealing.Sealed:
+    """The readable header of a sealed package of `kind`, with the refusals a person can act on."""
     if not path.is_file():
         raise SyncError(f"找不到同步包文件：{path.name}")
     try:
-        with zipfile.ZipFile(path) as archive:
+        sealed = sealing.open_sealed(path)
+    except SealError as exc:
+        if sealing.is_sealed(path):
+            raise SyncError(str(exc).replace("文件", "同步包", 1)) from None
+        raise SyncError(NOT_A_PACKAGE) from None
+    header = sealed.header
+    if header.get("format") != FORMAT:
+        if header.get("kind") == "backup":
+            raise SyncError("这是加密的备份文件，不是同步包：请在“设置 → 备份”中恢复。")
+        raise SyncError(NOT_A_PACKAGE)
+    if not isinstance(header.get("format_version"), int) or header["format_version"] > FORMAT_VERSION:
+        raise SyncError("同步包由更新版本的社区台账制作，请先升级本程序再导入。")
+    if header.get("kind") != kind:
+        if header.get("kind") == "invite":
+            raise SyncError("这是加入社区的邀请包：请输入办公室电脑给出的邀请码（命令行加 --code 邀请码）。")
+        raise SyncError(NOT_A_PACKAGE)
+    for name in ("package_id", "device_id", "community_code", "created_at"):
+        if not isinstance(header.get(name), str):
+            raise SyncError(DAMAGED.format(what="文件头无法读取"))
+    return sealed
+
+
+def _unsealed(sealed: sealing.Sealed, key: bytes, scratch: IO[bytes]) -> dict:
+    """Decrypt the package into `scratch` and check it; returns its manifest (agreeing with the header)."""
+    try:
+        sealing.unseal_into(sealed, key, scratch)
+    except SealError as exc:
+        raise SyncError(str(exc).replace("文件", "同步包", 1)) from None
+    scratch.seek(0)
+    try:
+        with zipfile.ZipFile(scratch) as archive:
             manifest = _load_manifest(archive)
+            info = archive.getinfo(RECORDS)
+            if info.file_size > MAX_EXPANSION * max(info.compress_size, 1 << 16):
+                raise SyncError(DAMAGED.format(what="内容大小异常"))
             digest, lines = hashlib.sha256(), 0
             with archive.open(RECORDS) as records:
-                for line in records:
+                for line in _lines(records):
                     digest.update(line)
                     lines += 1
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, OSError, ValueError) as exc:
@@ -257,40 +322,74 @@ def read_manifest(path: str | Path) -> dict:
         raise SyncError(DAMAGED.format(what="文件不完整或不是同步包")) from None
     if digest.hexdigest() != manifest.get("records_sha256") or lines != manifest.get("records"):
         raise SyncError(DAMAGED.format(what="记录与清单中的校验码不符"))
+    header = sealed.header
+    if any(manifest.get(k) != header.get(k) for k in ("package_id", "device_id", "community_code",
+                                                       "since_seq", "until_seq")):
+        raise SyncError(DAMAGED.format(what="文件头与清单不符"))
+    scratch.seek(0)
     return manifest
+
+
+def _lines(records: IO[bytes]) -> Iterator[bytes]:
+    """The lines of records.jsonl, refusing one longer than MAX_LINE without reading it whole."""
+    while True:
+        line = records.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE:
+            raise SyncError(DAMAGED.format(what="有一行记录过长"))
+        yield line
 
 
 def _load_manifest(archive: zipfile.ZipFile) -> dict:
     names = set(archive.namelist())
     if MANIFEST not in names or RECORDS not in names:
-        raise SyncError("这个文件不是社区台账的同步包，请检查所选文件。")
+        raise SyncError(NOT_A_PACKAGE)
+    if archive.getinfo(MANIFEST).file_size > MAX_LINE:
+        raise SyncError(DAMAGED.format(what="清单过大"))
     try:
         manifest = json.loads(archive.read(MANIFEST).decode("utf-8"))
     except (ValueError, UnicodeDecodeError):
         raise SyncError(DAMAGED.format(what="清单无法读取")) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise SyncError("这个文件不是社区台账的同步包，请检查所选文件。")
+        raise SyncError(NOT_A_PACKAGE)
     if manifest.get("manifest_sha256") != _manifest_digest(manifest):
         raise SyncError(DAMAGED.format(what="清单的校验码不符"))
     if not isinstance(manifest.get("format_version"), int) or manifest["format_version"] > FORMAT_VERSION:
         raise SyncError("同步包由更新版本的社区台账制作，请先升级本程序再导入。")
-    unknown = set(manifest.get("migrations") or []) - set(schema.known_migrations())
+    migrations = manifest.get("migrations") or []
+    if not isinstance(migrations, list) or not all(isinstance(m, str) for m in migrations):
+        raise SyncError(DAMAGED.format(what="清单无法读取"))
+    unknown = set(migrations) - set(schema.known_migrations())
     if unknown:
         raise SyncError("同步包由更新版本的社区台账制作（数据结构更新），请先升级本程序再导入。")
+    for name in ("since_seq", "until_seq", "records"):
+        if not isinstance(manifest.get(name), int) or isinstance(manifest[name], bool) or manifest[name] < 0:
+            raise SyncError(DAMAGED.format(what="清单无法读取"))
     return manifest
 
 
-def _records(path: Path) -> Iterator[tuple[str, dict[str, int], Row]]:
-    with zipfile.ZipFile(path) as archive, archive.open(RECORDS) as records:
-        for line in records:
+def _records(scratch: IO[bytes]) -> Iterator[tuple[str, dict[str, int], Row]]:
+    with zipfile.ZipFile(scratch) as archive, archive.open(RECORDS) as records:
+        for line in _lines(records):
             try:
                 item = json.loads(line)
                 table, vv, row = item["t"], item["v"], item["r"]
             except (ValueError, KeyError, TypeError):
                 raise SyncError(DAMAGED.format(what="记录无法读取")) from None
-            if not isinstance(vv, dict) or not all(isinstance(n, int) for n in vv.values()):
+            if not isinstance(table, str) or not isinstance(vv, dict) or not vv or not all(
+                    isinstance(d, str) and isinstance(n, int) and not isinstance(n, bool) and 0 < n < 2**53
+                    for d, n in vv.items()):
                 raise SyncError(DAMAGED.format(what="记录的版本无法读取"))
             yield table, vv, row
+
+
+def _key_for_packages(store: Store) -> bytes:
+    key = community_key.key_of(store)
+    if key is None:
+        raise SyncError("本机还没有社区密钥，不能导入同步包。新电脑请先导入办公室电脑制作的邀请包"
+                        "（需要邀请码）；社区的第一台电脑请先在“设置”中填写社区名称。")
+    return key
 
 
 # -- import ---------------------------------------------------------------------------------
@@ -299,8 +398,16 @@ def _records(path: Path) -> Iterator[tuple[str, dict[str, int], Row]]:
 class _Merge:
     """One import (or one decision): the state shared by every record it merges."""
 
-    def __init__(self, store: Store, sender: str | None, *, adopting: bool = False):
+    def __init__(self, store: Store, sender: str | None, *, adopting: bool = False, manifest: dict | None = None):
         self.store, self.sender, self.adopting = store, sender, adopting
+        self.community_code = manifest["community_code"] if manifest else _community(store)[0]
+        # No version this PC gave out may come back numbered higher than it ever numbered, nor
+        # the sender's higher than its last change number: a forged counter would otherwise make
+        # a PC take a stale record for the newest and drop (or revert) real edits.
+        self.own_limit = queries.next_seq(store.db.conn) - 1
+        self.package_sender = manifest["device_id"] if manifest else None
+        self.sender_limit = manifest["until_seq"] if manifest else 0
+        self.holds = accounts_enabled(store) and not is_admin(store)
         self.pending = {(c["table_name"], c["record_id"]) for c in queries.open_conflicts(store)}
         self.seq: int | None = None  # the last local change number this merge gave out
         self.tables = {t: set(queries.columns(store, t)) for t in queries.synced_tables(store)}
@@ -314,10 +421,22 @@ class _Merge:
             raise SyncError(DAMAGED.format(what="含有本程序不认识的记录"))
         if not set(row) <= self.tables[table]:
             raise SyncError("同步包由更新版本的社区台账制作（数据结构更新），请先升级本程序再导入。")
+        self._check_version(table, vv, row)
         record_id = row["id"]
         local, ours = queries.local_with_version(store, table, record_id)
         if ours is not None and covers(ours, vv):
             return self._count("unchanged", count)
+        why = sync_checks.problem(store, table, row, self.community_code)
+        if why:
+            raise SyncError(f"同步包中的{kinds.noun(table)}“{_guess_label(row)}”不合规（{why}），"
+                            "未导入任何记录。请在对方电脑上改正后重新制作同步包。")
+        if self.holds and table in ADMIN_TABLES and not table_is_bookkeeping(table, record_id) and (
+                local is None or content(local, row.keys()) != content(row)):
+            queries.hold(store, {"id": new_id(), "table_name": table, "record_id": record_id,
+                                 "row": json.dumps(row, ensure_ascii=False), "vv": json.dumps(vv, sort_keys=True),
+                                 "from_device": self.sender, "held_at": store.now()})
+            self.result.held += count
+            return "held"
         pending = queries.open_conflicts(store, table, record_id) if (table, record_id) in self.pending else []
         if any(covers(json.loads(c["vv"]), vv) for c in pending):
             return self._count("unchanged", count)  # a newer version of theirs already waits
@@ -348,6 +467,14 @@ class _Merge:
             self._settle(table, record_id)
         return self._count(outcome, count)
 
+    def _check_version(self, table: str, vv: dict[str, int], row: Row) -> None:
+        forged = vv.get(self.store.device_id, 0) > self.own_limit or (
+            self.package_sender is not None and self.sender == self.package_sender
+            and vv.get(self.package_sender, 0) > self.sender_limit)
+        if forged:
+            raise SyncError(f"同步包中{kinds.noun(table)}“{_guess_label(row)}”的版本号不可能出现"
+                            "（比制作它的电脑记录的还新），同步包可能被伪造，未导入任何记录。")
+
     def _count(self, outcome: str, count: bool) -> str:
         if count:
             attr = {"unchanged": "unchanged", "applied": "applied", "conflict": "conflicts", "parked": "parked"}
@@ -364,7 +491,9 @@ class _Merge:
             store.write_version(table, row, local)  # refused by a unique rule: nothing was written
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" not in str(exc):
-                raise
+                # NOT NULL, CHECK or a reference: the whole import is undone by the caller.
+                raise SyncError(f"同步包中的{kinds.noun(table)}“{_guess_label(row)}”不合规"
+                                "（缺少必填内容或取值不在允许范围内），未导入任何记录。") from None
             self._conflict(table, row, vv, "duplicate", queries.open_conflicts(store, table, row["id"]))
             return "conflict"
         self._version(table, row["id"], vv)
@@ -411,6 +540,8 @@ class _Merge:
 
     def retry_parked(self) -> None:
         """Records waiting for a parent go in once it has arrived (repeat while any does)."""
+        # Their versions were checked against their own package's numbers when they arrived.
+        self.package_sender = None
         progress = True
         while progress:
             progress = False
@@ -426,49 +557,182 @@ class _Merge:
 
 
 def import_package(store: Store, path: str | Path) -> ImportResult:
-    """Merge one package; all of it or (on any failure) none of it."""
+    """Merge one sealed package; all of it or (on any failure) none of it."""
     path = Path(path)
-    manifest = read_manifest(path)
-    if manifest["device_id"] == store.device_id:
+    sealed = _opened(store, path)
+    key = _key_for_packages(store)
+    if sealed.header["device_id"] == store.device_id:
         raise SyncError("这是本机自己制作的同步包，应在对方电脑上导入。")
-    with store.transaction():
-        if queries.was_imported(store, manifest["package_id"]):
-            return ImportResult(manifest["package_id"], manifest["device_id"], records=manifest["records"],
-                                already=True)
-        code, name = _community(store)
-        adopting = not code and not name
-        if not code and not adopting:
-            raise SyncError(
-                f"本机“设置”中还没有社区代码。若与对方是同一个社区，请先填写社区代码 {manifest['community_code']} 再导入。")
-        if code and code != manifest["community_code"]:
-            raise SyncError(
-                f"同步包属于另一个社区（社区代码 {manifest['community_code']}），本机是 {code}，未导入任何记录。")
-        merge = _Merge(store, manifest["device_id"], adopting=adopting)
-        result = merge.result
-        result.package_id = manifest["package_id"]
-        for table, vv, row in _records(path):
-            merge.apply(table, vv, row)
-            result.records += 1
-        merge.retry_parked()
-        result.parked = queries.count_parked(store)
-        result.counts = dict(manifest.get("counts") or {})
-        if adopting:
-            result.adopted = True
-            if not _community(store)[0]:
-                store.set_setting("community_code", manifest["community_code"])
-            if manifest.get("community_name") and not _community(store)[1]:
-                store.set_setting("community_name", manifest["community_name"])
-            letter = manifest.get("offered_prefix")
-            if not queries.serial_prefix(store) and letter and letter not in queries.claimed_prefixes(store):
-                queries.set_serial_prefix(store, letter)
-                store.set_setting(queries.PREFIX_SETTING + letter, store.device_id)
-        queries.add_exchange(store, {
-            "id": new_id(), "at": store.now(), "direction": "import", "peer": manifest.get("community_name"),
-            "device_id": manifest["device_id"], "package_id": manifest["package_id"], "file_name": path.name,
-            "records": result.records, "applied": result.applied, "conflicts": result.conflicts,
-            "parked": result.parked, "user": store.author,
-        })
+    with tempfile.SpooledTemporaryFile(_SPOOL) as scratch:
+        manifest = _unsealed(sealed, key, scratch)
+        with store.transaction():
+            if queries.was_imported(store, manifest["package_id"]):
+                return ImportResult(manifest["package_id"], manifest["device_id"], records=manifest["records"],
+                                    already=True)
+            return _merge_package(store, manifest, scratch, path.name)
+
+
+def _merge_package(store: Store, manifest: dict, scratch: IO[bytes], file_name: str, *,
+                   joining: bool = False) -> ImportResult:
+    """Merge the records of an opened package (inside the caller's transaction)."""
+    code, name = _community(store)
+    adopting = joining and not code and not name
+    if not code and not adopting:
+        raise SyncError(
+            f"本机“设置”中还没有社区代码。若与对方是同一个社区，请先填写社区代码 {manifest['community_code']} 再导入。")
+    if code and code != manifest["community_code"]:
+        raise SyncError(
+            f"同步包属于另一个社区（社区代码 {manifest['community_code']}），本机是 {code}，未导入任何记录。")
+    if is_admin(store):
+        _apply_held(store)
+    merge = _Merge(store, manifest["device_id"], adopting=adopting, manifest=manifest)
+    result = merge.result
+    result.package_id = manifest["package_id"]
+    for table, vv, row in _records(scratch):
+        merge.apply(table, vv, row)
+        result.records += 1
+    merge.retry_parked()
+    result.parked = queries.count_parked(store)
+    result.counts = dict(manifest.get("counts") or {})
+    if adopting:
+        result.adopted = True
+        if not _community(store)[0]:
+            store.set_setting("community_code", manifest["community_code"])
+        if manifest.get("community_name") and not _community(store)[1]:
+            store.set_setting("community_name", manifest["community_name"])
+        letter = manifest.get("offered_prefix")
+        if not queries.serial_prefix(store) and letter and letter not in queries.claimed_prefixes(store):
+            queries.set_serial_prefix(store, letter)
+            store.set_setting(queries.PREFIX_SETTING + letter, store.device_id)
+    queries.add_exchange(store, {
+        "id": new_id(), "at": store.now(), "direction": "import", "peer": manifest.get("community_name"),
+        "device_id": manifest["device_id"], "package_id": manifest["package_id"], "file_name": file_name,
+        "records": result.records, "applied": result.applied, "conflicts": result.conflicts,
+        "parked": result.parked, "user": store.author,
+    })
     return result
+
+
+# -- joining with an invitation ---------------------------------------------------------------
+
+_INVITE_AAD = b"community-ledger invitation "
+
+
+@dataclass
+class Invitation:
+    path: Path
+    code: str
+    peer: str
+    expires_at: str  # UTC ISO
+
+
+def invite(store: Store, peer: str, out: str | Path) -> Invitation:
+    """An invitation for a new PC: every record, sealed, plus the community key wrapped under a
+    one-time code that is shown here and must reach the new PC another way (said, not written on
+    the stick). 管理员 only: whoever holds an invitation and its code holds the key."""
+    require_admin(store, "邀请新电脑加入社区")
+    code = sealing.new_code(INVITE_CODE_LENGTH)
+    result = _export(store, peer, out, full=True, invite_code=code)
+    expires = datetime.fromisoformat(sealing.open_sealed(result.path).header["expires_at"])
+    store.log_event("export", detail={"what": "邀请包", "peer": result.peer, "file": result.path.name})
+    return Invitation(result.path, code, result.peer, expires.isoformat())
+
+
+def _invitation(store: Store, key: bytes, code: str, package_id: str, community: str) -> dict[str, Any]:
+    """The header entries of an invitation: when it expires and the key wrapped under the code."""
+    expires = (store.clock.now() + timedelta(days=INVITE_DAYS)).isoformat(timespec="seconds")
+    params = sealing.kdf_params()
+    secret = json.dumps({"key": sealing.b64_encode(key), "recovery": community_key.recovery_wrap(store)}).encode()
+    aad = _INVITE_AAD + f"{package_id}|{community}|{expires}".encode()
+    return {"expires_at": expires, "kdf": params,
+            "wrapped": sealing.wrap(sealing.derive_from_code(code, params), secret, aad)}
+
+
+def is_invitation(path: str | Path) -> bool:
+    """Whether the file is an invitation (the window then asks for the code)."""
+    try:
+        return sealing.open_sealed(path).header.get("kind") == "invite"
+    except SealError:
+        return False
+
+
+def join(store: Store, path: str | Path, code: str) -> ImportResult:
+    """Join the community with an invitation and its one-time code; a wrong code changes nothing."""
+    path = Path(path)
+    sealed = _opened(store, path, kind="invite")
+    header = sealed.header
+    if queries.was_imported(store, header["package_id"]):
+        raise SyncError("这个邀请码已经用过了：每份邀请只能使用一次。如需重新加入，请在办公室电脑上重新制作邀请。")
+    try:
+        expires = datetime.fromisoformat(header["expires_at"])
+        expired = store.clock.now() > expires
+    except (KeyError, TypeError, ValueError):
+        raise SyncError(DAMAGED.format(what="邀请的有效期无法读取")) from None
+    if expired:
+        raise SyncError(f"邀请已过期（有效期 {INVITE_DAYS} 天），请在办公室电脑上重新制作邀请包。")
+    own = community_key.key_of(store)
+    # A PC not yet part of any community may have made a key of its own (a backup taken before
+    # joining): the community's key replaces it.
+    if own is not None and sealing.key_id(own) != header.get("key_id") and any(_community(store)):
+        raise SyncError("本机已属于另一个社区（社区密钥不同），不能用这份邀请加入。")
+    if not sealing.normalize_code(code):
+        raise SyncError("请输入邀请码（办公室电脑制作邀请时显示的 12 位字母数字）。")
+    aad = _INVITE_AAD + f"{header['package_id']}|{header['community_code']}|{header['expires_at']}".encode()
+    try:
+        secret = sealing.unwrap(sealing.derive_from_code(code, header.get("kdf") or {}), header.get("wrapped"), aad)
+    except SealError as exc:
+        raise SyncError(str(exc)) from None
+    if secret is None:
+        raise SyncError("邀请码不对，未做任何改动。请核对办公室电脑上显示的邀请码后重新输入。")
+    try:
+        opened = json.loads(secret)
+        key, recovery = sealing.b64_decode(opened["key"]), opened["recovery"]
+        if len(key) != sealing.KEY_BYTES or not isinstance(recovery, str):
+            raise ValueError("key")
+    except (ValueError, KeyError, TypeError):
+        raise SyncError(DAMAGED.format(what="邀请无法读取")) from None
+    if header["device_id"] == store.device_id:
+        raise SyncError("这是本机自己制作的邀请包，应在新电脑上导入。")
+    with tempfile.SpooledTemporaryFile(_SPOOL) as scratch:
+        manifest = _unsealed(sealed, key, scratch)
+        with store.transaction():
+            community_key.install(store, key, recovery)
+            result = _merge_package(store, manifest, scratch, path.name, joining=True)
+    return result
+
+
+# -- what a 工作人员's import holds for an administrator -------------------------------------------
+
+
+def held(store: Store) -> list[dict[str, Any]]:
+    """The settings and 盖章事项清单 changes waiting for an administrator."""
+    return [{"id": h["id"], "table_name": h["table_name"], "record_id": h["record_id"],
+             "table_label": kinds.noun(h["table_name"]),
+             "label": queries.record_label(store, h["table_name"], h["record_id"]) or _guess_label(json.loads(h["row"])),
+             "held_at": h["held_at"]} for h in queries.held(store)]
+
+
+def apply_held(store: Store) -> int:
+    """An administrator applies what a 工作人员's imports held; returns how many."""
+    require_admin(store, "应用同步包带来的设置和盖章事项清单")
+    with store.transaction():
+        return _apply_held(store)
+
+
+def _apply_held(store: Store) -> int:
+    waiting = queries.held(store)
+    if not waiting:
+        return 0
+    for item in waiting:
+        queries.unhold(store, item["id"])
+        merge = _Merge(store, item["from_device"])
+        merge.apply(item["table_name"], json.loads(item["vv"]), json.loads(item["row"]), count=False)
+    return len(waiting)
+
+
+def table_is_bookkeeping(table: str, record_id: str) -> bool:
+    """Settings rows that are the program's own bookkeeping (which PC took which serial letter)."""
+    return table == "settings" and record_id.startswith(queries.PREFIX_SETTING)
 
 
 # -- conflicts -------------------------------------------------------------------------------
@@ -582,5 +846,5 @@ def overview(store: Store) -> dict[str, Any]:
     """What the 数据同步 page shows at once."""
     code, name = _community(store)
     return {"peers": peer_names(store), "conflicts": conflicts(store), "history": history(store),
-            "parked": queries.count_parked(store), "community_code": code, "community_name": name,
+            "parked": queries.count_parked(store), "held": held(store), "community_code": code, "community_name": name,
             "device_id": store.device_id, "serial_prefix": queries.serial_prefix(store)}

@@ -14,15 +14,20 @@ from db import connection, schema
 from db.errors import DamagedDatabase, NewerSchema, NotLedgerDatabase, StorageError, os_reason, primary_code
 
 
+def refuse_special_file(dest: Path) -> None:
+    """Refuse a destination that is a device or a pipe (/dev/full): every writer here writes
+    beside the target and renames over it, which would replace the device, not write into it."""
+    if dest.exists() and not dest.is_file():
+        raise StorageError(f"“{dest}”不是普通文件，不能把文件写到那里，请换一个文件名或文件夹。")
+
+
 def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True) -> None:
     """A consistent copy of an open database (even while it is in use) into dest.
 
     Written beside dest and renamed into place, so a power cut leaves either the old file
     or the whole new one. The copy is a single self-contained file (no WAL beside it).
     """
-    if dest.exists() and not dest.is_file():
-        # A device or a pipe (/dev/full): renaming over it would replace it, not write into it.
-        raise StorageError(f"“{dest}”不是普通文件，不能把备份写到那里，请换一个文件名或文件夹。")
+    refuse_special_file(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     part.unlink(missing_ok=True)

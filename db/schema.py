@@ -539,6 +539,23 @@ def m008_visits_by_date(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX visits_live_date ON visits(date, elder_id) WHERE deleted_at IS NULL")
 
 
+@migrations()
+def m009_sync_held(db: sqlite_utils.Database) -> None:
+    """Settings and 盖章事项清单 changes that arrived in a package a 工作人员 imported: they wait
+    here, unapplied, until an administrator applies them (app/sync.py apply_held)."""
+    db.execute(
+        """CREATE TABLE sync_held (
+            id TEXT PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            row TEXT NOT NULL,
+            vv TEXT NOT NULL,
+            from_device TEXT,
+            held_at TEXT NOT NULL
+        )"""
+    )
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows: all of them are pending on an empty database."""
     return [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]

@@ -287,3 +287,25 @@ def record_label(store: Store, table: str, record_id: str) -> str | None:
         return None
     found = store.db.conn.execute(f"SELECT {kind.label_sql} FROM [{table}] t WHERE t.id = ?", [record_id]).fetchone()
     return found[0] if found else None
+
+
+# -- changes held for an administrator ----------------------------------------------------------
+
+
+def held(store: Store) -> list[Row]:
+    return store.query("SELECT * FROM sync_held ORDER BY held_at, rowid")
+
+
+def hold(store: Store, values: Row) -> None:
+    """Keep one incoming version aside (a newer one of the same record replaces it)."""
+    store.db.conn.execute("DELETE FROM sync_held WHERE table_name = ? AND record_id = ?",
+                          [values["table_name"], values["record_id"]])
+    names = list(values)
+    store.db.conn.execute(
+        f"INSERT INTO sync_held ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+        [values[n] for n in names],
+    )
+
+
+def unhold(store: Store, held_id: str) -> None:
+    store.db.conn.execute("DELETE FROM sync_held WHERE id = ?", [held_id])

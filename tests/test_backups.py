@@ -14,7 +14,7 @@ import pytest
 from app import backups, startup
 from app.database import open_ledger
 from app.people import add_person, delete_person, update_person
-from db.backup import check_file
+from db.backup import check_file, write_copy
 from db.sync import next_seq
 from db.errors import (
     DamagedDatabase,
@@ -159,7 +159,11 @@ def test_backups_happen_when_something_changed_and_at_most_daily(ledger, db_path
 def test_save_copy_writes_the_chosen_file(ledger, tmp_path, today):
     add_person(ledger, {"name": "张三丰"}, today=today)
     out = backups.save_copy(ledger, tmp_path / "U盘" / "社区台账备份.db")
-    check_file(out)
+    # Sealed with the community key: not a database anyone can open, no name readable in it.
+    with pytest.raises(NotLedgerDatabase):
+        check_file(out)
+    assert "张三丰".encode() not in out.read_bytes()
+    assert backups.save_copy(ledger, tmp_path).suffix == ".ledgerbackup"
     with pytest.raises(StorageError, match="正在使用的数据库"):
         backups.save_copy(ledger, ledger_path(ledger))
 
@@ -180,13 +184,15 @@ def test_restore_refuses_what_is_not_a_sound_backup_of_this_version(ledger, tmp_
     conn.execute("CREATE TABLE notes (x)")
     conn.commit()
     conn.close()
-    newer = backups.save_copy(ledger, tmp_path / "newer.db")
+    newer = tmp_path / "newer.db"
+    write_copy(ledger.db.conn, newer)
     conn = sqlite3.connect(newer)
     conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
                  "VALUES ('community_ledger', 'm999_from_the_future', '2027-01-01')")
     conn.commit()
     conn.close()
-    broken = backups.save_copy(ledger, tmp_path / "broken.db")
+    broken = tmp_path / "broken.db"
+    write_copy(ledger.db.conn, broken)
     damage(broken)
 
     with pytest.raises(NotLedgerDatabase, match="不是社区台账的备份"):

@@ -74,11 +74,15 @@ def make_ledger(path: Path, names: list[str], *, code: str = "320505001001", nam
 
 
 def backup_of(path: Path, out: Path) -> Path:
+    """That PC's own automatic backup, carried over as a plain copy (sealed copies: test_sealed_sync)."""
     store = open_ledger(path, clock=pinned_clock())
     try:
-        return backups.save_copy(store, out)
+        made = backups.make_backup(store)
     finally:
         store.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(made.path, out)
+    return out
 
 
 def cli(db: Path, *args: str) -> int:

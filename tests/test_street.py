@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import sqlite3
@@ -12,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from app import settings, signing, street, sync
+from app import community_key, sealing, settings, signing, street, sync
 from app.cli import main
 from app.elders import record_visit
 from app.errors import UserError
@@ -128,7 +129,9 @@ def test_the_key_is_made_once_and_never_travels_in_a_sync_package(tmp_path, stor
     secret = store.scalar("SELECT value FROM meta WHERE key = ?", [signing.META_KEY])
     settings.save(store, {"community_name": "甲社区", "community_code": "1"})
     package = sync.export_package(store, "笔记本", tmp_path, full=True).path
-    with zipfile.ZipFile(package) as archive:
+    plain = io.BytesIO()  # the package opened with the community key, as a peer reads it
+    sealing.unseal_into(sealing.open_sealed(package), community_key.key_of(store), plain)
+    with zipfile.ZipFile(plain) as archive:
         body = b"".join(archive.read(n) for n in archive.namelist())
     assert secret.encode() not in body and key.private_bytes_raw() not in body
     summary = street.export_summary(store, *OCTOBER, tmp_path / "s.json").path.read_bytes()

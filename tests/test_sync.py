@@ -13,12 +13,13 @@ import pytest
 from hypothesis import HealthCheck, settings as hyp_settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from app import cli, settings, stamps, sync
+from app import cli, community_key, settings, stamps, sync
 from app.errors import UserError
 from app.database import open_ledger
 from app.sync import SyncError
 from db import schema
 from db import sync as queries
+from tests.packages import reseal, rezip, unsealed
 
 TODAY = date(2026, 11, 23)
 CODE = "320505001001"
@@ -45,6 +46,12 @@ def send(source, target, peer: str, folder: Path, **options):
     return sync.import_package(target, package.path)
 
 
+def join(office, store, peer: str, folder: Path):
+    """A new PC joins the documented way: an invitation from the office and its one-time code."""
+    invitation = sync.invite(office, peer, folder)
+    return sync.join(store, invitation.path, invitation.code)
+
+
 @pytest.fixture
 def folder(tmp_path):
     path = tmp_path / "usb"
@@ -62,9 +69,9 @@ def office(tmp_path):
 
 @pytest.fixture
 def laptop(tmp_path, office, folder):
-    """A new laptop prepared the documented way: a fresh database imports the office's first package."""
+    """A new laptop prepared the documented way: a fresh database joins with an invitation and its code."""
     store = open_ledger(tmp_path / "laptop.db", author="村里")
-    result = send(office, store, "笔记本", folder)
+    result = join(office, store, "笔记本", folder)
     assert result.adopted
     send(store, office, "办公室", folder)  # the laptop's claim of its serial letter reaches the office
     yield store
@@ -85,7 +92,7 @@ def test_a_new_database_adopts_the_community_of_its_first_package(office, laptop
 
 def test_records_of_every_kind_travel_both_ways(office, laptop, folder):
     elder_person = office.insert("people", person("李奶奶"))
-    elder = office.insert("elders", {"person_id": elder_person["id"], "risk_level": "重点", "status": "在册",
+    elder = office.insert("elders", {"person_id": elder_person["id"], "categories": "[\"独居\"]", "risk_level": "重点", "status": "在册",
                                      "joined_on": "2026-01-01"})
     gone = office.insert("people", person("王五"))
     office.delete("people", gone["id"])
@@ -113,7 +120,7 @@ def test_a_package_holds_only_the_changes_since_the_last_one_sent_to_that_peer(o
 def test_records_from_a_third_device_are_passed_on(office, laptop, folder, tmp_path):
     third = open_ledger(tmp_path / "third.db")
     try:
-        send(office, third, "第三台", folder)
+        join(office, third, "第三台", folder)
         made = third.insert("people", person("第三台录入"))
         send(third, office, "办公室", folder)
         send(office, laptop, "笔记本", folder)
@@ -136,7 +143,7 @@ def test_importing_the_same_package_twice_changes_nothing(office, laptop, folder
 
 
 def test_packages_imported_out_of_order_converge(office, laptop, folder):
-    topic = office.insert("topics", {"title": "加装电梯", "proposed_on": "2026-11-01", "procedure": "议事会",
+    topic = office.insert("topics", {"title": "加装电梯", "proposed_on": "2026-11-01", "procedure": "协商",
                                      "state": "提出"})
     first = sync.export_package(office, "笔记本", folder)
     office.update("topics", topic["id"], {"title": "加装电梯（二号楼）"})
@@ -151,7 +158,7 @@ def test_packages_imported_out_of_order_converge(office, laptop, folder):
 
 
 def test_a_record_whose_parent_has_not_arrived_waits_for_it(office, laptop, folder):
-    topic = office.insert("topics", {"title": "停车", "proposed_on": "2026-11-01", "procedure": "议事会", "state": "提出"})
+    topic = office.insert("topics", {"title": "停车", "proposed_on": "2026-11-01", "procedure": "协商", "state": "提出"})
     first = sync.export_package(office, "笔记本", folder)
     follow = office.insert("followups", {"topic_id": topic["id"], "date": "2026-11-20", "content": "划线"})
     second = sync.export_package(office, "笔记本", folder)
@@ -295,20 +302,12 @@ def test_keeping_mine_on_a_duplicate_drops_theirs_here(office, laptop, folder):
 # -- refusals ----------------------------------------------------------------------------------------
 
 
-def rewrite(package: Path, *, records=None, manifest=None, resign: bool = False) -> Path:
-    """Change a package's content the way someone editing the zip would."""
-    with zipfile.ZipFile(package) as archive:
-        body = archive.read("records.jsonl")
-        head = json.loads(archive.read("manifest.json"))
-    body = records(body) if records else body
-    head = manifest(head) if manifest else head
-    if resign:
-        head["manifest_sha256"] = sync._manifest_digest(head)
-    altered = package.with_name("altered" + sync.SUFFIX)
-    with zipfile.ZipFile(altered, "w") as archive:
-        archive.writestr("records.jsonl", body)
-        archive.writestr("manifest.json", json.dumps(head, ensure_ascii=False))
-    return altered
+def rewrite(package: Path, key: bytes, *, records=None, manifest=None, header=None, resign: bool = False) -> Path:
+    """Change a package's content the way someone holding the community key would (re-sealed)."""
+    head, content = unsealed(package, key)
+    head = header(head) if header else head
+    return reseal(head, rezip(content, records=records, manifest=manifest, resign=resign), key,
+                  package.with_name("altered" + sync.SUFFIX))
 
 
 @pytest.fixture
@@ -320,15 +319,18 @@ def package(office, laptop, folder):
 @pytest.mark.parametrize("change, message", [
     (dict(records=lambda b: b.replace("原样".encode(), "改过".encode())), "校验码不符"),
     (dict(manifest=lambda m: {**m, "community_code": "999"}), "校验码不符"),
-    (dict(manifest=lambda m: {**m, "community_code": "999"}, resign=True), "另一个社区"),
+    (dict(manifest=lambda m: {**m, "community_code": "999"}, resign=True), "文件头与清单不符"),
+    (dict(manifest=lambda m: {**m, "community_code": "999"}, header=lambda h: {**h, "community_code": "999"},
+          resign=True), "另一个社区"),
     (dict(manifest=lambda m: {**m, "migrations": [*m["migrations"], "m999_future"]}, resign=True), "更新版本"),
     (dict(manifest=lambda m: {**m, "format_version": 99}, resign=True), "更新版本"),
     (dict(records=lambda b: b + b"{}\n"), "校验码不符"),
 ])
 def test_an_altered_package_is_refused_and_nothing_changes(laptop, package, change, message):
+    """Even a key holder's altered package passes the inner checks (outsiders: test_sealed_sync)."""
     before = dump(laptop)
     with pytest.raises(SyncError, match=message):
-        sync.import_package(laptop, rewrite(package, **change))
+        sync.import_package(laptop, rewrite(package, community_key.key_of(laptop), **change))
     assert dump(laptop) == before
 
 
@@ -343,6 +345,8 @@ def test_a_damaged_or_foreign_file_is_refused(laptop, package, tmp_path, office)
         archive.writestr("hello.txt", "hi")
     with pytest.raises(SyncError, match="不是社区台账的同步包"):
         sync.import_package(laptop, other)
+    with pytest.raises(SyncError, match="不是社区台账的同步包"):
+        sync.import_package(laptop, Path(laptop.db.conn.execute("PRAGMA database_list").fetchone()[2]))
     with pytest.raises(SyncError, match="找不到"):
         sync.import_package(laptop, tmp_path / "missing.ledgersync")
     assert dump(laptop) == before
@@ -354,6 +358,7 @@ def test_a_package_of_another_community_is_refused(package, tmp_path):
     other = open_ledger(tmp_path / "other.db")
     try:
         settings.save(other, {"community_name": "别的社区", "community_code": "110101001001"})
+        community_key.ensure_key(other)  # its own community key
         before = dump(other)
         with pytest.raises(SyncError, match="另一个社区"):
             sync.import_package(other, package)
@@ -376,7 +381,7 @@ def test_export_needs_a_community_code_and_a_peer_name(tmp_path, folder):
 
 def test_an_import_that_fails_half_way_leaves_nothing(office, laptop, folder, monkeypatch):
     for i in range(20):
-        office.insert("people", person(f"居民{i}"))
+        office.insert("people", person(f"居民{chr(0x4E00 + i)}"))
     package = sync.export_package(office, "笔记本", folder).path
     before = dump(laptop)
     real = sync._Merge.apply
@@ -407,7 +412,7 @@ def register(store, applicant: str) -> str:
 def test_two_pcs_registering_in_the_same_year_never_share_a_serial(office, laptop, folder, tmp_path):
     second = open_ledger(tmp_path / "second.db")
     try:
-        send(office, second, "第二台", folder)
+        join(office, second, "第二台", folder)
         serials = {name: [register(store, "申请人") for _ in range(3)]
                    for name, store in (("office", office), ("laptop", laptop), ("second", second))}
         assert serials["office"] == ["2026-0001", "2026-0002", "2026-0003"]
@@ -454,8 +459,17 @@ def test_cli_export_and_import(office, tmp_path, folder, capsys):
     assert cli.main(["--db", office_path, "sync", "export", "--peer", "笔记本", "--out", str(folder)]) == 0
     [package] = folder.glob("*.ledgersync")
     assert "已制作同步包" in capsys.readouterr().out
-    assert cli.main(["--db", str(new), "sync", "import", str(package)]) == 0
+    assert cli.main(["--db", str(new), "sync", "import", str(package)]) == 2
+    assert "没有社区密钥" in capsys.readouterr().err
+    assert cli.main(["--db", office_path, "sync", "invite", "--peer", "新笔记本", "--out", str(folder),
+                     "--json"]) == 0
+    invitation = json.loads(capsys.readouterr().out)
+    assert cli.main(["--db", str(new), "sync", "import", invitation["file"]]) == 2
+    assert "邀请码" in capsys.readouterr().err
+    assert cli.main(["--db", str(new), "sync", "import", invitation["file"], "--code", invitation["code"]]) == 0
     assert "本机已加入该社区" in capsys.readouterr().out
+    assert cli.main(["--db", str(new), "sync", "import", str(package)]) == 0
+    assert "写入 0 条" in capsys.readouterr().out
     assert cli.main(["--db", str(new), "sync", "import", str(tmp_path / "nothing.ledgersync")]) == 2
     assert "找不到同步包" in capsys.readouterr().err
     assert cli.main(["--db", str(new), "sync", "export", "--out", str(folder)]) == 2
@@ -477,7 +491,7 @@ class TwoPCs(RuleBasedStateMachine):
         self.office = open_ledger(self.folder / "office.db")
         settings.save(self.office, {"community_name": "阳光社区", "community_code": CODE})
         self.laptop = open_ledger(self.folder / "laptop.db")
-        send(self.office, self.laptop, "笔记本", self.folder)
+        join(self.office, self.laptop, "笔记本", self.folder)
         self.sides = {"office": self.office, "laptop": self.laptop}
         self.in_flight: list[tuple[str, Path]] = []  # (destination, package)
         self.delivered: set[Path] = set()
@@ -485,7 +499,7 @@ class TwoPCs(RuleBasedStateMachine):
         # A few records both PCs hold from the start, so that edits on both sides meet.
         for i in range(3):
             topic = self.office.insert("topics", {"title": f"共同议题{i}", "proposed_on": "2026-11-01",
-                                                  "procedure": "议事会", "state": "提出"})
+                                                  "procedure": "协商", "state": "提出"})
             self.office.insert("followups", {"topic_id": topic["id"], "date": "2026-11-20", "content": "开始"})
         send(self.office, self.laptop, "laptop", self.folder)
 
@@ -499,7 +513,7 @@ class TwoPCs(RuleBasedStateMachine):
     def add_topic(self, side):
         self.n += 1
         self.sides[side].insert("topics", {"title": f"议题{self.n}", "proposed_on": "2026-11-01",
-                                           "procedure": "议事会", "state": "提出"})
+                                           "procedure": "协商", "state": "提出"})
 
     def _newest_topics(self, side: str) -> list[str]:
         return [r[0] for r in self.sides[side].db.conn.execute(

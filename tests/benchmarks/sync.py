@@ -25,11 +25,12 @@ def prepare(folder: Path, n: int):
     office = open_ledger(folder / "office.db", author="基准")
     settings.save(office, {"community_name": "基准社区", "community_code": "320505001001"})
     laptop = open_ledger(folder / "laptop.db", author="基准")
-    sync.import_package(laptop, sync.export_package(office, "笔记本", folder).path)
+    invitation = sync.invite(office, "笔记本", folder)  # the laptop joins with the one-time code
+    sync.join(laptop, invitation.path, invitation.code)
     with office.transaction():
         for i in range(n):
             office.insert("people", {
-                "name": f"居民{i:05d}", "gender": "男" if i % 2 else "女", "birth_date": "1950-01-01",
+                "name": f"居民{chr(0x4E00 + i % 1000)}{chr(0x4E00 + i // 1000)}", "gender": "男" if i % 2 else "女", "birth_date": "1950-01-01",
                 "phone": f"138{i:08d}", "estate": "阳光小区", "building": str(i % 30), "unit": "1",
                 "room": f"{i % 600:03d}", "grid": "一网格", "note": "独居，每周探访", "pinyin": f"jumin{i}",
                 "initials": "jm", "sort_key": f"ju min {i:05d}"})

@@ -48,9 +48,11 @@ def test_import_a_package_and_decide_its_conflicts(qtbot, window, tmp_path):
     page = open_page(qtbot, window)
     office = window.store
     package = make_package(qtbot, window, page, "笔记本", tmp_path)
-    laptop = open_ledger(tmp_path / "laptop.db")
+    laptop = open_ledger(tmp_path / "laptop.db", clock=office.clock)
     try:
-        assert sync.import_package(laptop, package.path).adopted
+        invitation = sync.invite(office, "新笔记本", tmp_path)
+        assert sync.join(laptop, invitation.path, invitation.code).adopted
+        sync.import_package(laptop, package.path)
         name = first_person(office)
         target = person_id(office, name)
         laptop.update("people", target, {"note": "村里写的备注", "phone": "13900000001"})
@@ -87,8 +89,10 @@ def test_take_theirs_and_a_refused_package(qtbot, window, tmp_path):
     page = open_page(qtbot, window)
     office = window.store
     package = make_package(qtbot, window, page, "笔记本", tmp_path)
-    laptop = open_ledger(tmp_path / "laptop.db")
+    laptop = open_ledger(tmp_path / "laptop.db", clock=office.clock)
     try:
+        invitation = sync.invite(office, "新笔记本", tmp_path)
+        sync.join(laptop, invitation.path, invitation.code)
         sync.import_package(laptop, package.path)
         target = person_id(office, first_person(office))
         laptop.update("people", target, {"note": "村里"})
@@ -111,3 +115,24 @@ def test_take_theirs_and_a_refused_package(qtbot, window, tmp_path):
     shown = [box.text() for box in window.findChildren(QMessageBox)]
     assert any("同步包已损坏" in text for text in shown)
     assert page.conflicts.rowCount() == 0
+
+
+def test_a_new_pc_joins_on_the_page_with_the_invitation_code(qtbot, window, tmp_path):
+    from app import community_key, settings
+
+    page = open_page(qtbot, window)
+    office = open_ledger(tmp_path / "office.db", clock=window.store.clock)
+    try:
+        settings.save(office, {"community_name": "阳光社区", "community_code": "320505001001"})
+        invitation = sync.invite(office, "新电脑", tmp_path)
+        key = community_key.key_of(office)
+    finally:
+        office.close()
+    page.import_file(str(invitation.path), code="0000-0000-0000")
+    settle(qtbot, window)
+    assert getattr(page, "last_import", None) is None
+    assert any("邀请码不对" in box.text() for box in window.findChildren(QMessageBox))
+    page.import_file(str(invitation.path), code=invitation.code)
+    settle(qtbot, window)
+    assert page.last_import.records and "已导入同步包" in page.status.text()
+    assert community_key.key_of(window.store) == key

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QInputDialog,
     QAbstractItemView,
     QCheckBox,
     QComboBox,
@@ -205,17 +206,28 @@ class SyncPage(QWidget):
                      on_done=done)
 
     def _choose_package(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择同步包", self.folder.text(), f"同步包 (*{sync.SUFFIX});;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择同步包", self.folder.text(),
+            f"同步包或邀请包 (*{sync.SUFFIX} *{sync.INVITE_SUFFIX});;所有文件 (*)")
         if path:
             self.import_file(path)
 
-    def import_file(self, path: str) -> None:
+    def import_file(self, path: str, code: str | None = None) -> None:
+        """Import a package; an invitation (a new PC joining) first asks for its one-time code."""
         def done(result: sync.ImportResult) -> None:
             self.last_import = result
             self.status.setText(result.summary())
             self.reload()
 
-        self.ops.run(sync.import_package, path, on_done=done)
+        if not sync.is_invitation(path):
+            self.ops.run(sync.import_package, path, on_done=done)
+            return
+        if code is None:
+            code, ok = QInputDialog.getText(
+                self, "加入社区", "这是加入社区的邀请包。请输入办公室电脑制作邀请时显示的邀请码：")
+            if not ok:
+                return
+        self.ops.run(sync.join, path, code, on_done=done)
 
     def resolve_current(self, choice: str | dict) -> None:
         conflict = self.current_conflict()
