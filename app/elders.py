@@ -225,6 +225,7 @@ def record_visit(store: Store, data: dict[str, Any], *, today: date | None = Non
     values = clean_visit(data, elder, today=today)
     interval = interval_of(store, elder["risk_level"])
     values["next_due"] = add_interval(date.fromisoformat(values["date"]), interval).isoformat()
+    values["person_id"] = elder["person_id"]  # visits name the person (关爱对象 of any group)
     return store.insert("visits", values)
 
 
