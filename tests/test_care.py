@@ -192,3 +192,17 @@ def test_the_stats_groups_key(store, today):
     assert figures["困境儿童"] == {"total": 1, "due": 1, "visited": 0, "visit_rate": 0.0, "home_visits": 0,
                                   "overdue": 1}
     assert date(2026, 11, 1) <= today
+
+
+def test_stats_json_keeps_its_keys_and_adds_the_groups(store, today):
+    from app.stats import dashboard, month_stats
+
+    figures = month_stats(store, 2026, 11, today=today)
+    assert {"elders_total", "elders_due", "elders_visited", "visit_rate", "elders_overdue"} <= set(figures)
+    assert figures["groups"]["特殊困难老年人"]["due"] == figures["elders_due"]
+    kid = _child(store, today)
+    _join(store, today, kid, "困境儿童")
+    care.add_referral(store, {"person_id": kid["id"], "problem": "辍学", "target": "教育局",
+                              "referred_on": "2026-11-01", "due_on": "2026-11-15"}, today=today)
+    assert [(r["name"], r["days_overdue"]) for r in dashboard(store, today=today)["overdue_referrals"]] == [
+        ("小明", 8)]
