@@ -117,9 +117,9 @@ def build_demo(store: Store, *, today: date | None = None, seed: int = 2026) -> 
         elder_count, visit_count = _elders(maker, olds[:80])
         meeting_count = _topics(maker, residents)
         request_count = _stamp_requests(maker, residents + olds)
-        _care(maker)  # last: the figures above stay those of the demo before 关爱对象
+        care_people = _care(maker)  # last: the figures above stay those of the demo before 关爱对象
     return DemoSummary(
-        people=len(residents) + len(olds),
+        people=len(residents) + len(olds) + care_people,
         volunteers=len(team),
         activities=activity_count,
         service_records=record_count,
@@ -375,7 +375,7 @@ def _stamp_requests(m: _Maker, applicants: list[Row]) -> int:
 
 
 
-def _care(m: _Maker) -> None:
+def _care(m: _Maker) -> int:
     """困境儿童, 留守儿童 and 残疾人 with their visits; some overdue and one open 转介 past its due date."""
     by_name = {g.name: g for g in care.groups(m.store)}
     plan = [("困境儿童", 4, (4, 16)), ("留守儿童", 3, (6, 15)), ("残疾人", 5, (25, 58))]
@@ -414,3 +414,4 @@ def _care(m: _Maker) -> None:
                     "method": "上门", "findings": [{"item": "就学情况", "checked": True, "note": "近两周未到校"}],
                     "problems": "近两周未到校", "measures": "与班主任联系", "referral_target": "街道教育办",
                     "referral_kind": "部门", "referral_due": m.today - timedelta(days=6)}, today=m.today)
+    return sum(count for _, count, _ in plan)
