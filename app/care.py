@@ -313,22 +313,7 @@ def clean_member(data: dict[str, Any], group: Group, person: Row | None, *, toda
     c.field("status", choice, data.get("status") or "在册", STATUSES, field="状态")
     c.field("responsible_visitor", optional_text, data.get("responsible_visitor"), field="责任探访人", max_length=30)
     c.field("note", optional_text, data.get("note"), field="备注", max_length=1000)
-    joined = c.field("joined_on", parse_date, data.get("joined_on") or today, field="纳入日期")
-    if joined and joined > today:
-        c.error("joined_on", "纳入日期不能晚于今天")
-    left = None
-    if str(data.get("left_on") or "").strip():
-        left = c.field("left_on", parse_date, data["left_on"], field="变更日期")
-    status = c.values.get("status")
-    if status and status != "在册":
-        if not left:
-            c.error("left_on", f"状态为“{status}”时请填写变更日期")
-        elif left > today:
-            c.error("left_on", "变更日期不能晚于今天")
-        elif joined and left < joined:
-            c.error("left_on", "变更日期不能早于纳入日期")
-    else:
-        left = None
+    joined, left = elders.care_dates(c, data, today)
     for key in ("guardian", "school"):
         c.values[key] = None
         if key in group.fields:

@@ -107,6 +107,16 @@ def clean_elder(data: dict[str, Any], *, birth: date | None = None, today: date)
     c.field("emergency_phone", _optional_phone, data.get("emergency_phone"), "紧急联系电话")
     c.field("supporter_phone", _optional_phone, data.get("supporter_phone"), "赡养人电话")
     c.field("health_note", optional_text, data.get("health_note"), field="健康状况备注", max_length=1000)
+    joined, left = care_dates(c, data, today)
+    values = c.done()
+    values["joined_on"] = joined.isoformat()
+    values["left_on"] = left.isoformat() if left else None
+    return values
+
+
+def care_dates(c: Collector, data: dict[str, Any], today: date) -> tuple[date | None, date | None]:
+    """纳入日期 and 变更日期 of anyone in care (elders and every 关爱对象 group): a status other than
+    在册 needs the day they left, not after today nor before they joined. Call after the status field."""
     joined = c.field("joined_on", parse_date, data.get("joined_on") or today, field="纳入日期")
     if joined and joined > today:
         c.error("joined_on", "纳入日期不能晚于今天")
@@ -123,10 +133,7 @@ def clean_elder(data: dict[str, Any], *, birth: date | None = None, today: date)
             c.error("left_on", "变更日期不能早于纳入日期")
     elif status == "在册":
         left = None
-    values = c.done()
-    values["joined_on"] = joined.isoformat()
-    values["left_on"] = left.isoformat() if left else None
-    return values
+    return joined, left
 
 
 def _birth_of(store: Store, person_id: str | None) -> date | None:
