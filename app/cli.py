@@ -353,6 +353,11 @@ def cmd_stats(args: argparse.Namespace, clock: Clock) -> int:
     else:
         width = max(len(label) for label in LABELS.values())
         for key, value in figures.items():
+            if key == "groups":
+                for name, g in value.items():
+                    print(f"{name}：在册 {g['total']}，应探访 {g['due']}，已探访 {g['visited']}，"
+                          f"探访率 {g['visit_rate']:.1%}，上门 {g['home_visits']} 次，逾期 {g['overdue']}")
+                continue
             shown = f"{value:.1%}" if key == "visit_rate" else value
             print(f"{LABELS.get(key, key):\u3000<{width}}  {shown}")
     return EXIT_OK

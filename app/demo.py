@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from app import consultation, elders, people, service, settings, stamps, timebank, volunteers
+from app import care, consultation, elders, people, service, settings, stamps, timebank, volunteers
 from app.dates import add_interval
 from app.errors import UserError
 from app.validation import id_check_char
@@ -117,8 +117,9 @@ def build_demo(store: Store, *, today: date | None = None, seed: int = 2026) -> 
         elder_count, visit_count = _elders(maker, olds[:80])
         meeting_count = _topics(maker, residents)
         request_count = _stamp_requests(maker, residents + olds)
+        care_people = _care(maker)  # last: the figures above stay those of the demo before 关爱对象
     return DemoSummary(
-        people=len(residents) + len(olds),
+        people=len(residents) + len(olds) + care_people,
         volunteers=len(team),
         activities=activity_count,
         service_records=record_count,
@@ -372,3 +373,45 @@ def _stamp_requests(m: _Maker, applicants: list[Row]) -> int:
         )
     return len(days)
 
+
+
+def _care(m: _Maker) -> int:
+    """困境儿童, 留守儿童 and 残疾人 with their visits; some overdue and one open 转介 past its due date."""
+    by_name = {g.name: g for g in care.groups(m.store)}
+    plan = [("困境儿童", 4, (4, 16)), ("留守儿童", 3, (6, 15)), ("残疾人", 5, (25, 58))]
+    for group_name, count, (low, high) in plan:
+        group = by_name[group_name]
+        for index in range(count):
+            person = m.person(low, high)
+            extra: dict = {}
+            if "guardian" in group.fields:
+                extra = {"guardian": m.name(), "guardian_phone": m.phone(), "school": m.rng.choice(
+                    ("阳光小学", "实验小学", "狮山中学"))}
+            if "disability_no" in group.fields:
+                category, grade = m.rng.randrange(1, 8), m.rng.randrange(1, 5)
+                extra = {"disability_no": f"{person['id_number']}{category}{grade}",
+                         "disability_category": care.DISABILITY_CATEGORIES[category - 1],
+                         "disability_grade": care.DISABILITY_GRADES[grade - 1],
+                         "living_subsidy": m.rng.random() < 0.6, "nursing_subsidy": grade <= 2}
+            risk = ("高风险", "重点", "一般")[index % 3]
+            care.add_member(m.store, {"person_id": person["id"], "group_id": group.id, "risk_level": risk,
+                                      "joined_on": m.today - timedelta(days=200),
+                                      "responsible_visitor": m.rng.choice(VISITORS), **extra}, today=m.today)
+            checklist = care.checklist_of(m.store, person["id"])
+            neglected = index == 1  # one in each group has not been visited for two months
+            day = m.today - timedelta(days=150)
+            stop = m.today - timedelta(days=60 if neglected else 0)
+            while day <= stop:
+                care.record_care_visit(m.store, {
+                    "person_id": person["id"], "date": day, "visitor": m.rng.choice(VISITORS),
+                    "method": "上门" if risk == "高风险" else m.rng.choice(("上门", "电话")),
+                    "findings": [{"item": item, "checked": True, "note": "正常" if m.rng.random() < 0.7 else "需关注"}
+                                 for item in checklist]}, today=m.today)
+                day += timedelta(days=7 if risk == "高风险" else 28)
+            if group_name == "困境儿童" and index == 0:
+                care.record_care_visit(m.store, {
+                    "person_id": person["id"], "date": m.today - timedelta(days=20), "visitor": "王晓燕",
+                    "method": "上门", "findings": [{"item": "就学情况", "checked": True, "note": "近两周未到校"}],
+                    "problems": "近两周未到校", "measures": "与班主任联系", "referral_target": "街道教育办",
+                    "referral_kind": "部门", "referral_due": m.today - timedelta(days=6)}, today=m.today)
+    return sum(count for _, count, _ in plan)

@@ -42,6 +42,7 @@ CATEGORIES = ("高龄", "独居", "空巢", "留守", "失能", "半失能", "�
 RISK_LEVELS = ("高风险", "重点", "一般")
 STATUSES = ("在册", "迁出", "入住机构", "去世")
 METHODS = ("上门", "电话", "视频")
+ELDER_MIN_AGE = 60  # 特殊困难老年人 are 60 or older (a 10-year-old with 低保 belongs in another group)
 VISIT_TEXT_FIELDS = {
     "health": "身体与精神状况",
     "living": "基本生活",
@@ -90,6 +91,9 @@ def clean_elder(data: dict[str, Any], *, birth: date | None = None, today: date)
         c.error("person_id", "请选择老年人本人（先在居民中登记）")
     else:
         c.values["person_id"] = data["person_id"]
+    if birth and _age(birth, today) < ELDER_MIN_AGE:
+        c.error("person_id", f"未满 {ELDER_MIN_AGE} 周岁（现 {_age(birth, today)} 岁），不能纳入特殊困难老年人；"
+                             "未成年人请纳入困境儿童或留守儿童")
     categories = c.field("categories", _categories, data.get("categories"))
     if categories and "高龄" in categories and birth and _age(birth, today) < 80:
         c.error("categories", f"未满 80 周岁（现 {_age(birth, today)} 岁），不能选“高龄”")
@@ -103,6 +107,16 @@ def clean_elder(data: dict[str, Any], *, birth: date | None = None, today: date)
     c.field("emergency_phone", _optional_phone, data.get("emergency_phone"), "紧急联系电话")
     c.field("supporter_phone", _optional_phone, data.get("supporter_phone"), "赡养人电话")
     c.field("health_note", optional_text, data.get("health_note"), field="健康状况备注", max_length=1000)
+    joined, left = care_dates(c, data, today)
+    values = c.done()
+    values["joined_on"] = joined.isoformat()
+    values["left_on"] = left.isoformat() if left else None
+    return values
+
+
+def care_dates(c: Collector, data: dict[str, Any], today: date) -> tuple[date | None, date | None]:
+    """纳入日期 and 变更日期 of anyone in care (elders and every 关爱对象 group): a status other than
+    在册 needs the day they left, not after today nor before they joined. Call after the status field."""
     joined = c.field("joined_on", parse_date, data.get("joined_on") or today, field="纳入日期")
     if joined and joined > today:
         c.error("joined_on", "纳入日期不能晚于今天")
@@ -119,10 +133,7 @@ def clean_elder(data: dict[str, Any], *, birth: date | None = None, today: date)
             c.error("left_on", "变更日期不能早于纳入日期")
     elif status == "在册":
         left = None
-    values = c.done()
-    values["joined_on"] = joined.isoformat()
-    values["left_on"] = left.isoformat() if left else None
-    return values
+    return joined, left
 
 
 def _birth_of(store: Store, person_id: str | None) -> date | None:
@@ -225,6 +236,7 @@ def record_visit(store: Store, data: dict[str, Any], *, today: date | None = Non
     values = clean_visit(data, elder, today=today)
     interval = interval_of(store, elder["risk_level"])
     values["next_due"] = add_interval(date.fromisoformat(values["date"]), interval).isoformat()
+    values["person_id"] = elder["person_id"]  # visits name the person (关爱对象 of any group)
     return store.insert("visits", values)
 
 
@@ -309,45 +321,55 @@ def month_duty(store: Store, year: int, month: int, *, today: date | None = None
     """Who had to be visited in the month, who was, and who is overdue by how many days."""
     today = today or store.clock.today()
     start, end = month_bounds(year, month)
-    if end < today:
-        reference = end + timedelta(days=1)
-    elif start > today:
-        reference = start
-    else:
-        reference = today
+    reference = month_reference(year, month, today)
     intervals = settings_module.load(store).visit_intervals
     in_month = queries.visit_dates_between(store, start.isoformat(), end.isoformat())
-    reference_text = reference.isoformat()
     lines = []
     for elder in queries.in_care_between(store, start.isoformat(), end.isoformat()):
-        interval = intervals.get(elder["risk_level"], "month")
-        left = from_iso(elder["left_on"])
-        anchor = from_iso(elder["last_before"]) or date.fromisoformat(elder["joined_on"])
-        due_on = add_interval(anchor, interval)
-        if due_on > end or (left and due_on > left):
-            continue
-        visits = [date.fromisoformat(d) for d in in_month.get(elder["id"], ()) if d <= reference_text]
-        if left:
-            visits = [d for d in visits if d <= left]
-        next_due = add_interval(visits[-1], interval) if visits else due_on
-        ref = min(reference, left + timedelta(days=1)) if left else reference
-        visited = bool(visits) and next_due >= ref
-        lines.append(
-            DutyLine(
-                elder_id=elder["id"],
-                name=elder["name"],
-                risk_level=elder["risk_level"],
-                interval=interval,
-                due_on=due_on,
-                visited=visited,
-                visits=visits,
-                next_due=next_due,
-                days_overdue=0 if visited else max(0, (ref - next_due).days),
-                row=elder,
-            )
-        )
+        line = duty_line(elder, intervals.get(elder["risk_level"], "month"), in_month.get(elder["id"], ()),
+                         end, reference)
+        if line:
+            lines.append(line)
     lines.sort(key=lambda line: (line.row["sort_key"], line.elder_id))
     return MonthDuty(year, month, reference, lines)
+
+
+def month_reference(year: int, month: int, today: date) -> date:
+    """The day a month's duty is judged on: the day after a past month, today in the current one."""
+    start, end = month_bounds(year, month)
+    if end < today:
+        return end + timedelta(days=1)
+    return start if start > today else today
+
+
+def duty_line(member: Row, interval: str, month_visits, end: date, reference: date) -> DutyLine | None:
+    """The duty rule for one person in care (id, name, risk_level, joined_on, left_on, last_before):
+    None when nothing falls due by the month's `end`; `month_visits` are the month's ISO dates, sorted.
+    Shared by every 关爱对象 group (app/care.py)."""
+    left = from_iso(member["left_on"])
+    anchor = from_iso(member["last_before"]) or date.fromisoformat(member["joined_on"])
+    due_on = add_interval(anchor, interval)
+    if due_on > end or (left and due_on > left):
+        return None
+    reference_text = reference.isoformat()
+    visits = [date.fromisoformat(d) for d in month_visits if d <= reference_text]
+    if left:
+        visits = [d for d in visits if d <= left]
+    next_due = add_interval(visits[-1], interval) if visits else due_on
+    ref = min(reference, left + timedelta(days=1)) if left else reference
+    visited = bool(visits) and next_due >= ref
+    return DutyLine(
+        elder_id=member["id"],
+        name=member["name"],
+        risk_level=member["risk_level"],
+        interval=interval,
+        due_on=due_on,
+        visited=visited,
+        visits=visits,
+        next_due=next_due,
+        days_overdue=0 if visited else max(0, (ref - next_due).days),
+        row=member,
+    )
 
 
 def search_elders(store: Store, text: str, *, limit: int = 20) -> list[Row]:

@@ -10,10 +10,12 @@ from pathlib import Path
 from app import settings as settings_module
 from app.access import require_admin
 from app.errors import UserError
+from app import care_ledgers
 from app.ledgers import MONTHLY, build
 from db.errors import os_reason
 
 FORMATS = ("xlsx", "pdf", "both")
+CARE_NUMBER = 13  # the 关爱对象 groups' ledgers come after the twelve
 
 
 @dataclass
@@ -65,11 +67,16 @@ def export_month(
     except OSError as exc:
         raise UserError(f"无法写入文件夹“{folder}”（{os_reason(exc)}），请换一个位置或检查权限。") from None
     chosen = [(n, stem) for n, stem, _ in MONTHLY if numbers is None or n in numbers]
+    builders = [(n, stem, lambda n=n: build(store, n, year, month, masked=masked, today=today)) for n, stem in chosen]
+    if numbers is None or CARE_NUMBER in numbers:  # each 关爱对象 group's 花名册, 探访记录, 未探访名单
+        care = list(care_ledgers.monthly(store, year, month, masked=masked, today=today))
+        builders += [(CARE_NUMBER, stem, lambda ledger=ledger: ledger) for stem, ledger in care]
+        chosen += [(CARE_NUMBER, stem) for stem, _ in care]
     result = ExportResult(folder)
     pdfs = []
     try:
-        for number, stem in chosen:
-            ledger = build(store, number, year, month, masked=masked, today=today)
+        for number, stem, make in builders:
+            ledger = make()
             ledger.rows = list(ledger.iter_rows())  # rendered twice
             if fmt in ("xlsx", "both"):
                 path = folder / ledger_filename(number, stem, year, month, "xlsx")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from app import care
 from app.consultation import CLOSED_STATES, topics_page
 from app.dates import month_bounds
 from app.elders import MonthDuty, month_duty
@@ -40,6 +41,8 @@ def month_stats(store: Store, year: int, month: int, *, today: date | None = Non
         "meetings": consultation.count_meetings_between(store, *span),
         "stamp_requests": requests["requests"],
         "stamp_refused": requests["refused"],
+        # 组名 → total, due, visited, visit_rate, home_visits, overdue (the elders_* keys are 特殊困难老年人)
+        "groups": care.groups_figures(store, year, month, today=today, elder_duty=duty),
     }
 
 
@@ -61,6 +64,7 @@ LABELS = {
     "meetings": "协商会议",
     "stamp_requests": "盖章登记",
     "stamp_refused": "其中不予盖章",
+    "groups": "关爱对象",
 }
 
 
@@ -78,4 +82,5 @@ def dashboard(store: Store, *, today: date | None = None) -> dict[str, Any]:
             for line in overdue
         ],
         "waiting_topics": topics_page(store, limit=50, states=("形成决议", "落实中")),
+        "overdue_referrals": care.overdue_referrals(store, today=today),
     }

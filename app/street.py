@@ -43,7 +43,10 @@ SUFFIX = ".json"
 MAX_FILE_BYTES = 4 * 1024 * 1024  # a community's month is some kilobytes; a few thousand list lines at most
 MAX_LINES = 10_000  # lines in each list
 MAX_TEXT = 200  # characters in any text of a summary
-STAT_KEYS = tuple(k for k in LABELS if k != "month")
+# The flat figures of `stats`; its per-group figures of 关爱对象 travel beside them as stats["groups"].
+STAT_KEYS = tuple(k for k in LABELS if k not in ("month", "groups"))
+GROUP_KEYS = ("total", "due", "visited", "visit_rate", "home_visits", "overdue")
+MAX_GROUPS = 50
 INT_KEYS = tuple(k for k in STAT_KEYS if k not in ("visit_rate", "service_hours", "service_hours_confirmed"))
 NOT_VISITED_KEYS = ("name", "id_number", "risk_level", "next_due", "days_overdue")
 REFUSED_KEYS = ("serial", "date", "applicant", "id_number", "matter", "referral")
@@ -104,7 +107,9 @@ def build_summary(store: Store, year: int, month: int) -> dict[str, Any]:
         # A past month is summed up at its end; the running month as of today.
         "as_of": min(end, today).isoformat(),
         "made_at": store.now(),
-        "stats": {key: figures[key] for key in STAT_KEYS},
+        "stats": {**{key: figures[key] for key in STAT_KEYS},
+                  "groups": {name[:MAX_TEXT]: {k: g[k] for k in GROUP_KEYS}
+                             for name, g in list(figures.get("groups", {}).items())[:MAX_GROUPS]}},
         "not_visited": [
             {"name": line.name, "id_number": mask_id_number(numbers.get(line.elder_id)),
              "risk_level": line.risk_level, "next_due": line.next_due.isoformat(),
@@ -243,8 +248,10 @@ def _summary_problem(s: Any) -> str | None:
     if made is None or made.tzinfo is None or made.date().isoformat() < s["as_of"][:7] + "-01":
         return "中的制作时间不对"
     stats = s["stats"]
-    if not isinstance(stats, dict) or tuple(sorted(stats)) != tuple(sorted(STAT_KEYS)):
+    if not isinstance(stats, dict) or tuple(sorted(stats)) != tuple(sorted((*STAT_KEYS, "groups"))):
         return "中的统计数字不全或多出了项目"
+    if not _groups_ok(stats["groups"]):
+        return "中的关爱对象分组数字不对"
     if not all(_count(stats[k]) for k in INT_KEYS) or not all(_number(stats[k]) for k in STAT_KEYS) \
             or not 0 <= stats["visit_rate"] <= 1 or stats["elders_visited"] > stats["elders_due"]:
         return "中的统计数字不对"
@@ -257,6 +264,34 @@ def _summary_problem(s: Any) -> str | None:
                      and _text(x["referral"])):
         return "中的不予盖章名单不对（或超过 1 万行）"
     return None
+
+
+def _groups_ok(groups: Any) -> bool:
+    """Each group's figures: whole counts, a rate between 0 and 1, no more visited than due."""
+    if not isinstance(groups, dict) or len(groups) > MAX_GROUPS:
+        return False
+    for name, g in groups.items():
+        if not _text(name, empty=False) or not isinstance(g, dict) or tuple(sorted(g)) != tuple(sorted(GROUP_KEYS)):
+            return False
+        counts = [g[k] for k in GROUP_KEYS if k != "visit_rate"]
+        if not all(_count(v) for v in counts) or not _number(g["visit_rate"]) or not 0 <= g["visit_rate"] <= 1 \
+                or g["visited"] > g["due"]:
+            return False
+    return True
+
+
+def group_totals(stats: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Each group's figures summed over the communities; its 探访率 is visited ÷ due (1.0 when nobody was due)."""
+    totals: dict[str, dict[str, Any]] = {}
+    for one in stats:
+        for name, g in one.get("groups", {}).items():
+            into = totals.setdefault(name, {k: 0 for k in GROUP_KEYS})
+            for k in GROUP_KEYS:
+                if k != "visit_rate":
+                    into[k] += g[k]
+    for g in totals.values():
+        g["visit_rate"] = round(g["visited"] / g["due"], 4) if g["due"] else 1.0
+    return totals
 
 
 def read_summary(path: str | Path) -> Checked:
@@ -386,9 +421,10 @@ class StreetMonth:
     def as_json(self) -> dict[str, Any]:
         return {
             "month": self.month,
-            "communities": [{"code": r["code"], "name": r["name"], **{k: r[k] for k in STAT_KEYS}}
+            "communities": [{"code": r["code"], "name": r["name"], **{k: r[k] for k in STAT_KEYS},
+                             "groups": r.get("groups", {})}
                             for r in self.rows if r["reported"]],
-            "totals": {k: self.totals[k] for k in STAT_KEYS},
+            "totals": {**{k: self.totals[k] for k in STAT_KEYS}, "groups": self.totals.get("groups", {})},
             "missing": [m["code"] for m in self.missing],
         }
 
@@ -409,6 +445,7 @@ def totals_of(stats: list[dict[str, Any]]) -> dict[str, Any]:
         totals[key] = round(totals[key], 2)
     due = totals["elders_due"]
     totals["visit_rate"] = round(totals["elders_visited"] / due, 4) if due else 1.0
+    totals["groups"] = group_totals(stats)
     return totals
 
 

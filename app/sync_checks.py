@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from app import consultation, elders, people, service, settings, stamps, volunteers
+from app import care, consultation, elders, people, service, settings, stamps, volunteers
 from app.errors import ValidationError
 from db import sync as sync_queries
 from db.clock import LOCAL_TZ
@@ -91,7 +91,11 @@ def _elder(store: Store, row: Row, today: date, code: str) -> None:
 
 
 def _visit(store: Store, row: Row, today: date, code: str) -> None:
-    elders.clean_visit(row, None, today=today)
+    if row.get("elder_id"):
+        elders.clean_visit(row, None, today=today)
+    else:  # a visit to a 关爱对象 of another group: its checklist findings are rows of their own
+        care.clean_care_visit({k: v for k, v in row.items() if k != "findings"}, row.get("person_id"), [],
+                              today=today)
 
 
 def _service_record(store: Store, row: Row, today: date, code: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app import consultation, elders, people, service, volunteers
+from app import care, consultation, elders, people, service, volunteers
 from app.errors import NotFound
 from db import kinds
 from db import trash as queries
@@ -22,6 +22,7 @@ RESTORE_RULES: dict[str, Callable[[Store, str], Row]] = {
     "elders": elders.restore_elder,
     "visits": elders.restore_visit,
     "topics": consultation.restore_topic,
+    "care_members": care.restore_member,
 }
 
 

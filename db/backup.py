@@ -97,7 +97,7 @@ def check_file(path: Path) -> None:
             schema.check_version(db)
         except NewerSchema:
             raise NewerSchema(f"备份“{path.name}”由更新版本的社区台账制作，请先升级本程序再恢复。") from None
-        except (NotLedgerDatabase, sqlite3.DatabaseError):
+        except (NotLedgerDatabase, sqlite3.DatabaseError, UnicodeDecodeError):  # garbled names read back too
             raise not_ours from None
         if "people" not in tables:
             raise not_ours

@@ -149,7 +149,8 @@ def count_elders(store: Store, status: str | None = None) -> int:
 
 def count_visits_between(store: Store, start: str, end: str) -> int:
     return store.scalar(
-        "SELECT count(*) FROM visits WHERE deleted_at IS NULL AND date BETWEEN ? AND ?", [start, end]
+        "SELECT count(*) FROM visits WHERE deleted_at IS NULL AND elder_id IS NOT NULL AND date BETWEEN ? AND ?",
+        [start, end],
     )
 
 

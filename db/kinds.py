@@ -35,9 +35,7 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
     Kind("redemptions", "时长兑换"),
     Kind("elders", "老年人", _PERSON_NAME, in_bin=True,
          numbers=(*_PERSON_NUMBERS, "emergency_phone", "supporter_phone"), numbers_on_person=True),
-    Kind("visits", "探访记录",
-         "t.date || ' ' || (SELECT p.name FROM elders e JOIN people p ON p.id = e.person_id WHERE e.id = t.elder_id)",
-         in_bin=True),
+    Kind("visits", "探访记录", "t.date || ' ' || (SELECT name FROM people WHERE id = t.person_id)", in_bin=True),
     Kind("topics", "议题", "title", in_bin=True),
     Kind("topic_events", "议题流程"),
     Kind("topic_steps", "四议两公开步骤"),
@@ -47,6 +45,16 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
     Kind("stamp_items", "清单事项", "name", in_bin=True),
     Kind("stamp_requests", "盖章登记", "serial || ' ' || matter", in_bin=True, numbers=_PERSON_NUMBERS),
     Kind("certificates", "服务证明"),
+    Kind("care_groups", "关爱对象类别", "name", in_bin=True),
+    Kind("care_members", "关爱对象",
+         "(SELECT name FROM people WHERE id = t.person_id) || '（' || "
+         "(SELECT name FROM care_groups WHERE id = t.group_id) || '）'",
+         in_bin=True, numbers=(*_PERSON_NUMBERS, "guardian_phone", "disability_no", "certificate_no"),
+         numbers_on_person=True),
+    Kind("visit_findings", "探访发现"),
+    Kind("referrals", "转介跟踪",
+         "t.referred_on || ' ' || (SELECT name FROM people WHERE id = t.person_id) || ' → ' || t.target",
+         in_bin=True),
     # Local to one PC: its serial counters and its accounts are never carried elsewhere.
     Kind("counters", "登记编号", synced=False),
     Kind("accounts", "账号", synced=False),
@@ -79,6 +87,14 @@ FIELD_LABELS = {
     "organization": "单位", "progress": "进展", "step": "步骤", "body": "会议", "expected": "应到",
     "present": "实到", "topic_id": "议题", "activity_id": "活动", "volunteer_id": "志愿者",
     "elder_id": "老年人", "meeting_id": "会议", "item_id": "清单事项",
+    "builtin": "内置类别", "min_age": "最低年龄", "max_age": "最高年龄", "fields": "登记栏目",
+    "intervals": "探访周期", "counting": "计入探访率的方式", "responsible": "责任人", "checklist": "探访清单",
+    "group_id": "关爱对象类别", "guardian": "监护人", "guardian_phone": "监护人电话", "school": "就读学校",
+    "disability_no": "残疾证号", "disability_category": "残疾类别", "disability_grade": "残疾等级",
+    "living_subsidy": "困难残疾人生活补贴", "nursing_subsidy": "重度残疾人护理补贴",
+    "certificate_no": "证件编号", "household": "家庭情况", "visit_id": "探访记录", "item": "清单项",
+    "checked": "已查看", "problem": "问题", "target_kind": "转介对象类型", "target": "转介给",
+    "referred_on": "转介日期", "due_on": "办结期限", "received_on": "接收日期", "closed_on": "办结日期",
 }
 
 

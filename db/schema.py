@@ -556,6 +556,204 @@ def m009_sync_held(db: sqlite_utils.Database) -> None:
     )
 
 
+# Built-in 关爱对象 groups, the same on every PC (fixed ids, so two PCs that migrate on their own
+# do not each make their own group and sync them as duplicates).
+M010_GROUPS = (
+    # id, builtin key, name, position, min_age, max_age, fields, intervals, counting, responsible, checklist
+    ("79afdaf0-acee-5693-a295-734fe5103409", "elders", "特殊困难老年人", 1, 60, None, [],
+     None, {"高风险": ["上门", "电话", "视频"], "重点": ["上门", "电话", "视频"], "一般": ["上门", "电话", "视频"]},
+     "",
+     ["身体与精神状况", "基本生活", "家庭赡养", "安全隐患", "服务需求"]),
+    ("b6850541-56c4-598d-89d7-95285c1b3cb5", "children_hardship", "困境儿童", 2, None, 17,
+     ["guardian", "guardian_phone", "school"],
+     {"高风险": "week", "重点": "month", "一般": "month"},
+     {"高风险": ["上门"], "重点": ["上门", "电话", "视频"], "一般": ["上门", "电话", "视频"]},
+     "儿童主任",
+     ["身体与心理状况", "监护照料", "就学情况", "基本生活", "安全隐患", "补贴与政策落实"]),
+    ("17a91023-363b-5cc7-9311-3f3672f602ce", "children_left_behind", "留守儿童", 3, None, 17,
+     ["guardian", "guardian_phone", "school"],
+     {"高风险": "week", "重点": "month", "一般": "month"},
+     {"高风险": ["上门"], "重点": ["上门", "电话", "视频"], "一般": ["上门", "电话", "视频"]},
+     "儿童主任",
+     ["身体与心理状况", "监护照料", "就学情况", "亲情联系", "安全隐患"]),
+    ("083e4b70-0b17-57ac-818f-b911343b6f89", "disabled", "残疾人", 4, None, None,
+     ["disability_no", "disability_category", "disability_grade", "living_subsidy", "nursing_subsidy"],
+     {"高风险": "week", "重点": "month", "一般": "quarter"},
+     {"高风险": ["上门"], "重点": ["上门", "电话", "视频"], "一般": ["上门", "电话", "视频"]},
+     "残疾人专职委员",
+     ["身体与康复情况", "基本生活", "两项补贴落实", "辅具与无障碍", "安全隐患", "服务需求"]),
+    ("e37380af-7bad-56ab-93d2-65fa9a15f4d7", "dibao", "低保", 5, None, None,
+     ["certificate_no", "household"],
+     {"高风险": "month", "重点": "month", "一般": "quarter"},
+     {"高风险": ["上门"], "重点": ["上门", "电话", "视频"], "一般": ["上门", "电话", "视频"]},
+     "民政专干",
+     ["家庭收入与就业变化", "基本生活", "医疗与就学", "政策落实", "安全隐患"]),
+    ("4c37fe42-80bd-5434-aefc-289ba299a7c0", "tekun", "特困", 6, None, None,
+     ["certificate_no", "household"],
+     {"高风险": "week", "重点": "month", "一般": "month"},
+     {"高风险": ["上门"], "重点": ["上门"], "一般": ["上门", "电话", "视频"]},
+     "民政专干",
+     ["身体状况", "吃穿住医", "照料服务", "供养金发放", "安全隐患"]),
+)
+M010_BUILTIN_AT = "2026-01-01T00:00:00+00:00"
+
+
+@migrations()
+def m010_care_groups(db: sqlite_utils.Database) -> None:
+    """关爱对象 in groups: the groups and their rules, membership, visits of anyone in a group
+    (not only elders), what a visit finds, and the 转介 follow-ups it opens.
+
+    The 特殊困难老年人 group's members are the elders table itself (its own fields and rules stay);
+    the other groups' members are care_members. Visits now name the person: an elder's visit
+    also keeps its elder_id, so every existing visit counts as before.
+    """
+    import json
+
+    # visits: SQLite cannot drop a NOT NULL in place, so the table is copied (nothing refers to it).
+    db.execute(
+        """CREATE TABLE visits_new (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
+    elder_id TEXT REFERENCES elders(id),
+    date TEXT NOT NULL,
+    method TEXT NOT NULL,
+    visitor TEXT NOT NULL,
+    health TEXT,
+    living TEXT,
+    family_support TEXT,
+    safety TEXT,
+    needs TEXT,
+    problems TEXT,
+    measures TEXT,
+    referral TEXT,
+    next_due TEXT,
+    person_id TEXT NOT NULL REFERENCES people(id)
+)"""
+    )
+    db.execute(
+        """INSERT INTO visits_new (id, created_at, updated_at, deleted_at, device_id, elder_id, date, method,
+                                   visitor, health, living, family_support, safety, needs, problems, measures,
+                                   referral, next_due, person_id)
+           SELECT v.id, v.created_at, v.updated_at, v.deleted_at, v.device_id, v.elder_id, v.date, v.method,
+                  v.visitor, v.health, v.living, v.family_support, v.safety, v.needs, v.problems, v.measures,
+                  v.referral, v.next_due, e.person_id
+           FROM visits v JOIN elders e ON e.id = v.elder_id ORDER BY v.rowid"""
+    )
+    db.execute("DROP TABLE visits")
+    db.execute("ALTER TABLE visits_new RENAME TO visits")
+    for sql in (
+        "CREATE INDEX visits_elder_date ON visits(elder_id, date)",
+        "CREATE INDEX visits_date ON visits(date, id)",
+        "CREATE INDEX visits_live ON visits(elder_id, date) WHERE deleted_at IS NULL",
+        "CREATE INDEX visits_live_date ON visits(date, elder_id) WHERE deleted_at IS NULL",
+        "CREATE INDEX visits_person ON visits(person_id, date, method) WHERE deleted_at IS NULL",
+        "CREATE INDEX visits_live_person_date ON visits(date, person_id, method) WHERE deleted_at IS NULL",
+    ):
+        db.execute(sql)
+    db.execute(
+        """CREATE TABLE care_groups (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    builtin TEXT,
+    position INTEGER NOT NULL DEFAULT 0,
+    min_age INTEGER,
+    max_age INTEGER,
+    fields TEXT NOT NULL DEFAULT '[]',
+    intervals TEXT,
+    counting TEXT NOT NULL DEFAULT '{}',
+    responsible TEXT,
+    checklist TEXT NOT NULL DEFAULT '[]',
+    note TEXT
+)"""
+    )
+    db.execute("CREATE UNIQUE INDEX care_groups_name ON care_groups(name) WHERE deleted_at IS NULL")
+    db.execute(
+        """CREATE TABLE care_members (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
+    person_id TEXT NOT NULL REFERENCES people(id),
+    group_id TEXT NOT NULL REFERENCES care_groups(id),
+    risk_level TEXT NOT NULL,
+    status TEXT NOT NULL,
+    joined_on TEXT NOT NULL,
+    left_on TEXT,
+    responsible_visitor TEXT,
+    guardian TEXT,
+    guardian_phone TEXT,
+    school TEXT,
+    disability_no TEXT,
+    disability_category TEXT,
+    disability_grade TEXT,
+    living_subsidy INTEGER,
+    nursing_subsidy INTEGER,
+    certificate_no TEXT,
+    household TEXT,
+    note TEXT
+)"""
+    )
+    db.execute("CREATE UNIQUE INDEX care_members_pair ON care_members(group_id, person_id) WHERE deleted_at IS NULL")
+    db.execute("CREATE INDEX care_members_person ON care_members(person_id)")
+    db.execute(
+        """CREATE TABLE visit_findings (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
+    visit_id TEXT NOT NULL REFERENCES visits(id),
+    item TEXT NOT NULL,
+    checked INTEGER NOT NULL DEFAULT 0,
+    note TEXT,
+    position INTEGER NOT NULL DEFAULT 0
+)"""
+    )
+    db.execute("CREATE INDEX visit_findings_visit ON visit_findings(visit_id, position)")
+    db.execute(
+        """CREATE TABLE referrals (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
+    person_id TEXT NOT NULL REFERENCES people(id),
+    visit_id TEXT REFERENCES visits(id),
+    problem TEXT NOT NULL,
+    target_kind TEXT NOT NULL CHECK (target_kind IN ('部门', '个人')),
+    target TEXT NOT NULL,
+    referred_on TEXT NOT NULL,
+    due_on TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('转介', '已接收', '已办结')),
+    received_on TEXT,
+    closed_on TEXT,
+    outcome TEXT,
+    handler TEXT
+)"""
+    )
+    db.execute("CREATE INDEX referrals_open ON referrals(state, due_on) WHERE deleted_at IS NULL")
+    db.execute("CREATE INDEX referrals_person ON referrals(person_id, referred_on)")
+    db.execute("CREATE INDEX referrals_visit ON referrals(visit_id)")
+    for (gid, key, name, position, min_age, max_age, fields, intervals, counting, responsible,
+         checklist) in M010_GROUPS:
+        db.execute(
+            """INSERT INTO care_groups (id, created_at, updated_at, deleted_at, device_id, name, builtin, position,
+                                        min_age, max_age, fields, intervals, counting, responsible, checklist)
+               VALUES (?, ?, ?, NULL, 'builtin', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [gid, M010_BUILTIN_AT, M010_BUILTIN_AT, name, key, position, min_age, max_age,
+             json.dumps(fields), None if intervals is None else json.dumps(intervals),
+             json.dumps(counting, ensure_ascii=False), responsible, json.dumps(checklist, ensure_ascii=False)],
+        )
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows: all of them are pending on an empty database."""
     return [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]

@@ -209,7 +209,7 @@ def build_dataset(path: Path) -> None:
                 day = start + timedelta(days=k * 5 * 365 // per_elder + rng.randrange(0, 5))
                 if day > TODAY:
                     break
-                visits.append({**m.common(), "elder_id": e["id"], "date": day.isoformat(), "method": "上门",
+                visits.append({**m.common(), "elder_id": e["id"], "person_id": e["person_id"], "date": day.isoformat(), "method": "上门",
                                "visitor": "王晓燕", "health": "良好", "living": "正常", "family_support": "子女常来",
                                "safety": "无", "needs": "无", "problems": None, "measures": None, "referral": None,
                                "next_due": (day + timedelta(days=30)).isoformat()})

@@ -99,7 +99,7 @@ def street_summary_file(path, key, code: str, month: str, *, due: int = 10, visi
 
     from app import signing, street
 
-    stats = {k: 0 for k in street.STAT_KEYS}
+    stats = {**{k: 0 for k in street.STAT_KEYS}, "groups": {}}
     stats.update(elders_due=due, elders_visited=visited, visit_rate=round(visited / due, 4) if due else 1.0,
                  elders_overdue=due - visited, service_hours=12.5, topics_open=3, stamp_refused=lines)
     summary = {

@@ -33,7 +33,8 @@ def test_demo_builds_the_community_the_issue_describes(demo_db):
     store = open_ledger(demo_db)
     try:
         count = lambda table: store.scalar(f"SELECT count(*) FROM {table} WHERE deleted_at IS NULL")  # noqa: E731
-        assert count("people") == 300
+        assert count("people") == 312  # 300 residents and elders, 12 children and disabled in their groups
+        assert count("care_members") == 12 and count("referrals") == 1
         assert count("volunteers") == 60
         assert count("elders") == 80
         assert count("topics") == 12
@@ -54,7 +55,7 @@ def test_stats_json_has_every_key_with_plausible_figures(demo_db, capsys):
     assert code == 0, err
     figures = json.loads(out)
     assert figures["month"] == "2026-11"
-    assert figures["people_total"] == 300
+    assert figures["people_total"] == 312
     assert figures["volunteers_total"] == 60
     assert figures["activities"] > 0 and figures["service_records"] >= figures["activities"]
     assert figures["service_hours"] > 0

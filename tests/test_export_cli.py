@@ -18,6 +18,10 @@ TODAY = date(2026, 11, 23)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+# The demo's 困境儿童, 留守儿童 and 残疾人 each add a 花名册, 探访记录 and 未探访名单.
+CARE_LEDGERS = 3 * 3
+
+
 @pytest.fixture
 def db(demo_path):
     """This test's own copy of the demo database (a path: the CLI opens it itself)."""
@@ -83,8 +87,8 @@ def test_export_writes_every_ledger_and_the_combined_pdf(db, tmp_path, capsys):
         assert f"{number:02d}_{stem}_2026-11.xlsx" in names
         assert f"{number:02d}_{stem}_2026-11.pdf" in names
     assert "2026-11_月度台账合订本.pdf" in names
-    assert len(names) == 2 * len(MONTHLY) + 1
-    assert "已导出 21 个文件" in stdout and "合订本" in stdout
+    assert len(names) == 2 * (len(MONTHLY) + CARE_LEDGERS) + 1
+    assert "已导出 39 个文件" in stdout and "合订本" in stdout
     assert all((out / n).stat().st_size > 0 for n in names)
 
 
@@ -92,7 +96,7 @@ def test_export_xlsx_only_writes_no_pdf(db, tmp_path, capsys):
     out = tmp_path / "out"
     code, stdout, err = run(capsys, "--db", db, "export", "--month", "2026-11", "--out", out, "--format", "xlsx")
     assert code == 0, err
-    assert len(list(out.glob("*.xlsx"))) == len(MONTHLY)
+    assert len(list(out.glob("*.xlsx"))) == len(MONTHLY) + CARE_LEDGERS
     assert not list(out.glob("*.pdf"))
     assert "合订本" not in stdout
 
@@ -101,7 +105,7 @@ def test_export_pdf_only_writes_no_xlsx(db, tmp_path, capsys):
     out = tmp_path / "out"
     code, _, err = run(capsys, "--db", db, "export", "--month", "2026-11", "--out", out, "--format", "pdf")
     assert code == 0, err
-    assert len(list(out.glob("*.pdf"))) == len(MONTHLY) + 1
+    assert len(list(out.glob("*.pdf"))) == len(MONTHLY) + CARE_LEDGERS + 1
     assert not list(out.glob("*.xlsx"))
 
 

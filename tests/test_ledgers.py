@@ -65,6 +65,8 @@ def demo(demo_path):
 # -- helpers -------------------------------------------------------------------------------
 
 def export(store, folder: Path, numbers=None, *, fmt="both", masked=True, year=2026, month=11):
+    # The twelve ledgers (the 关爱对象 groups' own are tested in tests/test_care_ledgers.py).
+    numbers = [n for n, _ in LEDGERS] if numbers is None else numbers
     return export_month(store, year, month, folder, fmt=fmt, masked=masked, numbers=numbers, today=TODAY)
 
 

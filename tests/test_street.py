@@ -92,7 +92,7 @@ def test_summary_is_signed_has_every_figure_and_no_personal_numbers(three):
     checked = street.read_summary(files["320502002"])
     s = checked.summary
     own = month_stats(stores["320502002"], *OCTOBER)
-    assert s["stats"] == {k: v for k, v in own.items() if k != "month"}
+    assert s["stats"] == {k: v for k, v in own.items() if k != "month"}  # the per-group figures too
     assert [x["name"] for x in s["not_visited"]] == ["王奶奶"]
     assert s["not_visited"][0]["id_number"].startswith("320102") and "*" in s["not_visited"][0]["id_number"]
     assert len(s["refused"]) == 2 and all("*" in r["id_number"] for r in s["refused"])
@@ -163,11 +163,14 @@ def test_report_figures_equal_each_communitys_own_stats(three, tmp_path, capsys)
     assert report["month"] == "2026-10" and report["missing"] == []
     for row in report["communities"]:
         own = month_stats(stores[row["code"]], *OCTOBER)
-        assert {k: row[k] for k in own if k != "month"} == {k: v for k, v in own.items() if k != "month"}
+        assert {k: row[k] for k in (*street.STAT_KEYS, "groups")} == {k: own[k] for k in (*street.STAT_KEYS, "groups")}
     all_due = sum(r["elders_due"] for r in report["communities"])
     assert report["totals"]["elders_due"] == all_due
     assert report["totals"]["visit_rate"] == round(sum(r["elders_visited"] for r in report["communities"]) / all_due, 4)
     assert report["totals"]["stamp_refused"] == sum(r["stamp_refused"] for r in report["communities"])
+    for name, group in report["totals"]["groups"].items():  # each 关爱对象 group summed over the street
+        assert group["due"] == sum(r["groups"][name]["due"] for r in report["communities"])
+        assert group["visited"] == sum(r["groups"][name]["visited"] for r in report["communities"])
 
 
 def test_report_files_read_back(three, tmp_path, capsys):
@@ -289,7 +292,7 @@ def _signed(store, summary) -> bytes:
 
 @pytest.mark.parametrize("case", [
     "random", "empty", "not-json", "deep", "list", "month-0000", "month-13", "extra-key", "missing-stat",
-    "negative", "bool", "rate", "too-many-lines", "long-text", "unmasked", "phone-in-text", "huge",
+    "negative", "bool", "rate", "group-rate", "too-many-lines", "long-text", "unmasked", "phone-in-text", "huge",
 ])
 def test_hostile_files_are_refused_in_one_line_and_change_nothing(tmp_path, capsys, case):
     a = community(tmp_path / "a.db", "1", "甲社区", refused=1)
@@ -328,6 +331,9 @@ def test_hostile_files_are_refused_in_one_line_and_change_nothing(tmp_path, caps
             summary["stats"]["visits"] = True
         elif case == "rate":
             summary["stats"]["visit_rate"] = 1.5
+        elif case == "group-rate":
+            summary["stats"]["groups"] = {"残疾人": {"total": 3, "due": 2, "visited": 3, "visit_rate": 1.5,
+                                                   "home_visits": 1, "overdue": 0}}
         elif case == "too-many-lines":
             summary["not_visited"] = summary["not_visited"] * (street.MAX_LINES + 1) or [
                 {"name": "张三", "id_number": "", "risk_level": "一般", "next_due": "2026-10-01",

@@ -97,7 +97,7 @@ def test_records_of_every_kind_travel_both_ways(office, laptop, folder):
     gone = office.insert("people", person("王五"))
     office.delete("people", gone["id"])
     assert send(office, laptop, "笔记本", folder).applied == 3
-    visit = laptop.insert("visits", {"elder_id": elder["id"], "date": "2026-11-20", "method": "上门", "visitor": "小赵"})
+    visit = laptop.insert("visits", {"elder_id": elder["id"], "person_id": elder_person["id"], "date": "2026-11-20", "method": "上门", "visitor": "小赵"})
     laptop.update("people", elder_person["id"], {"phone": "13812345678"})
     send(laptop, office, "办公室", folder)
     assert office.get("visits", visit["id"])["visitor"] == "小赵"

@@ -38,6 +38,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("志愿者", "ui.pages.volunteers", "VolunteersPage"),
     ("志愿服务", "ui.pages.service", "ServicePage"),
     ("老年人探访", "ui.pages.elders", "EldersPage"),
+    ("关爱对象", "ui.pages.care", "CarePage"),
     ("协商议事", "ui.pages.topics", "TopicsPage"),
     ("盖章登记", "ui.pages.stamps", "StampsPage"),
     ("台账导出", "ui.pages.export", "ExportPage"),

@@ -211,7 +211,7 @@ def test_one_volunteer_gets_a_duration_of_their_own(qtbot, window):
 
 def test_negative_list_request_takes_four_keys_and_the_typing(qtbot, window):
     keys = Keys(qtbot, window)
-    keys.press(Qt.Key.Key_7, CTRL)  # 盖章登记
+    keys.press(Qt.Key.Key_8, CTRL)  # 盖章登记
     page = window.pages["盖章登记"]
     keys.press(Qt.Key.Key_N, CTRL)
     dialog = page.dialog
@@ -235,7 +235,7 @@ def test_export_last_month_to_a_chosen_folder_in_five_keys(qtbot, window, tmp_pa
     target = tmp_path / "十月台账"
     target.mkdir()
     keys = Keys(qtbot, window)
-    keys.press(Qt.Key.Key_8, CTRL)  # 台账导出
+    keys.press(Qt.Key.Key_9, CTRL)  # 台账导出
     page = window.pages["台账导出"]
     assert keys.focus() is page.month and page.month.currentText() == "2026-11"
     keys.press(Qt.Key.Key_Down)

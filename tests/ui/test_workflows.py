@@ -180,6 +180,6 @@ def test_first_start_offers_the_demo(qtbot, empty_window):
     settle(qtbot, window)
     window.setup.demo_button.click()
     settle(qtbot, window)
-    assert window.store.scalar("SELECT count(*) FROM people") == 300
+    assert window.store.scalar("SELECT count(*) FROM people") == 312  # with the 关爱对象 groups
     assert "阳光社区" in window.windowTitle()
     assert stamps.checklist(window.store, "负面")

@@ -29,6 +29,9 @@ TILES = (
 )
 
 
+GROUP_COLUMNS = (("name", "类别"), ("total", "在册"), ("due", "应探访"), ("visited", "已探访"),
+                 ("visit_rate", "探访率"), ("home_visits", "上门"), ("overdue", "逾期"))
+
 # Writes that change no figure on the 工作台: a form's draft, the audit alone.
 NOT_SHOWN = frozenset({"drafts", "audit"})
 
@@ -82,7 +85,16 @@ class DashboardPage(QWidget):
         left.addWidget(self.overdue, 1)
         left.addWidget(self.visit_button)
         self.topics = QListWidget()
+        self.groups = QTableWidget(0, len(GROUP_COLUMNS))  # each 关爱对象 group's month
+        self.groups.setHorizontalHeaderLabels([label for _, label in GROUP_COLUMNS])
+        self.groups.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.groups.verticalHeader().hide()
+        self.referrals = QListWidget()  # 转介 not closed by their due date
         right = QVBoxLayout()
+        right.addWidget(QLabel("<b>各类关爱对象本月探访</b>"))
+        right.addWidget(self.groups, 1)
+        right.addWidget(QLabel("<b>逾期未办结的转介</b>"))
+        right.addWidget(self.referrals, 1)
         right.addWidget(QLabel("<b>待落实的议题</b>"))
         right.addWidget(self.topics, 1)
         lists = QHBoxLayout()
@@ -127,6 +139,20 @@ class DashboardPage(QWidget):
                 self.overdue.setItem(r, c, item)
         if info["overdue"]:
             self.overdue.selectRow(0)  # Enter records a visit for the most overdue elder
+        groups = figures.get("groups", {})
+        self.groups.setRowCount(len(groups))
+        for r, (name, numbers) in enumerate(groups.items()):
+            cells = [name, *(f"{numbers[k]:.0%}" if k == "visit_rate" else str(numbers[k]) for k, _ in GROUP_COLUMNS[1:])]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if numbers["overdue"]:
+                    item.setForeground(red)
+                self.groups.setItem(r, c, item)
+        self.groups.resizeColumnsToContents()
+        self.referrals.clear()
+        for referral in info.get("overdue_referrals", []):
+            self.referrals.addItem(f"{referral['name']}　{referral['problem']} → {referral['target']}"
+                                   f"（逾期 {referral['days_overdue']} 天）")
         self.topics.clear()
         for topic in info["waiting_topics"]:
             self.topics.addItem(f"{topic['state']}　{topic['title']}")

@@ -1,0 +1,336 @@
+"""关爱对象 page: every group's register, structured visits beside the last findings, visit history."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import care, people
+from app.errors import UserError, ValidationError
+from ui.context import Context
+from ui.forms import Field, PersonPicker
+from ui.pages.base import RecordPage
+from ui.table import Col
+
+CARE_TABLES = frozenset({"care_members", "care_groups", "elders", "people", "visits", "visit_findings", "referrals"})
+
+
+def _visit_context(store, person_id: str) -> dict[str, Any]:
+    """What the visit form shows for one person: the checklist of their groups, their groups, the last findings."""
+    return {"checklist": care.checklist_of(store, person_id),
+            "groups": [m["group_name"] for m in care.memberships(store, person_id)],
+            **care.last_findings(store, person_id)}
+
+
+def findings_html(seen: dict[str, Any]) -> str:
+    """The last visit's findings and the open problems, as the panel beside the form shows them."""
+    parts = []
+    last = seen.get("last")
+    if last:
+        parts.append(f"<b>上次探访：{escape(last['date'])}（{escape(last['method'])}，{escape(last['visitor'])}）</b>")
+        items = "".join(f"<li>{escape(f['item'])}{'：' + escape(f['note']) if f.get('note') else ''}</li>"
+                        for f in last["findings"])
+        parts.append(f"<ul>{items}</ul>" if items else "<p>（没有勾选清单项）</p>")
+        for key, label in (("problems", "发现问题"), ("measures", "帮扶措施"), ("referral", "转介")):
+            if last.get(key):
+                parts.append(f"<p><b>{label}</b>：{escape(last[key])}</p>")
+    else:
+        parts.append("<p>还没有探访记录。</p>")
+    open_ones = seen.get("open_referrals") or []
+    if open_ones:
+        parts.append("<b style='color:#c0392b'>未办结的问题</b><ul>")
+        parts += [f"<li>{escape(r['problem'])} → {escape(r['target'])}（{escape(r['state'])}，期限 {escape(r['due_on'])}）</li>"
+                  for r in open_ones]
+        parts.append("</ul>")
+    else:
+        parts.append("<p>没有未办结的问题。</p>")
+    return "".join(parts)
+
+
+class CareVisitDialog(QDialog):
+    """登记探访: the checklist of the person's groups as ticks with a note each, plus 问题、措施、转介;
+    beside it what the last visit found and which problems are still open."""
+
+    def __init__(self, parent: QWidget, ctx: Context, person: dict | None = None):
+        super().__init__(parent)
+        self.ctx, self.ops = ctx, ctx.ops
+        self.setWindowTitle("登记探访")
+        self.items: dict[str, tuple[QCheckBox, QLineEdit]] = {}
+        self.person = PersonPicker(self.ops, care.search_in_care)
+        self.person.picked.connect(self._picked)
+        self.date = QLineEdit(ctx.today().isoformat())
+        self.method = QComboBox()
+        self.method.addItems(list(care.METHODS))
+        self.visitor = QLineEdit()
+        self.groups = QLabel("")
+        head = QFormLayout()
+        head.addRow("关爱对象", self.person)
+        head.addRow("所属类别", self.groups)
+        head.addRow("探访日期", self.date)
+        head.addRow("方式", self.method)
+        head.addRow("探访人", self.visitor)
+        self.checks_box = QGroupBox("探访清单（勾选已查看的项，写明情况）")
+        self.checks = QFormLayout(self.checks_box)
+        self.problems, self.measures, self.referral = QPlainTextEdit(), QPlainTextEdit(), QPlainTextEdit()
+        for edit in (self.problems, self.measures, self.referral):
+            edit.setFixedHeight(48)
+            edit.setTabChangesFocus(True)
+        self.target = QLineEdit()
+        self.target.setPlaceholderText("需要转介时填写：部门或人员")
+        self.target_kind = QComboBox()
+        self.target_kind.addItems(list(care.TARGET_KINDS))
+        self.due = QLineEdit()
+        self.due.setPlaceholderText("办结期限，如 2026-12-10")
+        tail = QFormLayout()
+        tail.addRow("发现问题", self.problems)
+        tail.addRow("帮扶措施", self.measures)
+        tail.addRow("转介说明", self.referral)
+        follow = QHBoxLayout()
+        follow.addWidget(self.target_kind)
+        follow.addWidget(self.target, 2)
+        follow.addWidget(self.due, 1)
+        tail.addRow("转介给", follow)
+        form = QWidget()
+        column = QVBoxLayout(form)
+        column.addLayout(head)
+        column.addWidget(self.checks_box)
+        column.addLayout(tail)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(form)
+        self.last = QTextBrowser()
+        self.last.setHtml("<p>选择关爱对象后，这里显示上次探访的发现和未办结的问题。</p>")
+        side = QGroupBox("上次探访与未办结问题")
+        QVBoxLayout(side).addWidget(self.last)
+        body = QHBoxLayout()
+        body.addWidget(scroll, 3)
+        body.addWidget(side, 2)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #c0392b;")
+        self.error.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.resize(1000, 640)
+        if person:
+            self.person.set_person(person["id"], person.get("name", ""))
+            self._picked(person["id"])
+
+    def _picked(self, person_id: str) -> None:
+        if person_id:
+            self.ops.run(_visit_context, person_id, on_done=self._show_context)
+
+    def _show_context(self, info: dict[str, Any]) -> None:
+        while self.checks.rowCount():
+            self.checks.removeRow(0)
+        self.items = {}
+        for item in info["checklist"]:
+            box, note = QCheckBox(item), QLineEdit()
+            note.setPlaceholderText("情况说明")
+            note.textChanged.connect(lambda text, b=box: text and b.setChecked(True))
+            self.checks.addRow(box, note)
+            self.items[item] = (box, note)
+        self.groups.setText("、".join(info["groups"]))
+        self.last.setHtml(findings_html(info))
+
+    def values(self) -> dict[str, Any]:
+        return {
+            "person_id": self.person.person_id, "date": self.date.text(), "method": self.method.currentText(),
+            "visitor": self.visitor.text(),
+            "findings": [{"item": item, "checked": box.isChecked(), "note": note.text()}
+                         for item, (box, note) in self.items.items()],
+            "problems": self.problems.toPlainText(), "measures": self.measures.toPlainText(),
+            "referral": self.referral.toPlainText(), "referral_target": self.target.text(),
+            "referral_kind": self.target_kind.currentText(), "referral_due": self.due.text(),
+        }
+
+    def save(self) -> None:
+        def refused(exc: BaseException) -> bool:
+            if isinstance(exc, (ValidationError, UserError)):
+                self.error.setText(str(exc))
+                return True
+            return False
+
+        self.error.setText("")
+        self.ops.run(care.record_care_visit, self.values(), today=self.ctx.today(),
+                     on_done=lambda _: self.accept(), on_error=refused)
+
+
+def history_html(name: str, visits: list[dict[str, Any]]) -> str:
+    rows = [f"<h3>{escape(name)} 探访记录（共 {len(visits)} 次）</h3>"]
+    for v in visits:
+        rows.append(f"<p><b>{escape(v['date'])}</b> {escape(v['method'])}，探访人 {escape(v['visitor'])}</p><ul>")
+        rows += [f"<li>{escape(f['item'])}{'：' + escape(f['note']) if f.get('note') else ''}</li>"
+                 for f in v["findings"]]
+        for key, label in (("problems", "发现问题"), ("measures", "帮扶措施"), ("referral", "转介")):
+            if v.get(key):
+                rows.append(f"<li><b>{label}</b>：{escape(v[key])}</li>")
+        rows += [f"<li>转介 {escape(r['target'])}：{escape(r['state'])}"
+                 f"{'，' + escape(r['outcome']) if r.get('outcome') else ''}</li>" for r in v["referrals"]]
+        rows.append("</ul>")
+    if not visits:
+        rows.append("<p>还没有探访记录。</p>")
+    return "".join(rows)
+
+
+class HistoryDialog(QDialog):
+    def __init__(self, parent: QWidget, name: str, visits: list[dict[str, Any]]):
+        super().__init__(parent)
+        self.setWindowTitle(f"{name} 的探访记录")
+        self.text = QTextBrowser()
+        self.text.setHtml(history_html(name, visits))
+        close = QPushButton("关闭")
+        close.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(close)
+        self.resize(640, 560)
+
+
+class CarePage(RecordPage):
+    title = "关爱对象"
+    table = "care_members"
+    shows = CARE_TABLES
+    noun = "关爱对象"
+    empty_hint = "还没有关爱对象。先在“居民”中登记本人，再按 Ctrl+N 纳入困境儿童、残疾人、低保等类别。"
+
+    def __init__(self, ctx: Context):
+        self.group_names: dict[str, str] = {}  # name → id, filled when the groups arrive
+        super().__init__(ctx)
+        self.ops.run(care.groups, on_done=self._groups_arrived)
+
+    def _groups_arrived(self, groups: list[care.Group]) -> None:
+        self.group_names = {g.name: g.id for g in groups}
+        self.group_filter.clear()
+        self.group_filter.addItems(["全部类别", *self.group_names])
+
+    def extra_buttons(self):
+        self.group_filter = QComboBox()
+        self.group_filter.addItem("全部类别")
+        self.group_filter.currentTextChanged.connect(lambda _: self.reload())
+        self.visit_button = QPushButton("登记探访 (Ctrl+R)")
+        self.visit_button.clicked.connect(self.record_visit)
+        self.history_button = QPushButton("探访记录 (Ctrl+H)")
+        self.history_button.clicked.connect(self.show_history)
+        QShortcut(QKeySequence("Ctrl+R"), self, activated=self.record_visit)
+        QShortcut(QKeySequence("Ctrl+H"), self, activated=self.show_history)
+        return [self.group_filter, self.visit_button, self.history_button]
+
+    def columns(self):
+        return [
+            Col("姓名", lambda r: r["name"], 80, "name"),
+            Col("类别", lambda r: r.get("group_name"), 100, "group"),
+            Col("性别", lambda r: r.get("gender"), 45),
+            Col("出生日期", lambda r: r.get("birth_date"), 95, "birth_date"),
+            Col("风险等级", lambda r: r.get("risk_level"), 70, "risk_level"),
+            Col("状态", lambda r: r.get("status"), 70, "status"),
+            Col("责任探访人", lambda r: r.get("responsible_visitor"), 90, "responsible_visitor"),
+            Col("最近探访", lambda r: r.get("last_visit"), 95, "last_visit"),
+        ]
+
+    def query(self, search, filters):
+        group_id = self.group_names.get(self.group_filter.currentText()) if hasattr(self, "group_filter") else None
+
+        def fetch(store, **options):
+            return care.register_page(store, group_id=group_id, search=search, **options)
+
+        return fetch, not search
+
+    def form_fields(self):
+        names = tuple(n for n in self.group_names if self.group_names[n] != care.ELDER_GROUP_ID)
+        return [
+            Field("group", "类别", "choice", names or ("困境儿童",)),
+            Field("person_id", "本人", "person", required=True),
+            Field("risk_level", "风险等级", "choice", care.RISK_LEVELS),
+            Field("status", "状态", "choice", care.STATUSES),
+            Field("joined_on", "纳入日期", "date", required=True),
+            Field("left_on", "变更日期", placeholder="迁出、退出或去世的日期"),
+            Field("responsible_visitor", "责任探访人"),
+            Field("guardian", "监护人", placeholder="儿童类别填写"),
+            Field("guardian_phone", "监护人电话"),
+            Field("school", "就读学校"),
+            Field("disability_no", "残疾证号", placeholder="残疾人类别填写：20 位"),
+            Field("disability_category", "残疾类别", "choice", ("", *care.DISABILITY_CATEGORIES)),
+            Field("disability_grade", "残疾等级", "choice", ("", *care.DISABILITY_GRADES)),
+            Field("living_subsidy", "困难残疾人生活补贴", "choice", ("否", "是")),
+            Field("nursing_subsidy", "重度残疾人护理补贴", "choice", ("否", "是")),
+            Field("certificate_no", "低保/特困证号"),
+            Field("household", "家庭情况"),
+            Field("note", "备注", "area"),
+        ]
+
+    def _with_group(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {**values, "group_id": self.group_names.get(values.get("group") or "", "")}
+
+    def validate(self, values):
+        group_id = self.group_names.get(values.get("group") or "")
+        if not group_id:
+            raise ValidationError("请选择类别", "group")
+        # The groups were read when the page opened; the service checks again on save.
+        return values
+
+    def load(self, store, record_id):
+        record = store.get("care_members", record_id)
+        if record is None:
+            raise UserError("特殊困难老年人请在“老年人探访”页编辑。")
+        record = care.get_member(store, record_id)
+        person = people.get_person(store, record["person_id"])
+        group = care.get_group(store, record["group_id"])
+        return {**record, "group": group.name, "person_id": {"id": person["id"], "name": person["name"]},
+                "living_subsidy": "是" if record["living_subsidy"] else "否",
+                "nursing_subsidy": "是" if record["nursing_subsidy"] else "否"}
+
+    def add(self, store, values):
+        return care.add_member(store, self._with_group(values), today=self.ctx.today())
+
+    def update(self, store, record_id, values):
+        return care.update_member(store, record_id, {k: v for k, v in values.items() if k != "group"},
+                                  today=self.ctx.today())
+
+    def delete(self, store, record_id):
+        if store.get("care_members", record_id) is None:
+            raise UserError("特殊困难老年人请在“老年人探访”页移出。")
+        return care.delete_member(store, record_id)
+
+    def record_visit(self) -> CareVisitDialog:
+        row = self.current_row()
+        self.dialog = CareVisitDialog(self, self.ctx, {"id": row["person_id"], "name": row["name"]} if row else None)
+        self.dialog.open()
+        return self.dialog
+
+    def show_history(self) -> None:
+        row = self.current_row()
+        if row is None:
+            return
+        name = row["name"]
+        self.ops.run(care.visit_history, row["person_id"],
+                     on_done=lambda visits: self._history_arrived(name, visits))
+
+    def _history_arrived(self, name: str, visits: list[dict[str, Any]]) -> None:
+        self.history = HistoryDialog(self, name, visits)
+        self.history.open()
