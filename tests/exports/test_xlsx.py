@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from openpyxl import load_workbook
 
 from exports.xlsx import write_xlsx
@@ -39,7 +40,11 @@ def test_cells_are_typed_dates_numbers_and_text(tmp_path):
     assert id_number.number_format == "@" and phone.number_format == "@" and phone.value == "13812345678"
     assert hours.value == 2.5 and hours.data_type == "n"
     assert content.alignment.wrap_text and content.border.left.style == "thin"
-    assert ws.column_dimensions["D"].width == 21  # the spec's 20 characters plus Excel's padding
+    # The spec's widths in proportion, widened to fill the A4 page as the PDF does: an ID column twice a name's.
+    widths = {letter: ws.column_dimensions[letter].width for letter in "ABCDEFG"}
+    assert widths["D"] > 21 and (widths["D"] + 1) / (widths["C"] + 1) == pytest.approx(21 / 9, rel=0.05)
+    printed = sum(w * 7 + 5 for w in widths.values()) * 0.75  # pixels to points
+    assert 0.9 * 784 < printed <= 784  # A4 landscape inside 0.4-inch margins
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
@@ -65,9 +70,8 @@ def test_print_settings(tmp_path):
     setup = ws.page_setup
     assert setup.orientation == "landscape"
     assert int(setup.paperSize) == 9
-    # fitToWidth left out means 1, the schema's default (XlsxWriter writes only what differs from it).
-    assert int(setup.fitToWidth or 1) == 1 and int(setup.fitToHeight) == 0
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    # Our own scale, not fit-to-width: Excel ignores manual page breaks under fit-to-width.
+    assert int(setup.scale or 100) == 100 and not ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$3:$3"
     assert ws.freeze_panes == "A4"
     assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
