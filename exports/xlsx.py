@@ -339,8 +339,9 @@ def _write(book: Any, ledger: Ledger) -> None:
         sheet.heights.append(_height(values, widths))
         for i, (c, value) in enumerate(zip(columns, values)):
             if c.key in spec.sums or c.key in spec.counts:
-                if last >= first:
-                    ws.write_formula(sheet.row, i, _formula(spec, i, letters, keys, first, last), bold[i], value)
+                if last >= first:  # the cached value is the number itself, also in a text column (a count)
+                    ws.write_formula(sheet.row, i, _formula(spec, i, letters, keys, first, last), bold[i],
+                                     row.get(c.key, 0))
                 else:
                     ws.write_number(sheet.row, i, 0, bold[i])
             else:
