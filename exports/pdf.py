@@ -277,30 +277,76 @@ def _row_height(cells: list[_Cell]) -> float:
     return max(len(lines) for lines, _ in cells) * BODY_LEADING + 2 * PAD_Y
 
 
+_CHAR_CODE = re.compile(r"(/\S+ [\d.]+ Tf [\d.]+ TL) \((.*)\) Tj", re.DOTALL)
+
+
 class _TextCodes:
-    """The PDF text operators of each distinct line, made once through reportlab's text object.
+    """The PDF text operators of each distinct line, built from its characters' codes.
 
     A ledger repeats its texts (names, dates, activities); reportlab's textOut encodes a line for
-    the font's subsets and formats every number in Python each time it is called, which made the
-    month's PDFs slow. Here a line is encoded once and placed with one text matrix per occurrence.
+    the font's subsets and measures and formats it in Python each time, which made the month's
+    PDFs slow. Here each distinct character is encoded once through reportlab's public text object
+    (its subset's font operator and its byte), a line is its characters' bytes run together, one
+    Tj per subset, and every occurrence is placed with one text matrix.
     """
+
+    MARK_AT = (7.77, 3.33)  # an origin no ledger uses: its `Tm` separates the characters' codes
+    MARK = " 1 0 0 1 7.77 3.33 Tm "
 
     def __init__(self, canv: Any, font: str) -> None:
         self.canv, self.font = canv, font
+        self.chars: dict[str, tuple[str, str] | None] = {}
         self.codes: dict[str, str | None] = {}
 
-    def code(self, line: str) -> str | None:
-        found = self.codes.get(line, False)
-        if found is False:
-            text = self.canv.beginText()
+    def _encode(self, chars: list[str]) -> None:
+        text = self.canv.beginText()
+        for ch in chars:
+            # setFont resets the subset, so each character's code starts with its own font operator.
             text.setFont(self.font, BODY_SIZE, BODY_LEADING)
-            text.textOut(line)
-            raw = text.getCode()
-            # `BT 1 0 0 1 0 0 Tm /F2+0 9 Tf 11.5 TL (…) Tj ET`: keep what lies between the matrix and ET.
-            head = "BT 1 0 0 1 0 0 Tm "
-            found = raw[len(head):-3] if raw.startswith(head) and raw.endswith(" ET") else None
-            self.codes[line] = found
-        return found
+            text.setTextOrigin(*self.MARK_AT)
+            text.textOut(ch)
+        raw = text.getCode()
+        chunks = raw[:-3].split(self.MARK)[1:] if raw.endswith(" ET") else []
+        if len(chunks) != len(chars):  # unexpected: one at a time tells which character is odd
+            if len(chars) > 1:
+                for ch in chars:
+                    self._encode([ch])
+            else:
+                self.chars[chars[0]] = None
+            return
+        for ch, chunk in zip(chars, chunks):
+            m = _CHAR_CODE.fullmatch(chunk)
+            self.chars[ch] = (m.group(1), m.group(2)) if m else None
+
+    def prepare(self, lines: set[str]) -> None:
+        """Build the codes of the lines not seen before."""
+        new = [line for line in lines if line not in self.codes]
+        if not new:
+            return
+        unknown = {ch for line in new for ch in line} - self.chars.keys()
+        if unknown:
+            self._encode(sorted(unknown))
+        chars, codes = self.chars, self.codes
+        for line in new:
+            parts: list[str] = []
+            font = None
+            for ch in line:
+                found = chars[ch]
+                if found is None:
+                    parts = None  # type: ignore[assignment]
+                    break
+                if found[0] != font:
+                    if font is not None:
+                        parts.append(") Tj ")
+                    font = found[0]
+                    parts.append(f"{font} (")
+                parts.append(found[1])
+            codes[line] = "".join(parts) + ") Tj" if parts else None
+
+    def code(self, line: str) -> str | None:
+        if line not in self.codes:
+            self.prepare({line})
+        return self.codes[line]
 
 
 class LedgerGrid(Flowable):
@@ -415,6 +461,12 @@ class LedgerGrid(Flowable):
         canv.doForm(form)
         canv.restoreState()
 
+        codes = self._codes(canv)
+        distinct = {line for i in range(self.start, self.end) for lines, _ in self.rows[i] for line in lines}
+        if self.last:
+            distinct.update(line for cells in self.totals for lines, _ in cells for line in lines)
+        distinct.discard("")
+        codes.prepare(distinct)
         out: list[str] = ["BT"]
         fallback = canv.beginText()
         fallback.setFont(self.font, BODY_SIZE, BODY_LEADING)
