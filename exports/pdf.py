@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import partial
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from itertools import accumulate, count
@@ -87,8 +88,9 @@ class NumberedCanvas(Canvas):
 
     FOOTER_BOX = (0, 0, 2000, 100)  # wide enough for any page; the form only holds one line of text
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, book_start: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.book_start = book_start  # this file's first page in the month's combined file, if it goes there
         self.ledger_section: int | None = None
         self.section_title = ""
         self.page_width, self.page_height = map(float, kwargs.get("pagesize", A4))
@@ -111,6 +113,12 @@ class NumberedCanvas(Canvas):
             name = f"LedgerFooter{len(self.footers)}"
             self.footers.append((name, section, number, self.page_width))
             self.doForm(name)
+            if self.book_start is not None:
+                # The combined file's own page number, in the corner: its contents page points here.
+                self.setFont(cjk_font(), 8)
+                self.setFillColor(colors.black)
+                self.drawRightString(self.page_width - MARGIN_X, 8 * mm,
+                                     f"合订本第 {self.book_start + self.getPageNumber() - 1} 页")
         super().showPage()
 
     def save(self) -> None:
@@ -588,10 +596,18 @@ def ledger_story(ledger: Ledger, st: _Styles, width: float) -> list[Flowable]:
 
 
 def _cover_story(cover: dict, st: _Styles) -> list[Flowable]:
-    """Title a quarter down the page, then the lines as a left-aligned block in the middle."""
+    """Title a quarter down the page, the contents with their page numbers, then the lines in the middle."""
     lines = [str(x) for x in cover.get("lines") or ()]
-    story: list[Flowable] = [Spacer(0, A4[1] * 0.25), para(str(cover.get("title", "")), st.cover_title, bold=True),
-                             Spacer(0, 18 * mm)]
+    contents = [(str(a), str(b)) for a, b in cover.get("contents") or ()]
+    story: list[Flowable] = [Spacer(0, A4[1] * (0.18 if contents else 0.25)),
+                             para(str(cover.get("title", "")), st.cover_title, bold=True), Spacer(0, 14 * mm)]
+    if contents:
+        rows = [[para("目\u3000录", st.cover_line, bold=True), para("页码", st.cover_line)]]
+        rows += [[para(a, st.cover_line), para(b, st.cover_line)] for a, b in contents]
+        table = Table(rows, colWidths=[110 * mm, 20 * mm], hAlign="CENTER")
+        table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.grey),
+                                   ("LEFTPADDING", (0, 0), (-1, -1), 0), ("ALIGN", (1, 0), (1, -1), "RIGHT")]))
+        story += [table, Spacer(0, 10 * mm)]
     if lines:
         widest = min(max(stringWidth(x, st.font, st.cover_line.fontSize) for x in lines) + 2, A4[0] - 2 * MARGIN_X)
         block = Table([[para(x, st.cover_line)] for x in lines], colWidths=[widest], hAlign="CENTER")
@@ -609,10 +625,12 @@ def _templates() -> list[PageTemplate]:
     return out
 
 
-def write_pdfs(ledgers: Iterable[Ledger], path: str | os.PathLike, cover: dict | None = None) -> None:
+def write_pdfs(ledgers: Iterable[Ledger], path: str | os.PathLike, cover: dict | None = None,
+               *, book_start: int | None = None) -> int:
     """Several ledgers in one PDF, each from a new page and numbered on its own; optional cover page.
 
-    cover: {"title": str, "lines": [str, ...]}, printed on an unnumbered portrait page.
+    cover: {"title": str, "lines": [str, ...], "contents": [(ledger, page), ...]}, printed on an
+    unnumbered portrait page.
     """
     st = _Styles(cjk_font())
     ledgers = list(ledgers)
@@ -633,12 +651,16 @@ def write_pdfs(ledgers: Iterable[Ledger], path: str | os.PathLike, cover: dict |
         story += [Section(i, ledger.title)] + ledger_story(ledger, st, width)
     if not story:
         raise ValueError("nothing to write: no ledgers and no cover")
-    doc.build(story, canvasmaker=NumberedCanvas)
+    doc.build(story, canvasmaker=partial(NumberedCanvas, book_start=book_start))
+    return doc.page
 
 
-def write_pdf(ledger: Ledger, path: str | os.PathLike) -> None:
-    """One ledger as a PDF: A4 landscape unless the ledger says portrait."""
-    write_pdfs([ledger], path)
+def write_pdf(ledger: Ledger, path: str | os.PathLike, *, book_start: int | None = None) -> int:
+    """One ledger as a PDF: A4 landscape unless the ledger says portrait. Returns its pages.
+
+    book_start: the page it starts on in the month's combined file, printed in each page's corner.
+    """
+    return write_pdfs([ledger], path, book_start=book_start)
 
 
 def write_cover(path: str | os.PathLike, cover: dict) -> None:

@@ -165,3 +165,17 @@ def test_no_line_breaks_inside_numbers_dates_or_phones(tmp_path):
     assert any("138****0042" in line for line in lines)
     assert any("（2026-11-21）" in line for line in lines)
     assert not any(line.rstrip().endswith(("138", "2026-1", "（2026")) for line in lines)
+
+
+def test_the_combined_pdf_has_contents_and_numbers_its_pages_through(demo_at, tmp_path):
+    store = demo_at(date(2026, 12, 1))
+    result = export_month(store, 2026, 11, tmp_path, fmt="pdf")
+    pages = [page.extract_text() for page in PdfReader(str(result.combined)).pages]
+    cover = "".join(pages[0].split())
+    for n, page in enumerate(pages[1:], 2):
+        assert f"合订本第 {n} 页" in page  # printed on every page after the cover
+    for number, stem in STEMS.items():
+        # Without spaces the page number runs into the next entry's two-digit number: cut before it.
+        start = int(re.search(rf"{number:02d}{stem}(\d+?)(?=\d{{2}}\D|制表人)", cover).group(1))
+        assert pages[start - 1].lstrip().startswith(stem), stem  # the contents point at the ledger's first page
+        assert "第 1 页 共" in pages[start - 1]
