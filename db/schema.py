@@ -538,6 +538,14 @@ def m008_visits_by_date(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX visits_live_date ON visits(date, elder_id) WHERE deleted_at IS NULL")
 
 
+
+@migrations()
+def m009_certificate_voiding(db: sqlite_utils.Database) -> None:
+    """A 志愿服务记录证明 can be voided (作废) with a reason; its number stays in the register, never reused."""
+    db.execute("ALTER TABLE certificates ADD COLUMN voided_on TEXT")
+    db.execute("ALTER TABLE certificates ADD COLUMN void_reason TEXT")
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows: all of them are pending on an empty database."""
     return [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]
