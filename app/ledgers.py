@@ -166,7 +166,7 @@ def service_hours(store: Store, period: Period, mask: Masker) -> Ledger:
     return _base(store, "志愿服务时长统计表", period.label, columns, list(_numbered(rows)), today=period.today,
                  totals=[Total("合计", sums=("recorded", "month", "year", "total"))],
                  note=f"“记录时长”为本月全部服务记录（含待审核、有疑问，与《志愿服务记录台账》合计一致）；"
-                      f"其余各栏只统计审核确认的时长，截至 {end}。星级按累计确认时长：{thresholds} 小时分别为一至五星。")
+                      f"其余各栏只统计审核确认的时长，截至 {period.end.isoformat()}。星级按累计确认时长：{thresholds} 小时分别为一至五星。")
 
 
 # 5 ---------------------------------------------------------------------------------------
@@ -418,7 +418,7 @@ def timebank(store: Store, period: Period, mask: Masker) -> Ledger:
     return _base(store, "时间银行台账", period.label, columns, list(_numbered(rows)), today=period.today,
                  totals=[Total("合计", sums=("earned_month", "redeemed_month", "earned", "redeemed", "balance"))],
                  note="存入为审核确认的服务时长，兑换按兑换日期计；余额 = 累计存入 − 累计兑换，"
-                      f"截至 {end}。只列有存入或兑换记录的志愿者。")
+                      f"截至 {period.end.isoformat()}。只列有存入或兑换记录的志愿者。")
 
 
 def timebank_statement(store: Store, volunteer_id: str, *, until: date | None = None,
