@@ -79,12 +79,12 @@ def elder_roster(store: Store, until: str = "9999-12-31") -> list[Row]:
 
 def home_visited_elders(store: Store, start: str, end: str) -> set[str]:
     """Elders with at least one 上门 visit in [start, end]: 探访率 counts phone and video apart."""
-    rows = store.query(
+    cursor = store.db.execute(
         """SELECT DISTINCT elder_id FROM visits
            WHERE deleted_at IS NULL AND method = '上门' AND date BETWEEN ? AND ?""",
         [start, end],
     )
-    return {r["elder_id"] for r in rows}
+    return {elder_id for (elder_id,) in cursor}
 
 
 def topic_steps(store: Store, topic_ids: list[str]) -> dict[str, list[Row]]:

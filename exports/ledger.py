@@ -192,6 +192,8 @@ class Ledger:
 
 def clean_text(value: Any) -> str:
     """str() without control characters, with Windows line ends made plain."""
+    if type(value) is str and value.isprintable():
+        return value  # the common case: nothing to clean (checked in C, for every cell of every ledger)
     return _CONTROL.sub("", str(value).replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -200,6 +202,8 @@ def cell_value(column: Column, value: Any) -> Any:
     if value is None or value == "":
         return None
     kind = column.kind
+    if kind == "text" and type(value) is str:
+        return clean_text(value)
     if kind == "date":
         if isinstance(value, datetime):
             return value.date()

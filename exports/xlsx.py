@@ -319,10 +319,13 @@ def _write(book: Any, ledger: Ledger) -> None:
     tally = Tally(ledger)
     counting = bool(tally.specs)
     body = [sheet.style(_fmt(c), c.alignment) for c in columns]
+    # Only text wraps: dates, numbers, IDs and phones are sized to fit their columns.
+    wrapping = [(i, widths[i]) for i, c in enumerate(columns) if c.kind == "text"]
     for data in ledger.iter_rows():
         get = data.get
         values = [cell_value(c, get(c.key)) for c in columns]
-        sheet.append(values, body, _height(values, widths))
+        lines = max((_lines(values[i], w) for i, w in wrapping if type(values[i]) is str), default=1)
+        sheet.append(values, body, lines * LINE_HEIGHT + ROW_AIR)
         if counting:
             tally.add(data)
     first, last = header_row + 2, sheet.row  # the data rows, 1-based as in a formula

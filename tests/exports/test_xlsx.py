@@ -129,3 +129,33 @@ def test_every_row_has_an_explicit_height(tmp_path):
     ws = _sheet(tmp_path, make_ledger(rows=rows))
     assert all(ws.row_dimensions[r].customHeight for r in range(1, ws.max_row + 1))
     assert ws.row_dimensions[5].height > ws.row_dimensions[4].height  # three lines need more room
+
+
+def _printed_pages(ws) -> list[list[int]]:
+    """Rows (1-based) on each printed page, from the file's own row heights, print scale and breaks."""
+    scale = int(ws.page_setup.scale or 100) / 100
+    margins = ws.page_margins
+    portrait = ws.page_setup.orientation == "portrait"
+    height = (841.89 if portrait else 595.28) - (margins.top + margins.bottom) * 72
+    room = height / scale
+    repeat = int(ws.print_title_rows.split(":")[0].strip("$"))
+    manual = {b.id + 1 for b in ws.row_breaks.brk}  # a break after row id: the next row starts a page
+    pages, used = [[]], 0.0
+    for r in range(1, ws.max_row + 1):
+        h = ws.row_dimensions[r].height
+        if pages[-1] and (r in manual or used + h > room):
+            pages.append([])
+            used = ws.row_dimensions[repeat].height
+        pages[-1].append(r)
+        used += h
+    return pages
+
+
+@pytest.mark.parametrize("n", range(20, 80, 3))
+def test_the_signatures_never_stand_alone_on_the_last_printed_page(tmp_path, n):
+    ws = _sheet(tmp_path, make_ledger(rows=make_rows(n), note="说明：往返路途时间不计入。"))
+    pages = _printed_pages(ws)
+    last = pages[-1]
+    data_rows = [r for r in last if isinstance(ws.cell(r, 1).value, int)]
+    assert data_rows, f"{n} rows: the last page holds {[ws.cell(r, 1).value for r in last]}"
+    assert ws.cell(last[-1], 1).value == "制表人：王晓燕"
