@@ -192,7 +192,8 @@ def _layout(ledger: Ledger) -> tuple[list[float], int]:
     is printed smaller. The scale is ours, not Excel's fit-to-width, because Excel ignores manual
     page breaks under fit-to-width, and the breaks are what keeps the signatures with the table.
     """
-    room_px = _printable(ledger)[0] / 0.75 * 0.98  # points to pixels, and 2% for other fonts' rounding
+    # Points to pixels, less 8%: LibreOffice draws a column about 4% wider than Excel does.
+    room_px = _printable(ledger)[0] / 0.75 * 0.92
     natural = [c.width for c in ledger.columns]
     total_px = sum(_column_pixels(w) for w in natural)
     if total_px <= room_px:
@@ -257,7 +258,7 @@ def write_xlsx(ledger: Ledger, path: str | os.PathLike) -> None:
             raise (cause if isinstance(cause, OSError) else OSError(str(exc))) from None
 
 
-def _summary(sheet: _Sheet, figures: list[Figure]) -> None:
+def _summary(sheet: _Sheet, figures: list[Figure], widths: list[float]) -> None:
     """The ledger's figures as a small table: labels over their values, the values real numbers."""
     n = sheet.n
     if len(figures) > n:  # more figures than columns: one figure a row
@@ -269,14 +270,17 @@ def _summary(sheet: _Sheet, figures: list[Figure]) -> None:
         return
     bounds = [round(i * n / len(figures)) for i in range(len(figures) + 1)]
     label_style = sheet.style(bold=True, fill=True)
+    spans = [sum(widths[lo:hi]) + (hi - lo - 1) for lo, hi in zip(bounds, bounds[1:])]
+    label_height = max(_lines(f.label, w) for f, w in zip(figures, spans)) * LINE_HEIGHT + ROW_AIR
     for row in ("label", "value"):
-        sheet.ws.set_row(sheet.row, 20)
+        height = label_height if row == "label" else LINE_HEIGHT + ROW_AIR
+        sheet.ws.set_row(sheet.row, height)
         for f, lo, hi in zip(figures, bounds, bounds[1:]):
             style = label_style if row == "label" else sheet.style(_FIGURE_FORMATS[f.kind])
             if hi - 1 > lo:
                 sheet.ws.merge_range(sheet.row, lo, sheet.row, hi - 1, "", style)
             sheet.write(lo, f.label if row == "label" else f.value, style)
-        sheet.heights.append(20)
+        sheet.heights.append(height)
         sheet.row += 1
     sheet.ws.set_row(sheet.row, 6)  # a narrow gap before the ledger's own header
     sheet.heights.append(6)
@@ -308,7 +312,7 @@ def _write(book: Any, ledger: Ledger) -> None:
     sheet.merged(clean_text(ledger.title), sheet.style(bold=True, size=16, border=False, wrap=False), 32)
     sheet.spread(list(ledger.heading()), 22, border=False, wrap=False)
     if ledger.summary:
-        _summary(sheet, list(ledger.summary))
+        _summary(sheet, list(ledger.summary), widths)
 
     header_row = sheet.row
     _page_setup(ws, ledger, header_row, scale)

@@ -44,7 +44,7 @@ def test_cells_are_typed_dates_numbers_and_text(tmp_path):
     widths = {letter: ws.column_dimensions[letter].width for letter in "ABCDEFG"}
     assert widths["D"] > 21 and (widths["D"] + 1) / (widths["C"] + 1) == pytest.approx(21 / 9, rel=0.05)
     printed = sum(w * 7 + 5 for w in widths.values()) * 0.75  # pixels to points
-    assert 0.9 * 784 < printed <= 784  # A4 landscape inside 0.4-inch margins
+    assert 0.85 * 784 < printed <= 0.93 * 784  # A4 landscape inside 0.4-inch margins, with room for other fonts
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
