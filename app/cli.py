@@ -67,14 +67,26 @@ def build_parser() -> ChineseArgumentParser:
     export.add_argument("--out", required=True, help="输出文件夹")
     export.add_argument("--format", choices=["xlsx", "pdf", "both"], default="both", help="格式（默认 both）")
     export.add_argument("--unmasked", action="store_true", help="身份证号、电话显示完整（默认遮盖）")
-    cert = sub.add_parser("certificate", help="开具志愿服务记录证明（PDF，编号登记）")
-    cert.add_argument("--volunteer", required=True, help="志愿者编号、姓名或身份证号")
-    cert.add_argument("--from", dest="start", required=True, help="服务起始日期")
+    cert = sub.add_parser("certificate", help="志愿服务记录证明：开具（PDF，编号登记）、list 登记簿、verify 查验、void 作废")
+    cert.add_argument("action", nargs="?", choices=["list", "verify", "void"],
+                      help="不写：开具证明；list：列出或打印登记簿；verify 编号：查验；void 编号：作废")
+    cert.add_argument("number", nargs="?", help="证明编号（verify、void 用）")
+    cert.add_argument("--volunteer", help="志愿者编号、姓名或身份证号（开具时必填）")
+    cert.add_argument("--from", dest="start", help="服务起始日期（开具时必填）")
     cert.add_argument("--to", dest="end", help="服务截止日期（默认今天）")
-    cert.add_argument("--handler", required=True, help="经办人")
-    cert.add_argument("--contact", required=True, help="联系电话")
-    cert.add_argument("--out", required=True, help="PDF 文件")
-    cert.add_argument("--unmasked", action="store_true", help="身份证号显示完整")
+    cert.add_argument("--handler", help="经办人（开具时必填）")
+    cert.add_argument("--contact", help="经办人联系电话（开具时必填）")
+    cert.add_argument("--out", help="PDF 文件（开具时必填；list 时打印登记簿）")
+    cert.add_argument("--masked", action="store_true", help="身份证号遮盖（默认完整：证明是本人的文件）")
+    cert.add_argument("--unmasked", action="store_true", help=argparse.SUPPRESS)  # the default now
+    cert.add_argument("--year", type=int, help="list：只列某年")
+    cert.add_argument("--reason", help="void：作废原因")
+    cert.add_argument("--json", action="store_true", help="以 JSON 输出（list、verify）")
+    bank = sub.add_parser("timebank", help="时间银行：statement 打印一名志愿者的明细（PDF）")
+    bank.add_argument("action", choices=["statement"], help="statement：明细")
+    bank.add_argument("--volunteer", required=True, help="志愿者编号、姓名或身份证号")
+    bank.add_argument("--until", help="截止日期（默认今天）")
+    bank.add_argument("--out", required=True, help="PDF 文件")
     minutes = sub.add_parser("minutes", help="打印某次协商会议的记录和签到表（PDF）")
     minutes.add_argument("--date", required=True, help="会议日期")
     minutes.add_argument("--topic", help="议题名称中的几个字（同一天有多次会议时）")
@@ -277,16 +289,80 @@ def cmd_export(args: argparse.Namespace, clock: Clock) -> int:
     return EXIT_OK
 
 
+_REGISTER_HEAD = ("证明编号", "持证人", "服务时长（小时）", "服务时段", "出具日期", "状态")
+
+
+def _register_line(e: dict) -> str:
+    state = f"已作废（{e['voided_on']}，{e['void_reason']}）" if e["voided"] else "有效"
+    return "\t".join([e["number"], e["holder"], f"{e['hours']:.2f}", e["period"], e["issued_on"], state])
+
+
 def cmd_certificate(args: argparse.Namespace, clock: Clock) -> int:
+    import json
+
     from app import documents, volunteers
 
+    if args.action in ("verify", "void") and not args.number:
+        raise UsageError(f"请写出证明编号，如 certificate {args.action} ZM2026-A0001")
+    if args.action == "list":
+        with _opened(args, clock, must_exist=True) as store:
+            entries = documents.register_entries(store, args.year)
+            if args.out:
+                from exports.pdf import write_pdf
+
+                ledger = documents.register_ledger(store, args.year)
+                documents.write_safely(lambda: write_pdf(ledger, args.out), args.out)
+        if args.json:
+            print(json.dumps(entries, ensure_ascii=False, indent=1))
+        else:
+            print("\t".join(_REGISTER_HEAD))
+            for e in entries:
+                print(_register_line(e))
+            print(f"共 {len(entries)} 份" + (f"；登记簿已写入 {args.out}" if args.out else ""))
+        return EXIT_OK
+    if args.action == "verify":
+        with _opened(args, clock, must_exist=True) as store:
+            entry = documents.verify_certificate(store, args.number)
+        if args.json:
+            print(json.dumps(entry, ensure_ascii=False))
+        else:
+            print("\t".join(_REGISTER_HEAD))
+            print(_register_line(entry))
+        return EXIT_OK
+    if args.action == "void":
+        if not args.reason:
+            raise UsageError("作废证明须写明原因：--reason 原因")
+        with _opened(args, clock, must_exist=True, writes=True) as store:
+            documents.void_certificate(store, args.number, args.reason)
+        print(f"证明 {args.number} 已作废；编号保留在登记簿中，不再使用")
+        return EXIT_OK
+    missing = [flag for flag, value in (("--volunteer", args.volunteer), ("--from", args.start),
+                                        ("--handler", args.handler), ("--contact", args.contact),
+                                        ("--out", args.out)) if not value]
+    if missing:
+        raise UsageError(f"开具证明须写 {'、'.join(missing)}")
     with _opened(args, clock, must_exist=True, writes=True) as store:
         found = volunteers.find_volunteer(store, args.volunteer)
         certificate = documents.issue_certificate(
             store, {"volunteer_id": found["id"], "period_start": args.start, "period_end": args.end,
                     "handler": args.handler, "contact": args.contact},
-            path=args.out, masked=not args.unmasked)
+            path=args.out, masked=args.masked)
     print(f"已开具证明 {certificate['serial']}：{args.out}")
+    return EXIT_OK
+
+
+def cmd_timebank(args: argparse.Namespace, clock: Clock) -> int:
+    from app import documents, volunteers
+    from app.ledgers import timebank_statement
+    from app.validation import parse_date
+    from exports.pdf import write_pdf
+
+    with _opened(args, clock, must_exist=True) as store:
+        found = volunteers.find_volunteer(store, args.volunteer)
+        until = parse_date(args.until, field="截止日期") if args.until else None
+        ledger = timebank_statement(store, found["id"], until=until)
+        documents.write_safely(lambda: write_pdf(ledger, args.out), args.out)
+    print(f"已写出时间银行明细：{args.out}")
     return EXIT_OK
 
 
@@ -543,7 +619,7 @@ def _street(args: argparse.Namespace, *, must_exist: bool, writes: bool = False)
 
 COMMANDS = {
     "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "export": cmd_export,
-    "certificate": cmd_certificate, "minutes": cmd_minutes, "import": cmd_import, "template": cmd_template,
+    "certificate": cmd_certificate, "timebank": cmd_timebank, "minutes": cmd_minutes, "import": cmd_import, "template": cmd_template,
     "sync": cmd_sync, "settings": cmd_settings, "backup": cmd_backup, "restore": cmd_restore,
     "street": cmd_street,
     "recovery-code": cmd_recovery_code,

@@ -15,7 +15,7 @@ from app.ledgers import MONTHLY, build
 from db.errors import os_reason
 
 FORMATS = ("xlsx", "pdf", "both")
-CARE_NUMBER = 13  # the 关爱对象 groups' ledgers come after the twelve
+CARE_NUMBER = 14  # the 关爱对象 groups' ledgers come after the thirteen (13: 时间银行台账)
 
 
 @dataclass
@@ -73,7 +73,9 @@ def export_month(
         builders += [(CARE_NUMBER, stem, lambda ledger=ledger: ledger) for stem, ledger in care]
         chosen += [(CARE_NUMBER, stem) for stem, _ in care]
     result = ExportResult(folder)
-    pdfs = []
+    pdfs: list[tuple[str, Path]] = []
+    contents: list[tuple[str, str]] = []  # each ledger's first page in the combined file
+    next_page = 2  # the cover is page 1
     try:
         for number, stem, make in builders:
             ledger = make()
@@ -84,20 +86,22 @@ def export_month(
                 result.files.append(path)
             if fmt in ("pdf", "both"):
                 path = folder / ledger_filename(number, stem, year, month, "pdf")
-                write_pdf(ledger, path)
+                contents.append((f"{number:02d}　{stem}", f"{next_page}"))
+                next_page += write_pdf(ledger, path, book_start=next_page)
                 result.files.append(path)
-                pdfs.append(path)
+                pdfs.append((f"{number:02d}　{stem}", path))
         if pdfs:
             config = settings_module.load(store)
             result.combined = folder / f"{year:04d}-{month:02d}_月度台账合订本.pdf"
+            unit = " ".join(x for x in (config.street, config.community_name) if x)
             cover = {
-                "title": f"{config.community_name}\n{year}年{month}月工作台账",
-                "lines": [f"{number:02d}　{stem}" for number, stem in chosen]
-                + ["", f"制表人：{config.preparer}", f"审核人：{config.reviewer}", f"制表日期：{today.isoformat()}"],
+                "title": f"{unit}\n{year}年{month}月工作台账",
+                "contents": contents,
+                "lines": [f"制表人：{config.preparer}", f"审核人：{config.reviewer}", f"制表日期：{today.isoformat()}"],
             }
             cover_path = folder / ".封面.pdf"
             write_cover(cover_path, cover)
-            merge_pdfs([cover_path, *pdfs], result.combined)
+            merge_pdfs([cover_path, *(path for _, path in pdfs)], result.combined)
             cover_path.unlink()
             result.files.append(result.combined)
     except PermissionError:

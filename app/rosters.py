@@ -87,9 +87,13 @@ def headers(kind: str) -> dict[str, list[str]]:
 
 
 def _not_a_person(raw: dict[str, Any]) -> bool:
-    """The totals row or signature line of an exported ledger read back as a roster."""
+    """The totals rows (合计, 其中…), note or signature line of an exported ledger read back as a roster."""
     texts = [value.strip() for value in raw.values() if isinstance(value, str)]
-    return "合计" in texts or any(text.startswith(NOT_A_PERSON) for text in texts)
+    if any(text.startswith(("合计", "其中")) or text.startswith(NOT_A_PERSON) for text in texts):
+        return True
+    filled = {v for v in raw.values() if v not in (None, "")}
+    # The ledger's note: one sentence in a row merged across the sheet (read back into every cell).
+    return len(filled) == 1 and len(texts) >= 1 and len(texts[0]) > 20 and texts[0].endswith("。")
 
 
 def write_template(kind: str, path: str | Path) -> Path:

@@ -71,7 +71,7 @@ FIELD_LABELS = {
     "start_time": "开始时间", "end_time": "结束时间", "beneficiaries": "服务对象", "minutes": "时长（分钟）",
     "content": "内容", "recorder": "记录人", "attested_by": "证明人", "is_backfill": "补录",
     "backfill_reason": "补录原因", "review_state": "审核状态", "review_note": "审核意见", "reason": "理由",
-    "handler": "经办人", "categories": "类别", "risk_level": "风险等级", "emergency_contact": "紧急联系人",
+    "handler": "经办人", "voided_on": "作废日期", "void_reason": "作废原因", "categories": "类别", "risk_level": "风险等级", "emergency_contact": "紧急联系人",
     "emergency_phone": "紧急联系电话", "supporter": "赡养人", "supporter_phone": "赡养人电话",
     "responsible_visitor": "责任探访人", "joined_on": "纳入日期", "left_on": "离开日期",
     "health_note": "健康情况", "method": "方式", "visitor": "探访人", "health": "身体与精神状况",

@@ -7,14 +7,16 @@ from collections.abc import Iterator
 from db.store import Row, Store
 
 
-def volunteer_roster(store: Store) -> list[Row]:
-    """Volunteers in pinyin order with their confirmed minutes to date."""
+def volunteer_roster(store: Store, until: str = "9999-12-31") -> list[Row]:
+    """Volunteers registered by `until`, in pinyin order, with their confirmed minutes to that day."""
     rows = store.query(
         """SELECT v.*, p.name, p.gender, p.id_number, p.phone
            FROM volunteers v JOIN people p ON p.id = v.person_id
-           WHERE v.deleted_at IS NULL ORDER BY p.sort_key, v.id"""
+           WHERE v.deleted_at IS NULL AND coalesce(v.registered_on, '') <= ?
+           ORDER BY p.sort_key, v.id""",
+        [until],
     )
-    minutes = confirmed_minutes_by_volunteer(store, "0000-01-01", "9999-12-31")
+    minutes = confirmed_minutes_by_volunteer(store, "0000-01-01", until)
     return [{**row, "confirmed_minutes": minutes.get(row["id"], 0)} for row in rows]
 
 
@@ -51,12 +53,77 @@ def confirmed_minutes_by_volunteer(store: Store, start: str, end: str) -> dict[s
     return {r["volunteer_id"]: r["minutes"] for r in rows}
 
 
-def elder_roster(store: Store) -> list[Row]:
+def recorded_minutes_by_volunteer(store: Store, start: str, end: str) -> dict[str, int]:
+    """All recorded minutes per volunteer (any review state) for service dated in [start, end]."""
+    rows = store.query(
+        """SELECT volunteer_id, sum(minutes) AS minutes FROM service_records
+           WHERE deleted_at IS NULL AND date BETWEEN ? AND ? GROUP BY volunteer_id""",
+        [start, end],
+    )
+    return {r["volunteer_id"]: r["minutes"] for r in rows}
+
+
+def elder_roster(store: Store, until: str = "9999-12-31") -> list[Row]:
+    """Elders taken into care by `until`; those who left after it were still 在册 on that day."""
     return store.query(
-        """SELECT e.*, p.name, p.gender, p.birth_date, p.id_number, p.phone, p.estate, p.building,
+        """SELECT e.*, CASE WHEN e.left_on > :until THEN '在册' ELSE e.status END AS status,
+                  CASE WHEN e.left_on > :until THEN NULL ELSE e.left_on END AS left_on,
+                  p.name, p.gender, p.birth_date, p.id_number, p.phone, p.estate, p.building,
                   p.unit, p.room, p.village_group
            FROM elders e JOIN people p ON p.id = e.person_id
-           WHERE e.deleted_at IS NULL ORDER BY e.status = '在册' DESC, p.sort_key, e.id"""
+           WHERE e.deleted_at IS NULL AND e.joined_on <= :until
+           ORDER BY (CASE WHEN e.left_on > :until THEN '在册' ELSE e.status END) = '在册' DESC, p.sort_key, e.id""",
+        {"until": until},
+    )
+
+
+def home_visited_elders(store: Store, start: str, end: str) -> set[str]:
+    """Elders with at least one 上门 visit in [start, end]: 探访率 counts phone and video apart."""
+    cursor = store.db.execute(
+        """SELECT DISTINCT elder_id FROM visits
+           WHERE deleted_at IS NULL AND method = '上门' AND date BETWEEN ? AND ?""",
+        [start, end],
+    )
+    return {elder_id for (elder_id,) in cursor}
+
+
+def topic_steps(store: Store, topic_ids: list[str]) -> dict[str, list[Row]]:
+    """四议两公开 steps of the topics, in the order they were taken."""
+    out: dict[str, list[Row]] = {}
+    for i in range(0, len(topic_ids), 500):
+        chunk = topic_ids[i:i + 500]
+        rows = store.query(
+            f"""SELECT * FROM topic_steps WHERE deleted_at IS NULL AND topic_id IN ({",".join("?" * len(chunk))})
+                ORDER BY date, created_at""",
+            chunk,
+        )
+        for r in rows:
+            out.setdefault(r["topic_id"], []).append(r)
+    return out
+
+
+def redeemed_minutes_by_volunteer(store: Store, start: str, end: str) -> dict[str, int]:
+    """时间银行 redemptions per volunteer dated in [start, end]."""
+    rows = store.query(
+        """SELECT volunteer_id, sum(minutes) AS minutes FROM redemptions
+           WHERE deleted_at IS NULL AND date BETWEEN ? AND ? GROUP BY volunteer_id""",
+        [start, end],
+    )
+    return {r["volunteer_id"]: r["minutes"] for r in rows}
+
+
+def timebank_entries(store: Store, volunteer_id: str, until: str) -> list[Row]:
+    """One volunteer's confirmed service and redemptions up to `until`, by date."""
+    return store.query(
+        """SELECT r.date, '服务' AS kind, a.name AS what, r.minutes FROM service_records r
+             JOIN activities a ON a.id = r.activity_id
+             WHERE r.volunteer_id = :v AND r.deleted_at IS NULL AND a.deleted_at IS NULL
+               AND r.review_state = '已确认' AND r.date <= :until
+           UNION ALL
+           SELECT date, '兑换' AS kind, reason AS what, minutes FROM redemptions
+             WHERE volunteer_id = :v AND deleted_at IS NULL AND date <= :until
+           ORDER BY 1, 2 DESC""",
+        {"v": volunteer_id, "until": until},
     )
 
 
@@ -118,7 +185,7 @@ def service_summary(store: Store, volunteer_id: str, start: str, end: str) -> Ro
     """Confirmed minutes and the activities' names of one volunteer in [start, end]."""
     return store.query(
         """SELECT coalesce(sum(r.minutes), 0) AS minutes, count(*) AS records,
-                  group_concat(DISTINCT a.name) AS activities
+                  group_concat(DISTINCT a.name) AS activities, min(a.date) AS first_day, max(a.date) AS last_day
            FROM service_records r JOIN activities a ON a.id = r.activity_id
            WHERE r.volunteer_id = ? AND r.deleted_at IS NULL AND a.deleted_at IS NULL
              AND r.review_state = '已确认' AND a.date BETWEEN ? AND ?""",

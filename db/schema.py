@@ -753,6 +753,12 @@ def m010_care_groups(db: sqlite_utils.Database) -> None:
              json.dumps(counting, ensure_ascii=False), responsible, json.dumps(checklist, ensure_ascii=False)],
         )
 
+@migrations()
+def m011_certificate_voiding(db: sqlite_utils.Database) -> None:
+    """A 志愿服务记录证明 can be voided (作废) with a reason; its number stays in the register, never reused."""
+    db.execute("ALTER TABLE certificates ADD COLUMN voided_on TEXT")
+    db.execute("ALTER TABLE certificates ADD COLUMN void_reason TEXT")
+
 
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows: all of them are pending on an empty database."""

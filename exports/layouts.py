@@ -27,10 +27,11 @@ LABEL_SHADE = colors.HexColor("#EEEEEE")
 CERTIFICATE_FIELDS = (
     "number", "name", "id_type", "id_number", "volunteer_number", "period", "hours", "content",
     "organization", "person_in_charge", "handler", "contact_phone", "issued_on", "statement", "title",
+    "contact_role",
 )
 MEETING_FIELDS = (
     "title", "community", "date", "place", "form", "host", "recorder", "topic", "minutes",
-    "agree", "oppose", "abstain", "outcome",
+    "agree", "oppose", "abstain", "outcome", "procedure", "present",
 )
 DEFAULT_STATEMENT = "兹证明上述志愿者的志愿服务记录真实有效，特此证明。"
 
@@ -110,7 +111,8 @@ def certificate_pdf(path: str | os.PathLike, fields: Mapping[str, Any]) -> None:
         [lab("服务内容"), content, "", ""],
         [lab("出具单位"), val(f["organization"]), "", ""],
         [lab("单位负责人"), val(f["person_in_charge"]), lab("经办人"), val(f["handler"])],
-        [lab("联系电话"), val(f["contact_phone"]), lab("出具日期"), val(f["issued_on"])],
+        [lab(f"联系电话（{f['contact_role']}）" if f["contact_role"] else "联系电话"), val(f["contact_phone"]),
+         lab("出具日期"), val(f["issued_on"])],
     ]
     spans = [((1, r), (3, r)) for r in range(1, 7)]
     heights: list[float | None] = [None] * len(rows)  # padding makes a one-line row about 12 mm
@@ -123,6 +125,10 @@ def certificate_pdf(path: str | os.PathLike, fields: Mapping[str, Any]) -> None:
                  colWidths=[95 * mm], rowHeights=[None, 24 * mm, None, None], hAlign="RIGHT")
     seal.setStyle(TableStyle([("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
 
+    # Names are printed in the form; the signatures go here, by hand.
+    line = "_" * 16
+    signatures = _side_by_side([f"单位负责人（签字）：{line}", f"经办人（签字）：{line}"], s["value"])
+
     story = [
         para(f"编号：{f['number']}", s["right"]),
         Spacer(0, 8 * mm),
@@ -132,6 +138,8 @@ def certificate_pdf(path: str | os.PathLike, fields: Mapping[str, Any]) -> None:
         Spacer(0, 8 * mm),
         para(f["statement"] or DEFAULT_STATEMENT, s["statement"]),
         Spacer(0, 10 * mm),
+        signatures,
+        Spacer(0, 6 * mm),
         seal,
     ]
     doc = SimpleDocTemplate(os.fspath(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
@@ -166,7 +174,8 @@ def minutes_pdf(path: str | os.PathLike, meeting: Mapping[str, Any], participant
     """协商会议记录, then on a new page the 签到表 with an empty 签名 column (and blank rows for walk-ins).
 
     meeting (plain strings): date, place, form, host, recorder, topic, minutes, agree, oppose, abstain,
-    outcome; optional title (default 协商会议记录) and community. participants: {name, role, unit?}.
+    outcome; optional title (default 协商会议记录), community, procedure (the topic's 四议两公开 record,
+    one step a line) and present (实到; blank: filled in by hand once the sheet is signed). participants: {name, role, unit?}.
     """
     m = _check(meeting, MEETING_FIELDS, "meeting")
     s = _styles()
@@ -185,7 +194,8 @@ def minutes_pdf(path: str | os.PathLike, meeting: Mapping[str, Any], participant
         [lab("会议记录"), record],
         [lab("表决情况"), val(_votes(m))],
         [lab("协商结果"), val(m["outcome"])],
-    ], [None, None, _at_least(record, 80 * mm), None, None], split_rows=True)  # short record: room to write
+        *([[lab("四议两公开"), val(m["procedure"])]] if m["procedure"] else []),
+    ], [None, None, _at_least(record, 80 * mm), None, None] + ([None] if m["procedure"] else []), split_rows=True)  # short record: room to write
     bottom.setStyle(TableStyle([("VALIGN", (1, 2), (1, 2), "TOP")]))  # typed text on top, handwriting below
 
     title = m["title"] or "协商会议记录"
@@ -196,7 +206,8 @@ def minutes_pdf(path: str | os.PathLike, meeting: Mapping[str, Any], participant
 
     story += [PageBreak(), Section(1), para("签到表", s["title"], bold=True), Spacer(0, 4 * mm),
               _side_by_side([f"会议：{m['topic']}"], s["value"]),
-              _side_by_side([f"时间：{m['date']}", f"地点：{m['place']}", f"应到：{len(participants)} 人"], s["value"]),
+              _side_by_side([f"时间：{m['date']}", f"地点：{m['place']}", f"应到：{len(participants)} 人",
+                            f"实到：{m['present'] or '____'} 人"], s["value"]),
               Spacer(0, 4 * mm)]
     sheet = [[para(h, s["cell"], bold=True) for h in ("序号", "姓名", "身份/单位", "签名")]]
     for i, p in enumerate(participants, 1):

@@ -88,7 +88,7 @@ def test_export_writes_every_ledger_and_the_combined_pdf(db, tmp_path, capsys):
         assert f"{number:02d}_{stem}_2026-11.pdf" in names
     assert "2026-11_月度台账合订本.pdf" in names
     assert len(names) == 2 * (len(MONTHLY) + CARE_LEDGERS) + 1
-    assert "已导出 39 个文件" in stdout and "合订本" in stdout
+    assert f"已导出 {2 * (len(MONTHLY) + CARE_LEDGERS) + 1} 个文件" in stdout and "合订本" in stdout
     assert all((out / n).stat().st_size > 0 for n in names)
 
 
@@ -163,7 +163,7 @@ def certificate(capsys, db, volunteer, out, *extra, start="2026-06-01"):
                "--handler", "王晓燕", "--contact", "13800138000", "--out", out, *extra)
 
 
-def test_certificate_carries_serial_name_hours_and_masked_id(db, tmp_path, capsys):
+def test_certificate_carries_serial_name_hours_and_the_holders_full_id(db, tmp_path, capsys):
     who = volunteer_with_hours(db)
     out = tmp_path / "证明.pdf"
     code, stdout, err = certificate(capsys, db, who["volunteer_no"], out)
@@ -174,24 +174,87 @@ def test_certificate_carries_serial_name_hours_and_masked_id(db, tmp_path, capsy
     text = flat(pages[0])
     assert "志愿服务记录证明" in text and "ZM2026-0001" in text
     assert who["name"] in text and who["volunteer_no"] in text
-    assert f"{who['id_number'][:6]}********{who['id_number'][-4:]}" in text
-    assert who["id_number"] not in text
+    assert who["id_number"] in text  # the holder's own document: the number in full
     shown = f"{who['minutes'] / 60:.2f}".rstrip("0").rstrip(".")
     assert f"{shown}小时" in text
-    assert "2026-06-01至2026-11-23" in text
-    assert "阳光社区居民委员会" in text and "王晓燕" in text and "13800138000" in text
+    served = query(db, """SELECT min(a.date) AS first, max(a.date) AS last FROM service_records r
+                          JOIN activities a ON a.id = r.activity_id JOIN volunteers v ON v.id = r.volunteer_id
+                          WHERE v.volunteer_no = ? AND r.review_state = '已确认' AND r.deleted_at IS NULL
+                            AND a.date BETWEEN '2026-06-01' AND '2026-11-23'""", [who["volunteer_no"]])[0]
+    assert served["first"] > "2026-06-01" or served["last"] < "2026-11-23", "the demo volunteer did not serve every day"
+    assert f"{served['first']}至{served['last']}" in text  # when the person served, not the window asked for
+    assert "狮山街道阳光社区居民委员会" in text and "王晓燕" in text and "13800138000" in text
+    assert "单位负责人（签字）" in text and "经办人（签字）" in text and "联系电话（经办人）" in text
     page = PdfReader(str(out)).pages[0]
     assert float(page.mediabox.height) > float(page.mediabox.width), "A4 portrait"
     register = query(db, "SELECT serial, minutes, period_start, period_end FROM certificates")
     assert register == [{"serial": "ZM2026-0001", "minutes": who["minutes"],
-                         "period_start": "2026-06-01", "period_end": "2026-11-23"}]
+                         "period_start": served["first"], "period_end": served["last"]}]
 
 
-def test_certificate_unmasked_shows_the_full_id(db, tmp_path, capsys):
+def test_certificate_masked_on_request(db, tmp_path, capsys):
     who = volunteer_with_hours(db)
     out = tmp_path / "c.pdf"
-    assert certificate(capsys, db, who["volunteer_no"], out, "--unmasked")[0] == 0
-    assert who["id_number"] in flat(pdf_pages(out)[0])
+    assert certificate(capsys, db, who["volunteer_no"], out, "--masked")[0] == 0
+    text = flat(pdf_pages(out)[0])
+    assert f"{who['id_number'][:6]}********{who['id_number'][-4:]}" in text and who["id_number"] not in text
+
+
+def test_certificate_register_lists_verifies_prints_and_voids(db, tmp_path, capsys):
+    import json
+
+    who = volunteer_with_hours(db)
+    assert certificate(capsys, db, who["volunteer_no"], tmp_path / "1.pdf")[0] == 0
+    assert certificate(capsys, db, who["volunteer_no"], tmp_path / "2.pdf")[0] == 0
+    code, out, err = run(capsys, "--db", db, "certificate", "list", "--year", "2026", "--json",
+                         "--out", tmp_path / "登记簿.pdf")
+    assert code == 0, err
+    entries = json.loads(out)
+    assert [e["number"] for e in entries] == ["ZM2026-0001", "ZM2026-0002"]
+    assert entries[0]["holder"] == who["name"][0] + "*" * (len(who["name"]) - 1)
+    assert entries[0]["hours"] == round(who["minutes"] / 60, 2) and not entries[0]["voided"]
+    printed = flat("".join(pdf_pages(tmp_path / "登记簿.pdf")))
+    assert "志愿服务记录证明登记簿" in printed and "ZM2026-0002" in printed and who["name"] not in printed
+    code, _, err = run(capsys, "--db", db, "certificate", "void", "ZM2026-0001", "--reason", "姓名有误，已重开")
+    assert code == 0, err
+    code, out, _ = run(capsys, "--db", db, "certificate", "verify", "zm2026-0001", "--json")
+    entry = json.loads(out)
+    assert code == 0 and entry["voided"] and entry["void_reason"] == "姓名有误，已重开" and entry["voided_on"] == "2026-11-23"
+    assert certificate(capsys, db, who["volunteer_no"], tmp_path / "3.pdf")[0] == 0
+    serials = [r["serial"] for r in query(db, "SELECT serial FROM certificates ORDER BY seq")]
+    assert serials == ["ZM2026-0001", "ZM2026-0002", "ZM2026-0003"]  # a voided number is never reused
+    code, _, err = run(capsys, "--db", db, "certificate", "verify", "ZM2026-0999")
+    assert code == 2
+    one_chinese_line(err)
+    code, _, err = run(capsys, "--db", db, "certificate", "void", "ZM2026-0002")
+    assert code == 2  # a reason is required
+    one_chinese_line(err)
+
+
+def test_timebank_statement_and_ledger_agree(db, tmp_path, capsys):
+    from app.ledgers import build
+
+    who = volunteer_with_hours(db)
+    out = tmp_path / "明细.pdf"
+    code, _, err = run(capsys, "--db", db, "timebank", "statement", "--volunteer", who["volunteer_no"],
+                       "--until", "2026-11-30", "--out", out)
+    assert code == 0, err
+    text = flat("".join(pdf_pages(out)))
+    earned = query(db, """SELECT sum(r.minutes) AS m FROM service_records r JOIN volunteers v ON v.id = r.volunteer_id
+                          WHERE v.volunteer_no = ? AND r.review_state = '已确认' AND r.deleted_at IS NULL
+                            AND r.date <= '2026-11-30'""", [who["volunteer_no"]])[0]["m"]
+    redeemed = query(db, """SELECT coalesce(sum(x.minutes), 0) AS m FROM redemptions x
+                            JOIN volunteers v ON v.id = x.volunteer_id
+                            WHERE v.volunteer_no = ? AND x.deleted_at IS NULL AND x.date <= '2026-11-30'""",
+                     [who["volunteer_no"]])[0]["m"]
+    total = earned - redeemed
+    assert f"余额{total / 60:.2f}小时" in text and who["name"] in text
+    store = open_ledger(db)
+    try:
+        rows = {r["volunteer_no"]: r for r in build(store, 13, 2026, 11, today=TODAY).iter_rows()}
+    finally:
+        store.close()
+    assert rows[who["volunteer_no"]]["balance"] == pytest.approx(total / 60, abs=0.01)
 
 
 def test_certificate_serials_never_repeat(db, tmp_path, capsys):

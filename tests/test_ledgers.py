@@ -28,6 +28,7 @@ from tests import factories
 
 TODAY = date(2026, 11, 23)
 COMMUNITY = "阳光社区居民委员会"
+UNIT = f"狮山街道 {COMMUNITY}"  # the demo's 街道 and 社区, printed on every ledger
 LEDGERS = [(number, stem) for number, stem, _ in MONTHLY]
 TITLES = {number: stem for number, stem in LEDGERS}
 ID_MASKED = re.compile(r"^\d{6}\*{8}\d{3}[\dX]$")
@@ -46,6 +47,7 @@ REQUIRED_HEADERS = {
     10: ["类别", "事项", "依据", "请到以下部门办理"],
     11: ["编号", "日期", "申请人", "身份证号", "联系电话", "申请事项", "办理结果", "经办人"],
     12: ["模块", "项目", "11月", "2026年1–11月累计"],
+    13: ["姓名", "志愿者编号", "11月存入（小时）", "11月兑换（小时）", "累计存入（小时）", "累计兑换（小时）"],
 }
 PERIODS = {1: "截至2026-11-23", 5: "截至2026-11-23", 10: "2026年"}  # the rest: 2026年11月
 DATE_COLUMNS = [(1, "注册日期"), (2, "日期"), (5, "出生日期"), (6, "探访日期"), (6, "下次应探访"),
@@ -78,29 +80,40 @@ def pdf_file(folder: Path, number: int, month: str = "2026-11") -> Path:
     return folder / f"{number:02d}_{TITLES[number]}_{month}.pdf"
 
 
-def sheet(path: Path):
-    return load_workbook(path).active
+def sheet(path: Path, *, formulas: bool = False):
+    """The ledger's sheet; totals as the values Excel shows (formulas=True: the formulas themselves)."""
+    return load_workbook(path, data_only=not formulas).active
+
+
+def header_row(ws) -> int:
+    """The column header's row: the one repeated on every printed page."""
+    return int(ws.print_title_rows.split(":")[0].strip("$"))
 
 
 def headers(ws) -> list[str]:
-    return [c.value for c in ws[3]]
+    return [c.value for c in ws[header_row(ws)]]
 
 
 def _full_width_rows(ws) -> set[int]:
-    """Rows below the header merged across every column: the note, or 本期无记录."""
+    """Rows below the header merged across every column: the note, 本期无记录, the seal."""
     return {r.min_row for r in ws.merged_cells.ranges
-            if r.min_row == r.max_row > 3 and r.min_col == 1 and r.max_col == ws.max_column}
+            if r.min_row == r.max_row > header_row(ws) and r.min_col == 1 and r.max_col == ws.max_column}
+
+
+def total_rows(ws) -> list[int]:
+    """Rows of totals: a cell reading 合计… or 其中…."""
+    return [r for r in range(header_row(ws) + 1, ws.max_row + 1)
+            if any(isinstance(c.value, str) and c.value.startswith(("合计", "其中")) and c.font.b for c in ws[r])]
+
+
+def signature_row(ws) -> int:
+    return next(r for r in range(ws.max_row, 0, -1) if any(str(c.value).startswith("制表人") for c in ws[r]))
 
 
 def body(ws) -> list[list]:
     """The cells of the data rows: below the header, without totals, note and signatures."""
-    skip = _full_width_rows(ws)
-    rows = []
-    for r in range(4, ws.max_row):  # the last row holds the signatures
-        if r in skip or ws.cell(r, 1).value == "合计":
-            continue
-        rows.append(list(ws[r]))
-    return rows
+    skip = _full_width_rows(ws) | set(total_rows(ws))
+    return [list(ws[r]) for r in range(header_row(ws) + 1, signature_row(ws)) if r not in skip]
 
 
 def records(ws) -> list[dict]:
@@ -113,10 +126,11 @@ def column_cells(ws, title: str) -> list:
     return [row[index] for row in body(ws)]
 
 
-def totals(ws) -> dict:
+def totals(ws, label: str = "合计") -> dict:
+    """The totals row labelled `label` (合计, 合计（全部）, 其中已确认 …), by column title."""
     titles = headers(ws)
-    found = [r for r in range(4, ws.max_row + 1) if ws.cell(r, 1).value == "合计"]
-    assert len(found) == 1, "exactly one 合计 row"
+    found = [r for r in total_rows(ws) if any(c.value == label for c in ws[r])]
+    assert len(found) == 1, f"exactly one {label} row"
     return dict(zip(titles, (c.value for c in ws[found[0]])))
 
 
@@ -157,11 +171,11 @@ def test_xlsx_has_title_community_period_header_and_signatures(demo, tmp_path, n
     ws = sheet(xlsx_file(tmp_path, number))
     assert ws["A1"].value == stem
     heading = [c.value for c in ws[2] if c.value]
-    assert heading[0] == f"单位：{COMMUNITY}"
+    assert heading[0] == f"单位：{UNIT}"
     assert heading[-1] == f"时间：{PERIODS.get(number, '2026年11月')}"
     for title in REQUIRED_HEADERS[number]:
         assert title in headers(ws), title
-    signatures = [c.value for c in ws[ws.max_row] if c.value]
+    signatures = [c.value for c in ws[signature_row(ws)] if c.value]
     assert signatures == ["制表人：王晓燕", "审核人：李建国", "制表日期：2026-11-23"]
 
 
@@ -172,11 +186,12 @@ def test_xlsx_prints_on_a4_one_page_wide_with_the_header_repeated(demo, tmp_path
     setup = ws.page_setup
     assert setup.orientation == ("portrait" if stem == "月度工作汇总表" else "landscape")
     assert int(setup.paperSize) == 9  # A4
-    assert int(setup.fitToWidth or 1) == 1 and int(setup.fitToHeight) == 0  # absent: the default, 1
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert ws.print_title_rows == "$3:$3"
-    assert ws.freeze_panes == "A4"
-    last = ws.cell(3, ws.max_column).column_letter
+    # Our own scale and page breaks (Excel drops manual breaks under fit-to-width); the columns fill the page.
+    assert 10 <= int(setup.scale or 100) <= 100 and not ws.sheet_properties.pageSetUpPr.fitToPage
+    top = header_row(ws)
+    assert ws.print_title_rows == f"${top}:${top}"
+    assert ws.freeze_panes == f"A{top + 1}"
+    last = ws.cell(top, ws.max_column).column_letter
     assert ws.print_area == f"'{ws.title}'!$A$1:${last}${ws.max_row}"
     assert "第 &P 页 共 &N 页" in (ws.oddFooter.center.text or "")
 
@@ -187,7 +202,7 @@ def test_xlsx_cells_have_borders_and_wrap(demo, tmp_path, number, stem):
     ws = sheet(xlsx_file(tmp_path, number))
     rows = body(ws)
     assert rows, "the demo month fills every ledger"
-    for cell in list(ws[3]) + rows[0] + rows[-1]:
+    for cell in list(ws[header_row(ws)]) + rows[0] + rows[-1]:
         assert cell.border.left.style == cell.border.right.style == "thin", cell.coordinate
         assert cell.border.top.style == cell.border.bottom.style == "thin", cell.coordinate
         assert cell.alignment.wrap_text, cell.coordinate
@@ -280,7 +295,7 @@ def test_pdf_has_title_heading_page_numbers_and_a_header_on_every_page(demo, tmp
     pages = pdf_pages(path)
     first = pages[0]
     assert first.splitlines()[0].strip() == stem
-    assert f"单位：{COMMUNITY}" in first and f"时间：{PERIODS.get(number, '2026年11月')}" in first
+    assert f"单位：{UNIT}" in first and f"时间：{PERIODS.get(number, '2026年11月')}" in first
     titles = flat("".join(c.title for c in build(demo, number, 2026, 11, today=TODAY).columns))
     for i, text in enumerate(pages, 1):
         assert f"第 {i} 页 共 {len(pages)} 页" in text
@@ -318,13 +333,12 @@ def test_pdf_figures_are_the_databases(demo, tmp_path):
                          WHERE r.deleted_at IS NULL AND a.deleted_at IS NULL AND a.date BETWEEN ? AND ?""",
                 NOVEMBER)[0]
     pages = pdf_pages(pdf_file(tmp_path, 2))
-    shown = f"{minutes['m'] / 60:.2f}".rstrip("0").rstrip(".")
-    assert f"合计{shown}" in flat(pages[-1])
+    assert re.search(rf"合计（全部）.*{minutes['n']}.*{minutes['m'] / 60:.2f}", flat(pages[-1]))
     numbers = [int(m) for m in re.findall(r"^(\d+) 2026-11-\d\d ", "\n".join(pages), re.MULTILINE)]
     assert numbers == list(range(1, minutes["n"] + 1)), "one numbered line per service record"
     duty = month_duty(demo, 2026, 11, today=TODAY)
     text = flat("".join(pdf_pages(pdf_file(tmp_path, 7))))
-    assert f"应探访{duty.due}人，已探访{duty.visited}人，探访率{duty.rate:.1%}" in text
+    assert f"应探访（人）已探访（人）" in text and f"{duty.due}{duty.visited}" in text and f"{duty.rate:.1%}" in text
     for line in duty.not_visited:
         assert line.name in text
 
@@ -363,7 +377,7 @@ def test_service_record_ledger_has_the_months_records_and_their_total(demo, tmp_
     assert Counter((r["日期"].date().isoformat(), r["志愿者"], r["时长（小时）"]) for r in rows) == Counter(
         (e["date"], e["name"], hours(e["minutes"])) for e in expected)
     assert [r["日期"] for r in rows] == sorted(r["日期"] for r in rows)
-    assert totals(ws)["时长（小时）"] == pytest.approx(sum(e["minutes"] for e in expected) / 60)
+    assert totals(ws, "合计（全部）")["时长（小时）"] == pytest.approx(sum(e["minutes"] for e in expected) / 60)
     for cell in column_cells(ws, "时长（小时）"):
         assert cell.data_type == "n"
 
@@ -375,7 +389,7 @@ def test_service_record_ledger_takes_the_first_and_last_day_of_the_month_only(st
     export_month(store, 2026, 11, tmp_path, fmt="xlsx", numbers=[2], today=date(2026, 12, 5))
     ws = sheet(xlsx_file(tmp_path, 2))
     assert [r["日期"].date() for r in records(ws)] == [date(2026, 11, 1), date(2026, 11, 30)]
-    assert totals(ws)["时长（小时）"] == 2
+    assert totals(ws, "合计（全部）")["时长（小时）"] == 2
 
 
 def test_a_deleted_activity_leaves_the_service_record_ledger(demo, tmp_path):
@@ -450,10 +464,15 @@ def test_not_visited_list_states_the_months_duty(demo, tmp_path):
     ws = sheet(xlsx_file(tmp_path, 7))
     duty = month_duty(demo, 2026, 11, today=TODAY)
     assert 0 < duty.visited < duty.due
-    text = note(ws)
-    assert f"应探访 {duty.due} 人" in text and f"已探访 {duty.visited} 人" in text
-    assert f"探访率 {duty.visited / duty.due:.1%}" in text
-    assert f"其中逾期 {len(duty.overdue)} 人" in text
+    # The figures sit in a small table above the rows: labels over number cells.
+    labels = [c.value for c in ws[3] if c.value]
+    values = [c.value for c in ws[4] if c.value is not None]
+    figures = dict(zip(labels, values))
+    assert figures["应探访（人）"] == duty.due and figures["已探访（人）"] == duty.visited
+    assert figures["探访率"] == pytest.approx(duty.visited / duty.due)
+    assert [c.number_format for c in ws[4] if c.value == figures["探访率"]] == ["0.0%"]
+    assert figures["未探访（人）"] == duty.due - duty.visited and figures["其中逾期（人）"] == len(duty.overdue)
+    assert all(isinstance(v, (int, float)) for v in values)
     rows = records(ws)
     assert [r["姓名"] for r in rows] == [line.name for line in duty.not_visited]
     assert len(rows) == duty.due - duty.visited
@@ -504,7 +523,7 @@ def test_stamp_register_lists_exactly_novembers_serials_in_order(demo, tmp_path)
     assert [r["编号"] for r in rows] == [e["serial"] for e in expected]
     assert [r["办理结果"] for r in rows] == [e["result"] for e in expected]
     refused = sum(e["result"] == "不予盖章" for e in expected)
-    assert note(ws) == f"本月登记 {len(expected)} 件，其中不予盖章 {refused} 件。"
+    assert totals(ws)["申请人"] == len(expected) and totals(ws, "其中不予盖章")["申请人"] == refused
     for row in rows:
         if row["办理结果"] == "不予盖章":
             assert row["清单类别"] == "负面清单" and row["告知去向"]
@@ -516,6 +535,7 @@ SUMMARY = [("志愿活动（次）", "activities"), ("服务记录（条）", "s
            ("逾期未探访（人）", "elders_overdue"), ("探访（次）", "visits"), ("协商会议（次）", "meetings"),
            ("在办议题（个）", "topics_open"), ("盖章登记（件）", "stamp_requests"),
            ("其中不予盖章（件）", "stamp_refused")]
+EXTRA_SUMMARY = {"其中上门探访（人）", "上门探访率（%）", "兑换时长（小时）"}  # not in `stats`: checked on their own
 
 
 def number(text) -> float:
@@ -528,7 +548,7 @@ def test_monthly_summary_equals_the_months_stats_and_the_year_to_date(demo, tmp_
     rows = {r["项目"]: r for r in records(sheet(xlsx_file(tmp_path, 12)))}
     months = [month_stats(demo, 2026, m, today=TODAY) for m in range(1, 12)]
     this = months[-1]
-    assert set(rows) == {label for label, _ in SUMMARY}
+    assert set(rows) == {label for label, _ in SUMMARY} | EXTRA_SUMMARY
     def figure(label: str, key: str, column: str) -> float:
         value = rows[label][column]
         assert isinstance(value, (int, float)), f"{label} is a number cell, not text"
@@ -607,19 +627,19 @@ def test_export_formats_and_a_bad_format(demo, tmp_path):
 def test_an_empty_month_still_prints_every_ledger(demo, tmp_path):
     """January 2025: nothing happened yet; the ledgers say so rather than print a blank page."""
     result = export(demo, tmp_path, year=2025, month=1)
-    assert len(result.files) == 21
+    assert len(result.files) == 2 * len(LEDGERS) + 1
     ws = sheet(xlsx_file(tmp_path, 2, "2025-01"))
     assert ws["A4"].value == "（本期无记录）"
-    assert totals(ws)["时长（小时）"] in (0, None)
+    assert totals(ws, "合计（全部）")["时长（小时）"] in (0, None)
     text = "".join(pdf_pages(pdf_file(tmp_path, 2, "2025-01")))
     assert "（本期无记录）" in text and "第 1 页 共 1 页" in text
     stamps = sheet(xlsx_file(tmp_path, 11, "2025-01"))
-    assert note(stamps) == "本月登记 0 件，其中不予盖章 0 件。"
+    assert totals(stamps)["申请人"] == 0 and totals(stamps, "其中不予盖章")["申请人"] == 0
 
 
 def test_a_new_database_exports_without_errors(store, tmp_path):
     result = export(store, tmp_path)
-    assert len(result.files) == 21
+    assert len(result.files) == 2 * len(LEDGERS) + 1
     for path in result.files:
         assert path.stat().st_size > 0
     pages = pdf_pages(result.combined)

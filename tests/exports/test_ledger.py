@@ -24,12 +24,12 @@ def test_dates_from_iso_text_and_datetimes_become_dates():
     assert cell_text(day, "2026-11-23") == "2026-11-23"
 
 
-def test_hours_are_rounded_to_two_decimals_and_printed_without_trailing_zeros():
+def test_hours_are_rounded_to_two_decimals_and_printed_with_two_as_excel_shows_them():
     hours = Column("h", "时长", 8, "hours")
     assert cell_value(hours, 80 / 60) == 1.33
     assert cell_value(hours, Decimal("2.50")) == 2.5
     assert cell_value(hours, 3.0) == 3 and isinstance(cell_value(hours, 3.0), int)
-    assert [cell_text(hours, v) for v in (2.5, 3, 1.25, 0)] == ["2.5", "3", "1.25", "0"]
+    assert [cell_text(hours, v) for v in (2.5, 3, 1.25, 0)] == ["2.50", "3.00", "1.25", "0.00"]
 
 
 def test_ids_and_phones_are_always_text():

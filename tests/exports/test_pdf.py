@@ -208,3 +208,15 @@ def test_the_builtin_cid_font_draws_the_grid_too(tmp_path, monkeypatch):
     pages = pdf_pages(path)
     assert len(pages) >= 2 and all("身份证号" in flat(text) for text in pages)
     assert "居民0060" in flat(pages[-1]) and _numbers(pages)[-1] == (len(pages), len(pages))
+
+
+@pytest.mark.parametrize("n", range(28, 60, 4))
+def test_the_signatures_never_stand_alone_on_the_last_pdf_page(tmp_path, n):
+    path = tmp_path / "l.pdf"
+    write_pdf(make_ledger(rows=make_rows(n), note="说明：往返路途时间不计入。"), path)
+    pages = pdf_pages(path)
+    last = pages[-1]
+    assert "制表人：王晓燕" in last
+    assert re.search(r"居民\d{4}", last), f"{n} rows: the last page has no row above the signatures"
+    if len(pages) > 1:
+        assert "志愿服务记录台账（续）" in last

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from openpyxl import load_workbook
 
 from exports.xlsx import write_xlsx
@@ -39,7 +40,11 @@ def test_cells_are_typed_dates_numbers_and_text(tmp_path):
     assert id_number.number_format == "@" and phone.number_format == "@" and phone.value == "13812345678"
     assert hours.value == 2.5 and hours.data_type == "n"
     assert content.alignment.wrap_text and content.border.left.style == "thin"
-    assert ws.column_dimensions["D"].width == 21  # the spec's 20 characters plus Excel's padding
+    # The spec's widths in proportion, widened to fill the A4 page as the PDF does: an ID column twice a name's.
+    widths = {letter: ws.column_dimensions[letter].width for letter in "ABCDEFG"}
+    assert widths["D"] > 21 and (widths["D"] + 1) / (widths["C"] + 1) == pytest.approx(21 / 9, rel=0.05)
+    printed = sum(w * 7 + 5 for w in widths.values()) * 0.75  # pixels to points
+    assert 0.85 * 784 < printed <= 0.93 * 784  # A4 landscape inside 0.4-inch margins, with room for other fonts
 
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
@@ -65,9 +70,8 @@ def test_print_settings(tmp_path):
     setup = ws.page_setup
     assert setup.orientation == "landscape"
     assert int(setup.paperSize) == 9
-    # fitToWidth left out means 1, the schema's default (XlsxWriter writes only what differs from it).
-    assert int(setup.fitToWidth or 1) == 1 and int(setup.fitToHeight) == 0
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    # Our own scale, not fit-to-width: Excel ignores manual page breaks under fit-to-width.
+    assert int(setup.scale or 100) == 100 and not ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows == "$3:$3"
     assert ws.freeze_panes == "A4"
     assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
@@ -125,3 +129,33 @@ def test_every_row_has_an_explicit_height(tmp_path):
     ws = _sheet(tmp_path, make_ledger(rows=rows))
     assert all(ws.row_dimensions[r].customHeight for r in range(1, ws.max_row + 1))
     assert ws.row_dimensions[5].height > ws.row_dimensions[4].height  # three lines need more room
+
+
+def _printed_pages(ws) -> list[list[int]]:
+    """Rows (1-based) on each printed page, from the file's own row heights, print scale and breaks."""
+    scale = int(ws.page_setup.scale or 100) / 100
+    margins = ws.page_margins
+    portrait = ws.page_setup.orientation == "portrait"
+    height = (841.89 if portrait else 595.28) - (margins.top + margins.bottom) * 72
+    room = height / scale
+    repeat = int(ws.print_title_rows.split(":")[0].strip("$"))
+    manual = {b.id + 1 for b in ws.row_breaks.brk}  # a break after row id: the next row starts a page
+    pages, used = [[]], 0.0
+    for r in range(1, ws.max_row + 1):
+        h = ws.row_dimensions[r].height
+        if pages[-1] and (r in manual or used + h > room):
+            pages.append([])
+            used = ws.row_dimensions[repeat].height
+        pages[-1].append(r)
+        used += h
+    return pages
+
+
+@pytest.mark.parametrize("n", range(20, 80, 3))
+def test_the_signatures_never_stand_alone_on_the_last_printed_page(tmp_path, n):
+    ws = _sheet(tmp_path, make_ledger(rows=make_rows(n), note="说明：往返路途时间不计入。"))
+    pages = _printed_pages(ws)
+    last = pages[-1]
+    data_rows = [r for r in last if isinstance(ws.cell(r, 1).value, int)]
+    assert data_rows, f"{n} rows: the last page holds {[ws.cell(r, 1).value for r in last]}"
+    assert ws.cell(last[-1], 1).value == "制表人：王晓燕"
