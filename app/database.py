@@ -28,15 +28,3 @@ def database_file(store: Store) -> Path:
 
     return Path(file_path(store.db))
 
-
-def second_connection(store: Store) -> Store:
-    """The same ledger through a connection of its own, signed in as the same user: long file
-    work (a month's export) reads through it, so the one database worker stays free for lists
-    and search. WAL lets it read while the other connection writes."""
-    from app import access
-    from db import connection
-
-    second = Store(connection.connect(database_file(store)), author=store.author, clock=store.clock)
-    signed_in = access.current(store)
-    access.sign_in(second, signed_in.user, signed_in.role)
-    return second

@@ -63,11 +63,6 @@ class Ops(QObject):
         self.on_error = on_error
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
-        # Long file work (exports, PDFs) runs here, on a second connection, so lists and
-        # search on the first stay responsive meanwhile.
-        self.files_pool = QThreadPool(self)
-        self.files_pool.setMaxThreadCount(1)
-        self._files_store: Store | None = None
         self._emitter = _Emitter(self)
         self._emitter.done.connect(self._done)
         self._emitter.failed.connect(self._failed)
@@ -79,36 +74,19 @@ class Ops(QObject):
     def run(self, fn: Callable, *args: Any, on_done: Callback | None = None,
             on_error: Callable[[BaseException], bool | None] | None = None, **kwargs: Any) -> None:
         """Queue fn; on_error may return True when it has shown the error itself."""
-        self._start(self.pool, self.store, fn, args, kwargs, on_done, on_error)
-
-    def run_files(self, fn: Callable, *args: Any, on_done: Callback | None = None,
-                  on_error: Callable[[BaseException], bool | None] | None = None, **kwargs: Any) -> None:
-        """Like run, for writing files (a month's export, a PDF): on the second connection."""
-        if self._files_store is None:
-            from app.database import second_connection
-
-            self._files_store = second_connection(self.store)
-        self._start(self.files_pool, self._files_store, fn, args, kwargs, on_done, on_error)
-
-    def _start(self, pool: QThreadPool, store: Store, fn: Callable, args, kwargs,
-               on_done: Callback | None, on_error: Callable[[BaseException], bool | None] | None) -> None:
         number = next(self._numbers)
         self._pending[number] = (on_done, on_error)
         if not self._busy_timer.isActive():
             self._busy_timer.start()
-        pool.start(_Job(number, self._emitter, store, fn, args, kwargs))
+        self.pool.start(_Job(number, self._emitter, self.store, fn, args, kwargs))
 
     @property
     def idle(self) -> bool:
         return not self._pending
 
     def wait(self) -> None:
-        """Block until both workers are done (only at shutdown); the second connection closes."""
-        self.files_pool.waitForDone()
+        """Block until the worker is done (only at shutdown)."""
         self.pool.waitForDone()
-        if self._files_store is not None:
-            self._files_store.close()
-            self._files_store = None
 
     @Slot(int, object, object)
     def _done(self, number: int, result: Any, changes: frozenset[str]) -> None:

@@ -45,28 +45,3 @@ def test_the_store_names_every_table_it_wrote(store):
     assert store.take_changes() == {"people", "audit"}
     assert store.take_changes() == set()
 
-
-def test_file_work_runs_beside_the_database_worker(qtbot, window):
-    """An export holds its own connection: lists and search answer while it is still running."""
-    import threading
-
-    from app import access
-    from app.people import search_people
-
-    release, seen = threading.Event(), {}
-
-    def long_export(store):
-        seen["store"] = store
-        release.wait(10)
-        return "exported"
-
-    exported = []
-    window.ops.run_files(long_export, on_done=exported.append)
-    with qtbot.waitCallback(timeout=10000) as searched:
-        window.ops.run(search_people, "zsf", on_done=searched)
-    assert exported == []  # the search came back while the export still ran
-    release.set()
-    qtbot.waitUntil(lambda: exported == ["exported"], timeout=10000)
-    second = seen["store"]
-    assert second.db.conn is not window.store.db.conn
-    assert second.clock is window.store.clock and access.current(second) == access.current(window.store)

@@ -166,7 +166,7 @@ class ExportPage(QWidget):
             self._fit()
             self.status.setText(f"预览：{path.stem}（第一页）")
 
-        self.ops.run_files(make, on_done=show)
+        self.ops.run(make, on_done=show)
 
     def _fit(self) -> None:
         """The page scaled to the width shown, so its right side is never cut off."""
@@ -206,7 +206,7 @@ class ExportPage(QWidget):
             self.status.setText("导出没有完成。")
             return False
 
-        self.ops.run_files(lambda store: export_month(store, year, month, folder, fmt=fmt, numbers=numbers,
+        self.ops.run(lambda store: export_month(store, year, month, folder, fmt=fmt, numbers=numbers,
                                                       **self._options()), on_done=done, on_error=failed)
 
     def _ask_overwrite(self, there: list[Path]) -> None:
@@ -236,4 +236,4 @@ class ExportPage(QWidget):
             if print_pdf(self, result.combined):
                 self.status.setText("已发送到打印机。")
 
-        self.ops.run_files(make, on_done=ready)
+        self.ops.run(make, on_done=ready)
