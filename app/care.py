@@ -656,29 +656,31 @@ def group_duty(store: Store, group: Group, year: int, month: int, *, today: date
     reference = elders.month_reference(year, month, today)
     if visits is None:
         visits = queries.visits_between(store, add_months(start, -3).isoformat(), end.isoformat())
-    members = queries.in_care_between(store, group.id, start.isoformat(), end.isoformat())
     if group.is_elders and group.counts_everything:
+        # Exactly the elders' own duty: no member list needed (their ledgers are 05–07).
         duty = elder_duty or elders.month_duty(store, year, month, today=today)
-    else:
-        start_text, end_text = start.isoformat(), end.isoformat()
-        lines = []
-        for member in members:
-            methods = group.counting.get(member["risk_level"], list(METHODS))
-            counted = [(d, m) for d, m in visits.get(member["person_id"], ()) if m in methods]
-            before = [d for d, _ in counted if d < start_text]
-            last = before[-1] if before else queries.last_visit_before(store, member["person_id"], start_text, methods)
-            line = elders.duty_line({**member, "last_before": last}, group.interval(member["risk_level"]),
-                                    [d for d, _ in counted if start_text <= d <= end_text], end, reference)
-            if line:
-                lines.append(line)
-        lines.sort(key=lambda line: (line.row["sort_key"], line.elder_id))
-        duty = elders.MonthDuty(year, month, reference, lines)
-    home = 0
+        home = queries.elders_home_visits(store, start.isoformat(), end.isoformat())
+        return GroupDuty(group, duty, home, queries.count_in_care(store, group.id))
+    members = queries.in_care_between(store, group.id, start.isoformat(), end.isoformat())
     start_text, end_text = start.isoformat(), end.isoformat()
+    lines = []
     for member in members:
-        home += sum(1 for d, m in visits.get(member["person_id"], ())
-                    if m == "上门" and start_text <= d <= end_text and member["joined_on"] <= d
-                    and (not member["left_on"] or d <= member["left_on"]))
+        methods = group.counting.get(member["risk_level"], list(METHODS))
+        counted = [(d, m) for d, m in visits.get(member["person_id"], ()) if m in methods]
+        before = [d for d, _ in counted if d < start_text]
+        last = before[-1] if before else queries.last_visit_before(store, member["person_id"], start_text, methods)
+        line = elders.duty_line({**member, "last_before": last}, group.interval(member["risk_level"]),
+                                [d for d, _ in counted if start_text <= d <= end_text], end, reference)
+        if line:
+            lines.append(line)
+    lines.sort(key=lambda line: (line.row["sort_key"], line.elder_id))
+    duty = elders.MonthDuty(year, month, reference, lines)
+    if group.is_elders:
+        home = queries.elders_home_visits(store, start_text, end_text)
+    else:
+        home = sum(1 for member in members for d, m in visits.get(member["person_id"], ())
+                   if m == "上门" and start_text <= d <= end_text and member["joined_on"] <= d
+                   and (not member["left_on"] or d <= member["left_on"]))
     total = sum(1 for m in members if m["status"] == "在册")
     return GroupDuty(group, duty, home, total, {m["id"]: m["person_id"] for m in members})
 
@@ -688,9 +690,12 @@ def groups_duty(store: Store, year: int, month: int, *, today: date | None = Non
     """Every group's duty for the month (the visits are read once for all of them)."""
     today = today or store.clock.today()
     start, end = month_bounds(year, month)
-    visits = queries.visits_between(store, add_months(start, -3).isoformat(), end.isoformat())
-    return [group_duty(store, g, year, month, today=today, visits=visits, elder_duty=elder_duty)
-            for g in groups(store)]
+    every = groups(store)
+    # The elders' own duty comes from the elders table; their visits are read only when the
+    # group's rules differ from it (some methods do not count).
+    elders_too = any(g.is_elders and not g.counts_everything for g in every)
+    visits = queries.visits_between(store, add_months(start, -3).isoformat(), end.isoformat(), elders_too=elders_too)
+    return [group_duty(store, g, year, month, today=today, visits=visits, elder_duty=elder_duty) for g in every]
 
 
 def groups_figures(store: Store, year: int, month: int, *, today: date | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.signing import ensure_key
+from app.signing import make_key_if_missing
 from app.stamps import install_default_checklist
 from db.clock import Clock
 from db.store import Store, open_store
@@ -15,7 +15,7 @@ def open_ledger(path: str | Path, *, author: str = "", clock: Clock | None = Non
     store = open_store(path, author=author, clock=clock)
     try:
         install_default_checklist(store)
-        ensure_key(store)  # the key that signs the month's summary for the 街道 (app/street.py)
+        make_key_if_missing(store)  # the key that signs the month's summary for the 街道 (app/street.py)
     except Exception:
         store.close()
         raise

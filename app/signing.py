@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # cryptography loads only when a key is made or used, not at every start
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from db.store import Store
 
@@ -22,8 +24,16 @@ PUBLIC_KEY_BYTES = 32
 SIGNATURE_BYTES = 64
 
 
+def make_key_if_missing(store: Store) -> None:
+    """Make the community's key pair when it has none (opening a ledger); cheap when it has one."""
+    if _stored(store) is None:
+        ensure_key(store)
+
+
 def ensure_key(store: Store) -> Ed25519PrivateKey:
     """The community's key pair; made now when the community has none yet."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     stored = _stored(store)
     if stored is None:
         raw = Ed25519PrivateKey.generate().private_bytes_raw()
@@ -56,6 +66,9 @@ def verify(public: bytes, signature: bytes, message: bytes) -> bool:
     """True when `signature` is the holder of `public`'s signature of exactly `message`."""
     if len(public) != PUBLIC_KEY_BYTES or len(signature) != SIGNATURE_BYTES:
         return False
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         Ed25519PublicKey.from_public_bytes(public).verify(signature, CONTEXT + message)
     except (InvalidSignature, ValueError):

@@ -96,15 +96,28 @@ def in_care_between(store: Store, group_id: str, start: str, end: str) -> list[R
     )
 
 
-def visits_between(store: Store, since: str, until: str) -> dict[str, list[tuple[str, str]]]:
-    """person id → [(date, method)] of visits dated in [since, until], by date."""
+def visits_between(store: Store, since: str, until: str, *, elders_too: bool = True) -> dict[str, list[tuple[str, str]]]:
+    """person id → [(date, method)] of visits dated in [since, until], by date; with elders_too
+    False only the visits of people in a group other than 特殊困难老年人 (the elders' own duty
+    is worked out from the elders table)."""
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    only = "" if elders_too else " AND person_id IN (SELECT person_id FROM care_members WHERE deleted_at IS NULL)"
     for person_id, day, method in store.db.conn.execute(
         "SELECT person_id, date, method FROM visits INDEXED BY visits_live_person_date"
-        " WHERE deleted_at IS NULL AND date >= ? AND date <= ? ORDER BY date", [since, until]
+        f" WHERE deleted_at IS NULL AND date >= ? AND date <= ?{only} ORDER BY date", [since, until]
     ):
         found[person_id].append((day, method))
     return found
+
+
+def elders_home_visits(store: Store, start: str, end: str) -> int:
+    """上门 visits dated in [start, end] to elders in care on that day (the 特殊困难老年人 group)."""
+    return store.scalar(
+        """SELECT count(*) FROM visits v JOIN elders e ON e.id = v.elder_id
+           WHERE v.deleted_at IS NULL AND e.deleted_at IS NULL AND v.method = '上门'
+             AND v.date >= :start AND v.date <= :end
+             AND v.date >= e.joined_on AND (e.left_on IS NULL OR v.date <= e.left_on)""",
+        {"start": start, "end": end})
 
 
 def last_visit_before(store: Store, person_id: str, before: str, methods: list[str]) -> str | None:
