@@ -760,6 +760,15 @@ def m011_certificate_voiding(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE certificates ADD COLUMN void_reason TEXT")
 
 
+
+@migrations()
+def m012_visits_statistics(db: sqlite_utils.Database) -> None:
+    """m010 rebuilt `visits`, which dropped the planner's statistics for its indexes: where the
+    other tables have statistics, visits must have them too, or the planner passes its indexes over."""
+    if db["sqlite_stat1"].exists():
+        db.execute("ANALYZE visits")
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows: all of them are pending on an empty database."""
     return [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]

@@ -56,3 +56,17 @@ def test_elders_and_visits_survive_and_count_as_before(tmp_path, today):
             assert table in kinds.KINDS
     finally:
         store.close()
+
+
+def test_a_database_with_planner_statistics_keeps_them_for_the_rebuilt_visits(tmp_path):
+    path = tmp_path / "old.db"
+    _old_database(path)
+    db = sqlite_utils.Database(path)
+    db.execute("ANALYZE")
+    db.close()
+    store = open_ledger(path, clock=pinned_clock())
+    try:
+        indexes = {r["idx"] for r in store.query("SELECT idx FROM sqlite_stat1 WHERE tbl = 'visits'")}
+        assert "visits_live_date" in indexes  # rebuilt by m010, measured again by m012
+    finally:
+        store.close()
