@@ -397,8 +397,7 @@ def _apply(db: sqlite_utils.Database, checked: Checked, file: str, now: str) -> 
             "code": code, "month": checked.month, "made_at": s["made_at"], "imported_at": now,
             "name": community["name"], "stats": json.dumps(s["stats"], ensure_ascii=False, sort_keys=True),
             "summary": checked.text, "signature": base64.b64encode(checked.signature).decode("ascii")})
-        newest = db.execute(f"SELECT max(month) FROM {queries.MARKER_TABLE} WHERE code = ?", [code]).fetchone()[0]
-        if newest == checked.month:
+        if queries.newest_month(db, code) == checked.month:
             queries.rename(db, code, community["name"], community["street"])
     queries.log_import(db, {"at": now, "file": file[:200], "code": code, "month": checked.month,
                             "outcome": line.outcome})
@@ -490,9 +489,7 @@ def _shift(year: int, month: int, months: int) -> tuple[int, int]:
 
 def street_name(db: sqlite_utils.Database) -> str:
     """The 街道 the communities say they belong to (the most common answer)."""
-    found = db.execute("SELECT street, count(*) AS n FROM street_communities WHERE street != ''"
-                       " GROUP BY street ORDER BY n DESC, street LIMIT 1").fetchone()
-    return found[0] if found else ""
+    return queries.most_common_street(db)
 
 
 def _percent(value: Any) -> str:
@@ -602,9 +599,8 @@ def open_session(path: str | Path, *, clock: Clock | None = None, wait: float = 
 
 def overview(session: StreetSession) -> dict[str, Any]:
     """The communities with their last summary and key fingerprint, the months known, the 街道's name."""
-    months = [r[0] for r in session.db.execute(
-        f"SELECT DISTINCT month FROM {queries.MARKER_TABLE} ORDER BY month DESC").fetchall()]
-    return {"communities": queries.communities(session.db), "months": months, "street": street_name(session.db)}
+    return {"communities": queries.communities(session.db), "months": queries.months(session.db),
+            "street": street_name(session.db)}
 
 
 def month_view(session: StreetSession, year: int, month: int) -> StreetMonth:

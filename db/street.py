@@ -172,3 +172,20 @@ def log_import(db: sqlite_utils.Database, values: Row) -> None:
 
 def recent_imports(db: sqlite_utils.Database, limit: int = 100) -> list[Row]:
     return list(db.query("SELECT * FROM street_imports ORDER BY rowid DESC LIMIT ?", [limit]))
+
+
+def newest_month(db: sqlite_utils.Database, code: str) -> str | None:
+    """The latest month a community has sent."""
+    return db.execute(f"SELECT max(month) FROM {MARKER_TABLE} WHERE code = ?", [code]).fetchone()[0]
+
+
+def months(db: sqlite_utils.Database) -> list[str]:
+    """Every month some community has sent, newest first."""
+    return [r[0] for r in db.execute(f"SELECT DISTINCT month FROM {MARKER_TABLE} ORDER BY month DESC").fetchall()]
+
+
+def most_common_street(db: sqlite_utils.Database) -> str:
+    """The 街道 most communities name."""
+    found = db.execute("SELECT street, count(*) AS n FROM street_communities WHERE street != ''"
+                       " GROUP BY street ORDER BY n DESC, street LIMIT 1").fetchone()
+    return found[0] if found else ""
