@@ -171,6 +171,7 @@ def meeting_document(store: Store, meeting_id: str) -> tuple[dict[str, str], lis
         "agree": text(meeting["votes_for"]), "oppose": text(meeting["votes_against"]),
         "abstain": text(meeting["votes_abstain"]), "outcome": text(meeting["outcome"]),
         "procedure": "\n".join(_procedure(store, meeting["topic_id"])),
+        "present": text(meeting["present"]),  # blank until the meeting is held: written in by hand
     }
     people = [{"name": p["name"], "role": text(p["role"]), "unit": text(p["organization"])}
               for p in participants_of(store, meeting_id)]

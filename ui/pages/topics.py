@@ -20,6 +20,7 @@ MEETING_FIELDS = [
     Field("host", "主持人", required=True),
     Field("recorder", "记录人", required=True),
     Field("participants", "参会人员", "area", placeholder="每行一人：姓名 身份 单位，如“张三 居民代表”"),
+    Field("present", "实到人数", placeholder="会后填写：签到的人数，不多于参会人员名单"),
     Field("minutes_text", "会议记录", "area"),
     Field("votes_for", "同意"),
     Field("votes_against", "反对"),
