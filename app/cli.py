@@ -308,10 +308,7 @@ def cmd_certificate(args: argparse.Namespace, clock: Clock) -> int:
         with _opened(args, clock, must_exist=True) as store:
             entries = documents.register_entries(store, args.year)
             if args.out:
-                from exports.pdf import write_pdf
-
-                ledger = documents.register_ledger(store, args.year)
-                documents.write_safely(lambda: write_pdf(ledger, args.out), args.out)
+                documents.write_register(store, args.out, args.year)
         if args.json:
             print(json.dumps(entries, ensure_ascii=False, indent=1))
         else:
