@@ -6,14 +6,12 @@ from typing import Any
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
@@ -24,6 +22,7 @@ from app.paths import documents_dir
 from app.validation import Collector, required_text
 from ui.context import Context
 from ui.forms import Field, FormDialog
+from ui.table import list_table
 
 COLUMNS = ("证明编号", "持证人", "服务时长（小时）", "服务时段", "出具日期", "经办人", "状态")
 ALL_YEARS = "全部年份"
@@ -65,12 +64,7 @@ class CertificateRegisterDialog(QDialog):
         top.addStretch()
         top.addWidget(self.print_button)
 
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
+        self.table = list_table(COLUMNS)
         for column, width in ((0, 110), (1, 70), (2, 110), (3, 190), (4, 95), (5, 80)):
             self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setStretchLastSection(True)  # 已作废（日期，原因） takes what is left
