@@ -400,6 +400,22 @@ def add_meeting(
     return meeting
 
 
+def record_attendance(store: Store, meeting_id: str, present: Any) -> Row:
+    """实到 of a meeting already registered (counted from its signed 签到表), judged as on the meeting form."""
+    if str(present if present is not None else "").strip() == "":
+        raise ValidationError("请填写实到人数（签到的人数）", "present")
+    with store.transaction():
+        meeting = store.get("meetings", meeting_id)
+        if meeting is None:
+            raise NotFound("找不到该会议，可能已被删除")
+        checked = clean_meeting({**meeting, "present": present}, today=date.fromisoformat(meeting["date"]))
+        invited = len(queries.participants_of(store, meeting_id))
+        wrong = _against_participants(checked, invited) if invited else {}
+        if wrong:
+            raise ValidationError(wrong)
+        return store.update("meetings", meeting_id, {"present": checked["present"]})
+
+
 def participants_of(store: Store, meeting_id: str) -> list[Row]:
     return queries.participants_of(store, meeting_id)
 

@@ -353,6 +353,20 @@ def test_a_held_meeting_records_how_many_came_and_its_sign_in_sheet_prints_it(st
     assert "实到：____人" in sheet
 
 
+def test_attendance_recorded_after_the_sheet_is_signed(store, today):
+    from app.consultation import record_attendance
+
+    made = drive(store, today, "协商")
+    held = add_meeting(store, {"topic_id": made["id"], "date": today, "host": "李书记", "recorder": "王干事",
+                               "votes_for": 2}, PARTICIPANTS, today=today)
+    for wrong, message in (("4", "不能多于参会人员名单的 3 人"), ("1", "表决票数之和不能多于实到人数"),
+                           ("", "请填写实到人数"), ("-2", "不能为负数")):
+        with pytest.raises(ValidationError, match=message):
+            record_attendance(store, held["id"], wrong)
+    assert store.get("meetings", held["id"])["present"] is None
+    assert record_attendance(store, held["id"], "3")["present"] == 3
+
+
 @pytest.mark.parametrize("present, votes, field, message", [
     ("4", None, "present", "实到人数不能多于参会人员名单的 3 人"),
     ("-1", None, "present", "实到人数不能为负数"),
