@@ -769,6 +769,12 @@ def m012_visits_statistics(db: sqlite_utils.Database) -> None:
         db.execute("ANALYZE visits")
 
 
+@migrations()
+def m013_meeting_attendance(db: sqlite_utils.Database) -> None:
+    """A meeting records how many came (实到): its 签到表 prints it beside 应到 once the meeting is held."""
+    db.execute("ALTER TABLE meetings ADD COLUMN present INTEGER")
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows: all of them are pending on an empty database."""
     return [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]
