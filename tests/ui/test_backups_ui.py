@@ -21,7 +21,7 @@ def test_backup_now_then_restore_the_selected_backup(qtbot, window):
     qtbot.mouseClick(panel.backup_button, Qt.MouseButton.LeftButton)
     settle(qtbot, window)
     assert panel.table.rowCount() == 1 and "已备份" in panel.message.text()
-    assert panel.table.item(0, 1).text() == "自动备份"
+    assert panel.table.item(0, 1).text() == "手动备份"  # the button is a backup the user asked for
 
     count = window.store.scalar("SELECT count(*) FROM people WHERE deleted_at IS NULL")
     window.ops.run(add_person, {"name": "新来的"}, today=TODAY)
