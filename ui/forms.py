@@ -40,6 +40,7 @@ from ui.ops import Ops
 DRAFT_DELAY_MS = 1000  # a draft is saved this long after the last change: often enough, not per key
 RESTORED_NOTE = "已恢复上次未保存的内容"
 MULTI_PER_ROW = 4
+FRAME_ROOM = 60  # points a dialog leaves free in the screen's height: its title bar and a margin
 
 
 def error_line() -> QLabel:
@@ -427,7 +428,15 @@ class FormDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.resize(560, min(140 + 52 * len(self.fields), 680))
+        self._fit_to_screen(inner)
+
+    def _fit_to_screen(self, inner: QWidget) -> None:
+        """As tall as the fields need, never taller than the screen (at 150 % a 1080-pixel screen
+        is 720 points, with a taskbar): the fields scroll inside, the buttons stay in sight."""
+        screen = (self.parentWidget() or self).screen()
+        room = screen.availableGeometry().height() - FRAME_ROOM
+        wanted = inner.sizeHint().height() + self.buttons.sizeHint().height() + 48
+        self.resize(560, max(min(wanted, room), 200))
 
     def _make(self, spec: Field, value: Any) -> Any:
         changed = lambda *_: self._changed(spec.key)  # noqa: E731
