@@ -125,7 +125,7 @@ def open_street_window(path: Path) -> int:
         QMessageBox.critical(None, "无法打开数据库", str(exc))
         return cli.EXIT_USAGE
     window = StreetWindow(session)
-    window.show()
+    window.showMaximized()  # as the community window: 1280×720 is taller than a 150 % screen with a taskbar
     code = QApplication.instance().exec()
     session.close()
     return code
