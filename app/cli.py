@@ -105,8 +105,8 @@ def build_parser() -> ChineseArgumentParser:
     template = sub.add_parser("template", help="生成空白花名册模板")
     template.add_argument("kind", choices=["people", "volunteers", "elders"], help="people | volunteers | elders")
     template.add_argument("file", help=".xlsx 文件")
-    backup = sub.add_parser("backup", help="把数据库备份到一个文件（如 U 盘上）")
-    backup.add_argument("--out", required=True, help="备份文件，或保存它的文件夹")
+    backup = sub.add_parser("backup", help="备份数据库：到一个文件（如 U 盘上），不带 --out 时备份到数据库旁边的 backups 文件夹")
+    backup.add_argument("--out", help="加密备份文件，或保存它的文件夹（不写则为手动备份，留在 backups 文件夹）")
     restore = sub.add_parser("restore", help="从备份恢复数据库（先自动备份当前数据库）")
     restore.add_argument("file", help="备份文件（.ledgerbackup 加密备份，或 .db）")
     restore.add_argument("--other-community", action="store_true",
@@ -540,7 +540,7 @@ def cmd_backup(args: argparse.Namespace, clock: Clock) -> int:
     from app import backups
 
     with _opened(args, clock, must_exist=True) as store:
-        out = backups.save_copy(store, args.out)
+        out = backups.save_copy(store, args.out) if args.out else backups.backup_now(store).path
     print(f"已备份到：{out}")
     return EXIT_OK
 

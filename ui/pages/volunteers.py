@@ -120,7 +120,7 @@ class VolunteersPage(RecordPage):
     def form_fields(self):
         return [
             Field("person_id", "本人", "person", required=True),
-            Field("volunteer_no", "志愿者编号"),
+            Field("volunteer_no", "志愿者编号", placeholder="不填则自动编号，如 ZY260001"),
             Field("team", "服务队"),
             Field("political_status", "政治面貌", "choice", ("", *volunteers.POLITICAL)),
             Field("skills", "专长"),
