@@ -69,8 +69,9 @@ def register_page(store: Store, *, group_id: str | None = None, status: str | No
     """Memberships with the person and the group's name and the person's last visit."""
     found = Listing(
         "m.*, g.name AS group_name, p.name, p.gender, p.birth_date, p.phone, p.id_number, p.sort_key,"
-        f" {LAST_VISIT} AS last_visit",
-        f"{REGISTER} m JOIN people p ON p.id = m.person_id JOIN care_groups g ON g.id = m.group_id",
+        f" c.guardian_phone, c.disability_no, c.certificate_no, {LAST_VISIT} AS last_visit",
+        f"{REGISTER} m JOIN people p ON p.id = m.person_id JOIN care_groups g ON g.id = m.group_id"
+        " LEFT JOIN care_members c ON c.id = m.id",
         "m.id", SORTS, "name")
     found.where("m.deleted_at IS NULL AND p.deleted_at IS NULL")
     if group_id:

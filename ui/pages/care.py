@@ -217,6 +217,8 @@ class CarePage(RecordPage):
     table = "care_members"
     shows = CARE_TABLES
     noun = "关爱对象"
+    revealable = True
+    reveal_key = "Ctrl+Shift+R"  # Ctrl+R records a visit here, as on 老年人探访
     empty_hint = "还没有关爱对象。先在“居民”中登记本人，再按 Ctrl+N 纳入困境儿童、残疾人、低保等类别。"
 
     def __init__(self, ctx: Context):
@@ -247,11 +249,22 @@ class CarePage(RecordPage):
             Col("类别", lambda r: r.get("group_name"), 100, "group"),
             Col("性别", lambda r: r.get("gender"), 45),
             Col("出生日期", lambda r: r.get("birth_date"), 95, "birth_date"),
+            Col("联系电话", lambda r: self.number(r, "phone"), 105),
+            Col("监护人电话", lambda r: self.number(r, "guardian_phone"), 105),
+            Col("证件号码", self.card_number, 175),
             Col("风险等级", lambda r: r.get("risk_level"), 70, "risk_level"),
             Col("状态", lambda r: r.get("status"), 70, "status"),
             Col("责任探访人", lambda r: r.get("responsible_visitor"), 90, "responsible_visitor"),
             Col("最近探访", lambda r: r.get("last_visit"), 95, "last_visit"),
         ]
+
+    def card_number(self, row) -> str:
+        """残疾证号 or 低保/特困 证号, masked unless the row was revealed."""
+        key = "disability_no" if row.get("disability_no") else "certificate_no"
+        return self.number(row, key)
+
+    def reveal_table(self, row) -> str:
+        return row.get("source") or self.table  # 特殊困难老年人 are rows of the elders table
 
     def query(self, search, filters):
         group_id = self.group_names.get(self.group_filter.currentText()) if hasattr(self, "group_filter") else None
