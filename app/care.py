@@ -360,6 +360,15 @@ def add_member(store: Store, data: dict[str, Any], *, today: date | None = None)
         return store.insert("care_members", values)
 
 
+def add_to_groups(store: Store, data: dict[str, Any], group_ids: list[str], *,
+                  today: date | None = None) -> list[Row]:
+    """Put a person in several groups at once (the 新建关爱对象 form's ticked groups): all or none."""
+    if not group_ids:
+        raise ValidationError("请至少勾选一个类别", "groups")
+    with store.transaction():
+        return [add_member(store, {**data, "group_id": group_id}, today=today) for group_id in group_ids]
+
+
 def get_member(store: Store, member_id: str) -> Row:
     return require(store, "care_members", member_id, "关爱对象")
 

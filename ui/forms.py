@@ -373,7 +373,7 @@ class FormDialog(QDialog):
     # -- building ------------------------------------------------------------------
 
     def _build(self, values: dict[str, Any]) -> None:
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for spec in self.fields:
             widget = self._make(spec, values.get(spec.key))
@@ -461,6 +461,13 @@ class FormDialog(QDialog):
             widget.setPlaceholderText(spec.placeholder or ("2026-05-01 或 2026年5月1日" if spec.kind == "date" else ""))
             widget.textChanged.connect(changed)
         return widget
+
+    def set_field_visible(self, key: str, visible: bool) -> None:
+        """Show or hide one field's row (a form whose fields depend on a choice in it)."""
+        self.form.setRowVisible(self.widgets[key].parentWidget(), visible)
+
+    def field_visible(self, key: str) -> bool:
+        return self.form.isRowVisible(self.widgets[key].parentWidget())
 
     def first_input(self, key: str | None = None) -> QWidget:
         """The widget the cursor goes to in a field (a check list's filter, a multi's first box)."""
