@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
-from app import accounts, care
-from tests.ui.conftest import make_window, press, settle
-from tests.ui.test_accounts_ui import ADMIN_PW, NOW, STAFF_PW, audit
+from app import care
+from tests.ui.conftest import press, settle
+from tests.ui.test_accounts_ui import audit, staff_store, staff_window  # noqa: F401 (fixtures)
 
 
-@pytest.fixture
-def staff_window(qtbot, demo_store):
-    accounts.create_admin(demo_store, "admin", ADMIN_PW)
-    accounts.add_account(demo_store, "xiaowang", STAFF_PW)
-    accounts.login(demo_store, "xiaowang", STAFF_PW, NOW)
-    w = make_window(qtbot, demo_store)
-    yield w
-    settle(qtbot, w)
-    w.ops.wait()
+
+
+def care_page(qtbot, window, group: str):
+    page = window.go("关爱对象")
+    settle(qtbot, window)
+    page.group_filter.setCurrentText(group)
+    settle(qtbot, window)
+    return page
 
 
 def _shown(page, row: int, title: str) -> str:
@@ -28,10 +26,7 @@ def _shown(page, row: int, title: str) -> str:
 
 def test_guardian_phone_and_disability_no_are_masked_and_revealed_with_an_audit_row(qtbot, staff_window):
     window, store = staff_window, staff_window.store
-    page = window.go("关爱对象")
-    settle(qtbot, window)
-    page.group_filter.setCurrentText("残疾人")
-    settle(qtbot, window)
+    page = care_page(qtbot, window, "残疾人")
     rows = [page.model.row(i) for i in range(page.model.rowCount())]
     full = {r["id"]: store.get("care_members", r["id"])["disability_no"] for r in rows}
     assert all(len(number) == 20 for number in full.values())
@@ -63,10 +58,7 @@ def test_guardian_phone_and_disability_no_are_masked_and_revealed_with_an_audit_
 
 def test_an_elder_row_is_revealed_from_the_elders_table(qtbot, staff_window):
     window, store = staff_window, staff_window.store
-    page = window.go("关爱对象")
-    settle(qtbot, window)
-    page.group_filter.setCurrentText("特殊困难老年人")
-    settle(qtbot, window)
+    page = care_page(qtbot, window, "特殊困难老年人")
     elder = page.model.row(0)
     assert elder["source"] == "elders"
     page.view.selectRow(0)

@@ -67,6 +67,18 @@ def findings_html(seen: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def refusal_in(label: QLabel):
+    """An ops error handler that puts a user-fixable refusal in a dialog's red line."""
+
+    def refused(exc: BaseException) -> bool:
+        if isinstance(exc, (ValidationError, UserError)):
+            label.setText(str(exc))
+            return True
+        return False
+
+    return refused
+
+
 class CareVisitDialog(QDialog):
     """登记探访: the checklist of the person's groups as ticks with a note each, plus 问题、措施、转介;
     beside it what the last visit found and which problems are still open."""
@@ -171,15 +183,9 @@ class CareVisitDialog(QDialog):
         }
 
     def save(self) -> None:
-        def refused(exc: BaseException) -> bool:
-            if isinstance(exc, (ValidationError, UserError)):
-                self.error.setText(str(exc))
-                return True
-            return False
-
         self.error.setText("")
         self.ops.run(care.record_care_visit, self.values(), today=self.ctx.today(),
-                     on_done=lambda _: self.accept(), on_error=refused)
+                     on_done=lambda _: self.accept(), on_error=refusal_in(self.error))
 
 
 def history_html(name: str, visits: list[dict[str, Any]]) -> str:
@@ -291,16 +297,11 @@ class ReferralDialog(QDialog):
         if current is None or following is None:
             return
 
-        def refused(exc: BaseException) -> bool:
-            if isinstance(exc, (ValidationError, UserError)):
-                self.error.setText(str(exc))
-                return True
-            return False
-
         self.error.setText("")
         self.ops.run(care.advance_referral, current["id"], following, on=self.date.text(),
                      outcome=self.outcome.toPlainText() if following == "已办结" else None,
-                     today=self.ctx.today(), on_done=lambda _: self._advanced(current["id"]), on_error=refused)
+                     today=self.ctx.today(), on_done=lambda _: self._advanced(current["id"]),
+                     on_error=refusal_in(self.error))
 
     def _advanced(self, referral_id: str) -> None:
         self.outcome.clear()

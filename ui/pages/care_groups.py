@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -36,6 +35,16 @@ NEW_GROUP = "（新类别）"
 KEYS = ("name", "min_age", "max_age", "fields", "intervals", "counting", "responsible", "checklist", "note")
 
 
+def stacked(*widgets: QWidget) -> QWidget:
+    """Widgets one above the other (a row of the form with its two error lines under it)."""
+    cell = QWidget()
+    column = QVBoxLayout(cell)
+    column.setContentsMargins(0, 0, 0, 0)
+    for widget in widgets:
+        column.addWidget(widget)
+    return cell
+
+
 class GroupsPanel(QWidget):
     """The list of groups on the left, the chosen group's rules on the right."""
 
@@ -51,12 +60,9 @@ class GroupsPanel(QWidget):
         self.list.currentRowChanged.connect(self._chosen)
         self.add_button = QPushButton("新增类别")
         self.add_button.clicked.connect(self.new_group)
-        self.delete_button = QPushButton("删除类别")
-        self.delete_button.clicked.connect(self.delete_group)
         left = QVBoxLayout()
         left.addWidget(self.list, 1)
         left.addWidget(self.add_button)
-        left.addWidget(self.delete_button)
 
         self.errors = {key: error_line() for key in KEYS}
         self.name = QLineEdit()
@@ -73,12 +79,7 @@ class GroupsPanel(QWidget):
         ages.addStretch(1)
         age_box = QWidget()
         age_box.setLayout(ages)
-        age_column = QWidget()
-        age_errors = QVBoxLayout(age_column)
-        age_errors.setContentsMargins(0, 0, 0, 0)
-        age_errors.addWidget(age_box)
-        age_errors.addWidget(self.errors["min_age"])
-        age_errors.addWidget(self.errors["max_age"])
+        age_column = stacked(age_box, self.errors["min_age"], self.errors["max_age"])
         self.field_boxes = {key: QCheckBox(label) for key, label in care.MEMBER_FIELDS.items()}
         fields = QWidget()
         grid = QGridLayout(fields)
@@ -104,12 +105,7 @@ class GroupsPanel(QWidget):
                 self.methods[tier][method] = box
                 tier_grid.addWidget(box, row, col)
         tier_grid.setColumnStretch(2 + len(care.METHODS), 1)
-        tier_column = QWidget()
-        tier_errors = QVBoxLayout(tier_column)
-        tier_errors.setContentsMargins(0, 0, 0, 0)
-        tier_errors.addWidget(tiers)
-        tier_errors.addWidget(self.errors["intervals"])
-        tier_errors.addWidget(self.errors["counting"])
+        tier_column = stacked(tiers, self.errors["intervals"], self.errors["counting"])
         self.responsible = QLineEdit()
         self.responsible.setPlaceholderText("如 儿童主任、残疾人专职委员")
         self.checklist = QPlainTextEdit()
@@ -157,7 +153,7 @@ class GroupsPanel(QWidget):
             for box in self.methods[tier].values():
                 box.toggled.connect(self._check)
         if not self.admin:
-            for button in (self.add_button, self.delete_button, self.save_button):
+            for button in (self.add_button, self.save_button):
                 button.hide()
             self.message.setText("只有管理员可以添加关爱对象类别或修改它们的规则。")
         self._editable()
@@ -229,7 +225,6 @@ class GroupsPanel(QWidget):
             self.intervals[tier].setEnabled(self.admin)
             for box in self.methods[tier].values():
                 box.setEnabled(self.admin)
-        self.delete_button.setEnabled(bool(group and not group.builtin))
         if elders:
             self.explain.setText("特殊困难老年人的登记栏目（类别、紧急联系人、赡养人）在“老年人探访”页，年龄条件固定为 "
                                  "60 周岁以上；探访周期与“社区信息与规则”中的老人探访周期是同一设置。")
@@ -312,27 +307,3 @@ class GroupsPanel(QWidget):
             self.ops.run(care.add_group, values, on_done=saved, on_error=self._refused)
         else:
             self.ops.run(care.update_group, self.current.id, values, on_done=saved, on_error=self._refused)
-
-    def delete_group(self) -> None:
-        group = self.current
-        if group is None or group.builtin or not self.admin:
-            return
-        box = QMessageBox(QMessageBox.Icon.Question, "删除类别", f"删除关爱对象类别“{group.name}”？以后可在回收站恢复。",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.button(QMessageBox.StandardButton.Yes).setText("删除")
-        box.button(QMessageBox.StandardButton.No).setText("取消")
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-
-        def answered(_: int) -> None:
-            if box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes:
-                self.ops.run(care.delete_group, group.id, on_done=lambda _: self._deleted(group.name),
-                             on_error=self._refused)
-
-        box.finished.connect(answered)
-        self.confirm = box
-        box.open()
-
-    def _deleted(self, name: str) -> None:
-        self.current = None
-        self._say(f"已删除“{name}”。")
-        self.reload()
