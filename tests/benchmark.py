@@ -39,6 +39,7 @@ TARGETS = {  # figure: (target, unit)
     "page_first_ms": (30, "ms"),
     "page_end_ms": (60, "ms"),
     "save_visit_ms": (20, "ms"),
+    "save_care_visit_ms": (20, "ms"),  # a 关爱对象's visit with a checklist finding (issue 15)
     "dashboard_ms": (50, "ms"),
     "month_export_s": (5, "s"),
     "xlsx_ratio": (1.4, "×"),
@@ -500,6 +501,15 @@ def measure(quick: bool) -> dict[str, dict]:
     figures["save_visit_ms"] = [t * 1000 for t in (
         timed(lambda e=e: elders.record_visit(store, {"elder_id": e, "visitor": "王晓燕", "health": "良好"},
                                                today=TODAY), 1)[0] for e in elder_ids[: repeat * 3])]
+    from app import care
+
+    cared = [r["person_id"] for r in store.query("SELECT person_id FROM care_members ORDER BY id LIMIT ?", [repeat * 3])]
+    first_item = {p: care.checklist_of(store, p)[0] for p in cared}  # the form has its checklist already
+    figures["save_care_visit_ms"] = [t * 1000 for t in (
+        timed(lambda p=p: care.record_care_visit(store, {
+            "person_id": p, "visitor": "王晓燕", "method": "上门",
+            "findings": [{"item": first_item[p], "checked": True, "note": "正常"}]}, today=TODAY), 1)[0]
+        for p in cared)]
     folder = Path(tempfile.mkdtemp(prefix="ledger-export-"))
     from app.month_export import export_month
 
