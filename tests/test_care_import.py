@@ -172,3 +172,16 @@ def test_a_group_the_administrator_added_gets_its_own_template(tmp_path, capsys)
     assert cli(capsys, "--db", db, "template", "care", "--group", "失独家庭", path)[0] == 0
     titles = [c.value for c in load_workbook(path).active[2] if c.value]
     assert titles == [*CARE_TEMPLATE_HEADERS, "家庭情况"]
+
+
+@pytest.mark.parametrize("content", [b"", b"PK\x03\x04 not really a zip", bytes(range(256)) * 40])
+def test_a_file_that_is_not_a_roster_is_one_chinese_line_and_exit_2(tmp_path, capsys, content):
+    db = tmp_path / "ledger.db"
+    open_ledger(db).close()
+    before = snapshot(db)
+    path = tmp_path / "名单.xlsx"
+    path.write_bytes(content)
+    code, _, err = cli(capsys, "--db", db, "import", "care", path, "--group", "残疾人")
+    assert code == 2
+    one_chinese_line(err)
+    assert snapshot(db) == before
