@@ -17,7 +17,7 @@ from typing import Any
 from app import elders
 from app import settings as settings_module
 from app.access import require_admin
-from app.dates import add_interval, add_months, age_on, from_iso, month_bounds
+from app.dates import add_interval, age_on, from_iso, month_bounds
 from app.errors import NotFound, UserError, ValidationError
 from app.people import get_person
 from app.privacy import for_role
@@ -356,6 +356,15 @@ def add_member(store: Store, data: dict[str, Any], *, today: date | None = None)
         return store.insert("care_members", values)
 
 
+def add_to_groups(store: Store, data: dict[str, Any], group_ids: list[str], *,
+                  today: date | None = None) -> list[Row]:
+    """Put a person in several groups at once (the 新建关爱对象 form's ticked groups): all or none."""
+    if not group_ids:
+        raise ValidationError("请至少勾选一个类别", "groups")
+    with store.transaction():
+        return [add_member(store, {**data, "group_id": group_id}, today=today) for group_id in group_ids]
+
+
 def get_member(store: Store, member_id: str) -> Row:
     return require(store, "care_members", member_id, "关爱对象")
 
@@ -634,39 +643,36 @@ class GroupDuty:
     person_of: dict[str, str] = field(default_factory=dict, repr=False)  # member id → person id
 
     def figures(self) -> dict[str, Any]:
-        return {"total": self.total, "due": self.duty.due, "visited": self.duty.visited,
-                "visit_rate": round(self.duty.rate, 4), "home_visits": self.home_visits,
-                "overdue": len(self.duty.overdue)}
+        # Counted in one pass: duty.overdue sorts the 未探访名单, which the figures do not need.
+        lines = self.duty.lines
+        visited = sum(1 for line in lines if line.visited)
+        overdue = sum(1 for line in lines if not line.visited and line.days_overdue > 0)
+        return {"total": self.total, "due": len(lines), "visited": visited,
+                "visit_rate": round(visited / len(lines) if lines else 1.0, 4), "home_visits": self.home_visits,
+                "overdue": overdue}
 
 
 def group_duty(store: Store, group: Group, year: int, month: int, *, today: date | None = None,
-               visits: dict[str, list[tuple[str, str]]] | None = None,
                elder_duty: elders.MonthDuty | None = None) -> GroupDuty:
     """Who in the group had to be visited in the month, who was (by a method that counts), who is overdue.
 
-    `visits` (person → [(date, method)] from three months before the month to its end) may be
-    shared between groups; 特殊困难老年人 with every method counting is exactly `elders.month_duty`.
+    特殊困难老年人 with every method counting is exactly `elders.month_duty` (pass it when computed).
     """
     today = today or store.clock.today()
     start, end = month_bounds(year, month)
+    start_text, end_text = start.isoformat(), end.isoformat()
     reference = elders.month_reference(year, month, today)
-    if visits is None:
-        visits = queries.visits_between(store, add_months(start, -3).isoformat(), end.isoformat())
     if group.is_elders and group.counts_everything:
         # Exactly the elders' own duty: no member list needed (their ledgers are 05–07).
         duty = elder_duty or elders.month_duty(store, year, month, today=today)
-        home = queries.elders_home_visits(store, start.isoformat(), end.isoformat())
+        home = queries.elders_home_visits(store, start_text, end_text)
         return GroupDuty(group, duty, home, queries.count_in_care(store, group.id))
-    members = queries.in_care_between(store, group.id, start.isoformat(), end.isoformat())
-    start_text, end_text = start.isoformat(), end.isoformat()
+    counting = {tier: group.counting.get(tier, list(METHODS)) for tier in RISK_LEVELS}
+    members = queries.duty_rows(store, group.id, start_text, end_text, counting, list(METHODS))
     lines = []
     for member in members:
-        methods = group.counting.get(member["risk_level"], list(METHODS))
-        counted = [(d, m) for d, m in visits.get(member["person_id"], ()) if m in methods]
-        before = [d for d, _ in counted if d < start_text]
-        last = before[-1] if before else queries.last_visit_before(store, member["person_id"], start_text, methods)
-        line = elders.duty_line({**member, "last_before": last}, group.interval(member["risk_level"]),
-                                [d for d, _ in counted if start_text <= d <= end_text], end, reference)
+        month_dates = member["month_dates"].split(",") if member["month_dates"] else ()
+        line = elders.duty_line(member, group.interval(member["risk_level"]), month_dates, end, reference)
         if line:
             lines.append(line)
     lines.sort(key=lambda line: (line.row["sort_key"], line.elder_id))
@@ -674,24 +680,16 @@ def group_duty(store: Store, group: Group, year: int, month: int, *, today: date
     if group.is_elders:
         home = queries.elders_home_visits(store, start_text, end_text)
     else:
-        home = sum(1 for member in members for d, m in visits.get(member["person_id"], ())
-                   if m == "上门" and start_text <= d <= end_text and member["joined_on"] <= d
-                   and (not member["left_on"] or d <= member["left_on"]))
+        home = sum(member["home"] for member in members)
     total = sum(1 for m in members if m["status"] == "在册")
     return GroupDuty(group, duty, home, total, {m["id"]: m["person_id"] for m in members})
 
 
 def groups_duty(store: Store, year: int, month: int, *, today: date | None = None,
                 elder_duty: elders.MonthDuty | None = None) -> list[GroupDuty]:
-    """Every group's duty for the month (the visits are read once for all of them)."""
+    """Every group's duty for the month."""
     today = today or store.clock.today()
-    start, end = month_bounds(year, month)
-    every = groups(store)
-    # The elders' own duty comes from the elders table; their visits are read only when the
-    # group's rules differ from it (some methods do not count).
-    elders_too = any(g.is_elders and not g.counts_everything for g in every)
-    visits = queries.visits_between(store, add_months(start, -3).isoformat(), end.isoformat(), elders_too=elders_too)
-    return [group_duty(store, g, year, month, today=today, visits=visits, elder_duty=elder_duty) for g in every]
+    return [group_duty(store, g, year, month, today=today, elder_duty=elder_duty) for g in groups(store)]
 
 
 def groups_figures(store: Store, year: int, month: int, *, today: date | None = None,

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from app import care
+from app.privacy import NUMBER_KEYS, mask_value
 from app.ledgers import NO, Masker, Period, _address, _base, _numbered
 from app.settings import INTERVALS
 from db import care as queries
@@ -40,10 +41,8 @@ def roster(store: Store, group: care.Group, period: Period, mask: Masker) -> Led
             value = m.get(key)
             if key in care.SUBSIDY_FIELDS:
                 value = "是" if value else "否"
-            elif key == "guardian_phone":
-                value = mask.phone(value)
-            elif key == "disability_no" and value:
-                value = mask.id(value[:18]) + value[18:]
+            elif key in NUMBER_KEYS and mask.masked:
+                value = mask_value(key, value)
             row[key] = value
         rows.append(row)
     columns = [NO, Column("name", "姓名", 8), Column("gender", "性别", 5, align="center"),

@@ -96,15 +96,19 @@ def build_parser() -> ChineseArgumentParser:
     minutes.add_argument("--date", required=True, help="会议日期")
     minutes.add_argument("--topic", help="议题名称中的几个字（同一天有多次会议时）")
     minutes.add_argument("--out", required=True, help="PDF 文件")
-    imp = sub.add_parser("import", help="从 Excel 花名册导入居民、志愿者或老年人")
-    imp.add_argument("kind", choices=["people", "volunteers", "elders"], help="people | volunteers | elders")
+    imp = sub.add_parser("import", help="从 Excel 花名册导入居民、志愿者、老年人或某类关爱对象")
+    imp.add_argument("kind", choices=["people", "volunteers", "elders", "care"],
+                     help="people | volunteers | elders | care（关爱对象，加 --group 类别名）")
     imp.add_argument("file", help=".xlsx 文件")
+    imp.add_argument("--group", help="care：导入到哪一类关爱对象，如 困境儿童、残疾人")
     imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     imp.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     imp.add_argument("--skip-existing", action="store_true", help="身份证号已登记的行跳过（默认更新该居民）")
     template = sub.add_parser("template", help="生成空白花名册模板")
-    template.add_argument("kind", choices=["people", "volunteers", "elders"], help="people | volunteers | elders")
+    template.add_argument("kind", choices=["people", "volunteers", "elders", "care"],
+                          help="people | volunteers | elders | care（关爱对象，加 --group 类别名）")
     template.add_argument("file", help=".xlsx 文件")
+    template.add_argument("--group", help="care：哪一类关爱对象的花名册（含该类的登记栏目）")
     backup = sub.add_parser("backup", help="备份数据库：到一个文件（如 U 盘上），不带 --out 时备份到数据库旁边的 backups 文件夹")
     backup.add_argument("--out", help="加密备份文件，或保存它的文件夹（不写则为手动备份，留在 backups 文件夹）")
     restore = sub.add_parser("restore", help="从备份恢复数据库（先自动备份当前数据库）")
@@ -395,14 +399,23 @@ def cmd_minutes(args: argparse.Namespace, clock: Clock) -> int:
     return EXIT_OK
 
 
+def _care_group_argument(args: argparse.Namespace) -> None:
+    """care needs --group; the other rosters take none."""
+    if args.kind == "care" and not (args.group or "").strip():
+        raise UsageError("关爱对象花名册请用 --group 指明类别，如 --group 困境儿童。")
+    if args.kind != "care" and args.group is not None:
+        raise UsageError("--group 只用于关爱对象花名册（care）。")
+
+
 def cmd_import(args: argparse.Namespace, clock: Clock) -> int:
     from app.rosters import import_roster
     from exports.errors import RosterError
 
+    _care_group_argument(args)
     try:
         with _opened(args, clock, must_exist=False, writes=not args.dry_run) as store:
             report = import_roster(store, args.kind, args.file, update_existing=not args.skip_existing,
-                                   dry_run=args.dry_run)
+                                   dry_run=args.dry_run, group=args.group)
     except RosterError as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -417,10 +430,15 @@ def cmd_import(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_template(args: argparse.Namespace, clock: Clock) -> int:
-    from app.rosters import write_template
+    from app.rosters import import_group, write_template
 
+    _care_group_argument(args)
+    group = None
+    if args.kind == "care":  # the group's fields are in the ledger (a group's rules may have changed)
+        with _opened(args, clock, must_exist=False) as store:
+            group = import_group(store, args.group)
     try:
-        path = write_template(args.kind, args.file)
+        path = write_template(args.kind, args.file, group=group)
     except OSError:
         raise UsageError(f"无法写入文件：{args.file}") from None
     print(f"已生成空白花名册：{path}")

@@ -12,19 +12,38 @@ from db.store import Row, Store
 
 # The columns of list rows that hold personal numbers, and how each is masked.
 ID_KEYS = ("id_number",)
-PHONE_KEYS = ("phone", "emergency_phone", "supporter_phone")
+PHONE_KEYS = ("phone", "emergency_phone", "supporter_phone", "guardian_phone")
+# A 关爱对象's other personal numbers: 残疾证号 (ID number + category + grade) and 低保/特困 证号.
+CARD_KEYS = ("disability_no", "certificate_no")
+NUMBER_KEYS = (*ID_KEYS, *PHONE_KEYS, *CARD_KEYS)
+
+
+def mask_card(value: str | None) -> str:
+    """A certificate number with only its first two and last four characters kept (`32******0012`)."""
+    if not value:
+        return ""
+    if len(value) <= 6:
+        return "*" * (len(value) - 2) + value[-2:]
+    keep = 2 if len(value) > 8 else 0
+    return value[:keep] + "*" * (len(value) - keep - 4) + value[-4:]
 
 
 def mask_value(key: str, value: str | None) -> str:
     """The masked form of one personal number (`320102********1234`, `138****5678`), with the
     same helpers the ledgers' Masker uses; masking an already masked value changes nothing."""
-    return mask_id_number(value) if key in ID_KEYS else mask_phone(value)
+    if key in ID_KEYS:
+        return mask_id_number(value)
+    if key == "disability_no" and value and len(value) == 20:
+        return mask_id_number(value[:18]) + value[18:]  # the ID part masked, category and grade kept
+    if key in CARD_KEYS:
+        return mask_card(value)
+    return mask_phone(value)
 
 
 def mask_row(row: Row) -> Row:
-    """A copy of a list row with its ID numbers and phones masked."""
+    """A copy of a list row with its ID numbers, phones and certificate numbers masked."""
     masked = dict(row)
-    for key in (*ID_KEYS, *PHONE_KEYS):
+    for key in NUMBER_KEYS:
         if masked.get(key):
             masked[key] = mask_value(key, masked[key])
     return masked
@@ -67,6 +86,6 @@ def opened_for_edit(store: Store, table: str, record_id: str, record: Row) -> No
     """Opening a record's edit form shows its full numbers: audited as a reveal, as 显示完整号码 is
     (for a 管理员 too). `record` is what the form was loaded with."""
     # Only the numbers the form itself holds (a volunteer's form shows the person's name only).
-    shown = [kinds.field_label(key) for key in (*ID_KEYS, *PHONE_KEYS) if record.get(key)]
+    shown = [kinds.field_label(key) for key in NUMBER_KEYS if record.get(key)]
     if shown:
         store.log_event("reveal", table, record_id, {"fields": shown, "form": "编辑"})

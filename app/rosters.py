@@ -1,4 +1,4 @@
-"""Reading rosters (花名册) from Excel into people, volunteers or elders.
+"""Reading rosters (花名册) from Excel into people, volunteers, elders or one 关爱对象 group.
 
 Valid rows go in one transaction; every refused row is reported with its Excel row
 number and the reason. A row whose ID number is already registered updates that
@@ -12,15 +12,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from app import elders, people, volunteers
+from app import care, elders, people, volunteers
 from app.errors import UserError, ValidationError
 from app.validation import normalize_id_number
+from db import care as care_queries
 from db import elders as elder_queries
 from db import people as people_queries
 from db import volunteers as volunteer_queries
 from db.store import Store
 
-KINDS = {"people": "居民", "volunteers": "志愿者", "elders": "老年人"}
+KINDS = {"people": "居民", "volunteers": "志愿者", "elders": "老年人", "care": "关爱对象"}
 # Rows of our own ledgers that are not people: the totals row and the signature line.
 NOT_A_PERSON = ("制表人：", "审核人：", "制表日期：")
 PERSON_HEADERS = {
@@ -57,6 +58,26 @@ EXTRA_HEADERS = {
         "health_note": ["健康状况"],
     },
 }
+# A 关爱对象 roster's own columns; a group reads only the member fields it asks for (care.Group.fields).
+CARE_HEADERS = {
+    "risk_level": ["风险等级"],
+    "status": ["状态", "在册状态"],
+    "responsible_visitor": ["责任探访人"],
+    "joined_on": ["纳入日期", "纳入时间"],
+}
+CARE_FIELD_HEADERS = {  # the first spelling is the template's (its words keep the column text in Excel)
+    "guardian": ["监护人", "监护人姓名"],
+    "guardian_phone": ["监护人电话", "监护人联系电话", "监护人手机"],
+    "school": ["就读学校", "学校"],
+    "disability_no": ["残疾证号码", "残疾证号", "残疾人证号"],
+    "disability_category": ["残疾类别"],
+    "disability_grade": ["残疾等级"],
+    "living_subsidy": ["困难残疾人生活补贴", "生活补贴"],
+    "nursing_subsidy": ["重度残疾人护理补贴", "护理补贴"],
+    "certificate_no": ["证件编号", "低保证号", "特困证号", "证书编号"],
+    "household": ["家庭情况"],
+}
+CARE_TEMPLATE_HEADERS = ["姓名", "身份证号", "联系电话", "小区", "楼栋", "单元", "室", "风险等级", "责任探访人", "纳入日期"]
 TEMPLATE_HEADERS = {
     "people": ["姓名", "性别", "身份证号", "出生日期", "联系电话", "小区", "楼栋", "单元", "室", "村民小组", "网格", "备注"],
     "volunteers": ["姓名", "身份证号", "联系电话", "志愿者编号", "服务队", "政治面貌", "专长", "注册日期"],
@@ -82,8 +103,24 @@ class ImportReport:
                 "rejected": self.rejected, "dry_run": self.dry_run}
 
 
-def headers(kind: str) -> dict[str, list[str]]:
+def headers(kind: str, group: care.Group | None = None) -> dict[str, list[str]]:
+    if kind == "care":
+        fields = {key: CARE_FIELD_HEADERS[key] for key in group.fields} if group else {}
+        return {"no": ["序号"], **PERSON_HEADERS, **CARE_HEADERS, **fields}
     return {"no": ["序号"], **PERSON_HEADERS, **EXTRA_HEADERS[kind]}
+
+
+def care_template_headers(group: care.Group) -> list[str]:
+    """The columns of a group's blank roster: the person, the membership, the group's own fields."""
+    return [*CARE_TEMPLATE_HEADERS, *(CARE_FIELD_HEADERS[key][0] for key in group.fields)]
+
+
+def import_group(store: Store, name: str) -> care.Group:
+    """The group a 关爱对象 roster goes into, by its name (特殊困难老年人 has its own roster)."""
+    group = care.group_named(store, str(name or "").strip())
+    if group.is_elders:
+        raise UserError("特殊困难老年人请用老年人花名册导入（import elders），那里有类别、紧急联系人和赡养人")
+    return group
 
 
 def _not_a_person(raw: dict[str, Any]) -> bool:
@@ -96,17 +133,22 @@ def _not_a_person(raw: dict[str, Any]) -> bool:
     return len(filled) == 1 and len(texts) >= 1 and len(texts[0]) > 20 and texts[0].endswith("。")
 
 
-def write_template(kind: str, path: str | Path) -> Path:
+def write_template(kind: str, path: str | Path, *, group: care.Group | None = None) -> Path:
+    """A blank roster; a 关爱对象 one (kind care) is of one group, with that group's fields."""
     import shutil
     import tempfile
 
     from exports.roster import write_template as write
 
+    if kind == "care" and group is None:
+        raise UserError("关爱对象花名册要指明类别")
+    title = f"{group.name}花名册" if kind == "care" else f"{KINDS[kind]}花名册"
+    columns = care_template_headers(group) if kind == "care" else TEMPLATE_HEADERS[kind]
     # Written in the temporary folder first and then copied: a destination that fails half-way
     # (a full disk, /dev/full) gives one clean OSError instead of a half-closed workbook.
     with tempfile.TemporaryDirectory(prefix="ledger-template-") as folder:
         made = Path(folder) / "template.xlsx"
-        write(made, f"{KINDS[kind]}花名册", TEMPLATE_HEADERS[kind])
+        write(made, title, columns)
         shutil.copyfile(made, path)
     return Path(path)
 
@@ -142,14 +184,18 @@ def _id_number(raw: Any, today: date) -> str | None:
 
 
 def import_roster(store: Store, kind: str, path: str | Path, *, update_existing: bool = True,
-                  dry_run: bool = False, today: date | None = None) -> ImportReport:
-    """Import a roster; a dry run checks every row exactly as a real one and writes nothing."""
+                  dry_run: bool = False, today: date | None = None, group: str | None = None) -> ImportReport:
+    """Import a roster; a dry run checks every row exactly as a real one and writes nothing.
+
+    A 关爱对象 roster (kind care) goes into the group named `group`.
+    """
     from exports.roster import read_roster
 
     if kind not in KINDS:
         raise UserError(f"花名册种类应为：{'、'.join(KINDS)}")
+    into = import_group(store, group) if kind == "care" else None
     today = today or store.clock.today()
-    labels = headers(kind)
+    labels = headers(kind, into)
     sheet = read_roster(path, labels)
     if "name" in sheet.missing:
         raise UserError("表格中找不到“姓名”列，请检查表头（可用“下载模板”得到标准表头）")
@@ -164,6 +210,8 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
             continue
         try:
             _formula_without_value(raw, labels)
+            if isinstance(raw.get("disability_no"), (int, float)) and not isinstance(raw["disability_no"], bool):
+                raise ValidationError("残疾证号被 Excel 存成了数字，末几位已丢失，请把该列设为文本后重新填写")
             rows.append((row_number, raw, _id_number(raw.get("id_number"), today)))
         except (ValidationError, UserError) as exc:
             rows.append((row_number, raw, exc))
@@ -188,7 +236,7 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
                         outcome = _import_row(store, kind, values, update_existing, today, existing)
                     else:
                         with store.transaction():  # a savepoint: a refused row leaves nothing behind
-                            outcome = _import_row(store, kind, values, update_existing, today, existing)
+                            outcome = _import_row(store, kind, values, update_existing, today, existing, into)
                 except (ValidationError, UserError) as exc:
                     report.rejected.append({"row": row_number, "reason": str(exc)})
                     continue
@@ -204,7 +252,7 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
 
 
 def _import_row(store: Store, kind: str, values: dict[str, Any], update_existing: bool, today: date,
-                existing: dict[str, Any] | None) -> str:
+                existing: dict[str, Any] | None, group: care.Group | None = None) -> str:
     """Write one row; returns which count it adds to: accepted, updated or skipped.
 
     existing: the person already registered with the row's ID number (looked up for all rows at once).
@@ -223,6 +271,8 @@ def _import_row(store: Store, kind: str, values: dict[str, Any], update_existing
         person = people.add_person(store, person_fields, today=today)
     if kind == "people":
         return "accepted" if not existing else ("updated" if update_existing else "skipped")
+    if kind == "care":
+        return _import_member(store, group, person, values, update_existing, today)
     extra = {k: values.get(k) for k in EXTRA_HEADERS[kind] if values.get(k) not in (None, "")}
     if kind == "elders" and "categories" in extra:
         text = str(extra["categories"])
@@ -240,4 +290,22 @@ def _import_row(store: Store, kind: str, values: dict[str, Any], update_existing
     if not update_existing:
         return "skipped"
     update(store, current["id"], extra, today=today)
+    return "updated"
+
+
+def _import_member(store: Store, group: care.Group, person: dict[str, Any], values: dict[str, Any],
+                   update_existing: bool, today: date) -> str:
+    """One 关爱对象 row: the person joins the group, or their membership is updated (or skipped)."""
+    keys = [*CARE_HEADERS, *group.fields]
+    extra = {k: values.get(k) for k in keys if values.get(k) not in (None, "")}
+    for key in care.SUBSIDY_FIELDS:
+        if key in extra and str(extra[key]).strip() not in ("是", "否", "已享受", "享受", "未享受", "1", "0"):
+            raise ValidationError(f"“{CARE_FIELD_HEADERS[key][0]}”应填“是”或“否”")
+    current = care_queries.member_of(store, group.id, person["id"])
+    if current is None:
+        care.add_member(store, {**extra, "person_id": person["id"], "group_id": group.id}, today=today)
+        return "accepted"
+    if not update_existing:
+        return "skipped"
+    care.update_member(store, current["id"], extra, today=today)
     return "updated"

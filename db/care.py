@@ -69,8 +69,9 @@ def register_page(store: Store, *, group_id: str | None = None, status: str | No
     """Memberships with the person and the group's name and the person's last visit."""
     found = Listing(
         "m.*, g.name AS group_name, p.name, p.gender, p.birth_date, p.phone, p.id_number, p.sort_key,"
-        f" {LAST_VISIT} AS last_visit",
-        f"{REGISTER} m JOIN people p ON p.id = m.person_id JOIN care_groups g ON g.id = m.group_id",
+        f" c.guardian_phone, c.disability_no, c.certificate_no, {LAST_VISIT} AS last_visit",
+        f"{REGISTER} m JOIN people p ON p.id = m.person_id JOIN care_groups g ON g.id = m.group_id"
+        " LEFT JOIN care_members c ON c.id = m.id",
         "m.id", SORTS, "name")
     found.where("m.deleted_at IS NULL AND p.deleted_at IS NULL")
     if group_id:
@@ -84,30 +85,44 @@ def register_page(store: Store, *, group_id: str | None = None, status: str | No
     return fetch_page(store, found, sort=sort, descending=descending, after=after, limit=limit)
 
 
-def in_care_between(store: Store, group_id: str, start: str, end: str) -> list[Row]:
-    """A group's members in care for at least one day of [start, end], with name and sort key."""
+def duty_rows(store: Store, group_id: str, start: str, end: str, counting: dict[str, list[str]],
+              every_method: list[str]) -> list[Row]:
+    """A group's members in care for at least one day of [start, end], each with what its duty needs:
+    last_before (the last visit before start by a method that counts for the member's risk tier),
+    month_dates (that tier's counted visits in the month, comma-separated, by date) and home (上门
+    visits in the month while in the group). One query: two short index seeks per member on
+    visits_person instead of reading every visit of the last months into Python."""
+    params: dict = {"group": group_id, "start": start, "end": end}
+    tiers = []
+    for number, (tier, methods) in enumerate(counting.items()):
+        params[f"tier{number}"] = tier
+        marks = []
+        for index, method in enumerate(methods):
+            params[f"m{number}_{index}"] = method
+            marks.append(f":m{number}_{index}")
+        tiers.append(f"WHEN :tier{number} THEN v.method IN ({', '.join(marks) or 'NULL'})")
+    for index, method in enumerate(every_method):
+        params[f"all{index}"] = method
+    default = f"v.method IN ({', '.join(f':all{i}' for i in range(len(every_method)))})"
+    counts = f"(CASE m.risk_level {' '.join(tiers)} ELSE {default} END)" if tiers else default
+    table = "elders" if group_id == ELDER_GROUP_ID else "care_members"
+    group_clause = "" if group_id == ELDER_GROUP_ID else "AND m.group_id = :group"
     return store.query(
         f"""SELECT m.id, m.person_id, m.risk_level, m.status, m.joined_on, m.left_on, m.responsible_visitor,
-                   p.name, p.sort_key
-            FROM {REGISTER} m JOIN people p ON p.id = m.person_id
-            WHERE m.deleted_at IS NULL AND p.deleted_at IS NULL AND m.group_id = :group
+                   p.name, p.sort_key,
+                   (SELECT v.date FROM visits v WHERE v.person_id = m.person_id AND v.deleted_at IS NULL
+                      AND v.date < :start AND {counts} ORDER BY v.date DESC LIMIT 1) AS last_before,
+                   (SELECT group_concat(d) FROM (SELECT v.date AS d FROM visits v
+                      WHERE v.person_id = m.person_id AND v.deleted_at IS NULL AND v.date >= :start
+                        AND v.date <= :end AND {counts} ORDER BY v.date)) AS month_dates,
+                   (SELECT count(*) FROM visits v WHERE v.person_id = m.person_id AND v.deleted_at IS NULL
+                      AND v.method = '上门' AND v.date >= max(:start, m.joined_on)
+                      AND v.date <= min(:end, coalesce(m.left_on, :end))) AS home
+            FROM {table} m JOIN people p ON p.id = m.person_id
+            WHERE m.deleted_at IS NULL AND p.deleted_at IS NULL {group_clause}
               AND m.joined_on <= :end AND (m.left_on IS NULL OR m.left_on >= :start)""",
-        {"group": group_id, "start": start, "end": end},
+        params,
     )
-
-
-def visits_between(store: Store, since: str, until: str, *, elders_too: bool = True) -> dict[str, list[tuple[str, str]]]:
-    """person id → [(date, method)] of visits dated in [since, until], by date; with elders_too
-    False only the visits of people in a group other than 特殊困难老年人 (the elders' own duty
-    is worked out from the elders table)."""
-    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    only = "" if elders_too else " AND person_id IN (SELECT person_id FROM care_members WHERE deleted_at IS NULL)"
-    for person_id, day, method in store.db.conn.execute(
-        "SELECT person_id, date, method FROM visits INDEXED BY visits_live_person_date"
-        f" WHERE deleted_at IS NULL AND date >= ? AND date <= ?{only} ORDER BY date", [since, until]
-    ):
-        found[person_id].append((day, method))
-    return found
 
 
 def elders_home_visits(store: Store, start: str, end: str) -> int:
@@ -115,16 +130,9 @@ def elders_home_visits(store: Store, start: str, end: str) -> int:
     return store.scalar(
         """SELECT count(*) FROM visits v JOIN elders e ON e.id = v.elder_id
            WHERE v.deleted_at IS NULL AND e.deleted_at IS NULL AND v.method = '上门'
-             AND v.date >= :start AND v.date <= :end
+             AND v.date >= :start AND v.date <= :end AND v.elder_id IS NOT NULL
              AND v.date >= e.joined_on AND (e.left_on IS NULL OR v.date <= e.left_on)""",
         {"start": start, "end": end})
-
-
-def last_visit_before(store: Store, person_id: str, before: str, methods: list[str]) -> str | None:
-    marks = ",".join("?" * len(methods))
-    return store.scalar(
-        f"SELECT max(date) FROM visits WHERE person_id = ? AND deleted_at IS NULL AND date < ?"
-        f" AND method IN ({marks})", [person_id, before, *methods])
 
 
 def visits_of_person(store: Store, person_id: str, *, limit: int = 100) -> list[Row]:

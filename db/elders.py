@@ -48,9 +48,10 @@ def _months_before(day: str, months: int) -> str:
 def _last_visits_between(store: Store, since: str, before: str) -> dict[str, str]:
     """elder id → the latest visit date in [since, before)."""
     latest: dict[str, str] = {}
+    # Other groups' visits have no elder_id: left out in the index (date, elder_id), never read.
     for elder_id, day in store.db.conn.execute(
         "SELECT elder_id, date FROM visits INDEXED BY visits_live_date"
-        " WHERE deleted_at IS NULL AND date >= ? AND date < ?", [since, before]
+        " WHERE deleted_at IS NULL AND date >= ? AND date < ? AND elder_id IS NOT NULL", [since, before]
     ):
         if day > latest.get(elder_id, ""):
             latest[elder_id] = day
@@ -90,7 +91,7 @@ def visit_dates_between(store: Store, start: str, end: str) -> dict[str, list[st
     found: dict[str, list[str]] = defaultdict(list)
     for row in store.query(
         """SELECT elder_id, date FROM visits WHERE deleted_at IS NULL AND date BETWEEN ? AND ?
-           ORDER BY date""",
+             AND elder_id IS NOT NULL ORDER BY date""",
         [start, end],
     ):
         found[row["elder_id"]].append(row["date"])

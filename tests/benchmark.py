@@ -25,9 +25,11 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 TODAY = date(2026, 11, 23)
-DATASET_VERSION = 3
+DATASET_VERSION = 4
 SIZES = {"people": 20_000, "volunteers": 2_000, "activities": 40_000, "records": 200_000,
-         "elders": 3_000, "visits": 180_000, "topics": 1_000, "meetings": 500, "stamps": 30_000}
+         "elders": 3_000, "visits": 180_000, "topics": 1_000, "meetings": 500, "stamps": 30_000,
+         # issue 15: 关爱对象 besides the elders, each visited by their group's rules
+         "children_hardship": 600, "children_left_behind": 400, "disabled": 1_500, "referrals": 300}
 
 TARGETS = {  # figure: (target, unit)
     "startup_s": (0.6, "s"),
@@ -37,6 +39,7 @@ TARGETS = {  # figure: (target, unit)
     "page_first_ms": (30, "ms"),
     "page_end_ms": (60, "ms"),
     "save_visit_ms": (20, "ms"),
+    "save_care_visit_ms": (20, "ms"),  # a 关爱对象's visit with a checklist finding (issue 15)
     "dashboard_ms": (50, "ms"),
     "month_export_s": (5, "s"),
     "xlsx_ratio": (1.4, "×"),
@@ -100,9 +103,19 @@ def ledger_figures(big: Path, quick: bool) -> dict[str, list[float] | float]:
 def cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
-    path = Path(user_cache_dir("CommunityLedger", appauthor=False)) / f"benchmark-v{DATASET_VERSION}"
+    path = Path(user_cache_dir("CommunityLedger", appauthor=False)) / f"benchmark-v{DATASET_VERSION}-{dataset_digest()}"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def dataset_digest() -> str:
+    """A digest of the code that generates the dataset: any change to it builds a new cached copy
+    (a version number alone is easily forgotten, or bumped to the same number on two branches)."""
+    import hashlib
+
+    text = Path(__file__).read_text("utf-8")
+    start, end = text.index("# -- the dataset"), text.index("# -- measuring")
+    return hashlib.sha256(text[start:end].encode()).hexdigest()[:10]
 
 
 # -- the dataset -------------------------------------------------------------------------------
@@ -241,8 +254,77 @@ def build_dataset(path: Path) -> None:
                            "purpose": None, "handler": "王晓燕"})
         store.db["stamp_requests"].insert_all(stamps, batch_size=5000)
         store.db["counters"].insert_all([{**m.common(), "id": f"stamp_requests:{y}", "value": n} for y, n in counters.items()])
+        build_care(store, m, people, start)
     store.db.execute("ANALYZE")
     store.close()
+
+
+def build_care(store, m: Maker, people: list[dict], start: date) -> None:
+    """困境儿童, 留守儿童 and 残疾人 with visits by their groups' rules (a phone call does not count
+    for 高风险), a checklist finding or two each, some neglected (overdue) and some open 转介."""
+    from app.dates import add_interval
+    from db.schema import M010_GROUPS
+
+    rng = m.rng
+    groups = {key: (gid, intervals, counting, checklist)
+              for gid, key, _, _, _, _, _, intervals, counting, _, checklist in M010_GROUPS}
+    children = [p for p in people if p["birth_date"] > (TODAY - timedelta(days=17 * 365)).isoformat()]
+    adults = [p for p in people if p["birth_date"] < "2008-01-01"]
+    chosen = rng.sample(children, SIZES["children_hardship"] + SIZES["children_left_behind"])
+    plan = [("children_hardship", chosen[:SIZES["children_hardship"]]),
+            ("children_left_behind", chosen[SIZES["children_hardship"]:]),
+            ("disabled", rng.sample(adults, SIZES["disabled"]))]
+    members, visits, findings, referrals = [], [], [], []
+    for key, persons in plan:
+        gid, intervals, counting, checklist = groups[key]
+        for p in persons:
+            risk = rng.choices(("高风险", "重点", "一般"), (8, 30, 62))[0]
+            # A child joins at some point of the last three years (never before birth); the disabled five years ago.
+            joined = start if key == "disabled" else max(
+                TODAY - timedelta(days=rng.randrange(30, 3 * 365)), date.fromisoformat(p["birth_date"]))
+            extra = ({"guardian": "监护人", "guardian_phone": f"139{rng.randrange(10**8):08d}", "school": "阳光小学"}
+                     if key != "disabled" else
+                     {"disability_no": p["id_number"] + f"{rng.randrange(1, 8)}{rng.randrange(1, 5)}",
+                      "disability_category": "肢体", "disability_grade": "二级", "living_subsidy": 1,
+                      "nursing_subsidy": rng.random() < 0.3})
+            member = {**m.common(), "person_id": p["id"], "group_id": gid, "risk_level": risk, "status": "在册",
+                      "joined_on": joined.isoformat(), "left_on": None, "responsible_visitor": "王晓燕",
+                      "guardian": None, "guardian_phone": None, "school": None, "disability_no": None,
+                      "disability_category": None, "disability_grade": None, "living_subsidy": None,
+                      "nursing_subsidy": None, "certificate_no": None, "household": None, "note": None, **extra}
+            members.append(member)
+            interval = intervals[risk]
+            stop = TODAY - timedelta(days=70) if rng.random() < 0.06 else TODAY  # a few neglected: overdue
+            day = add_interval(joined, interval) - timedelta(days=rng.randrange(0, 4))
+            while day <= stop:
+                method = rng.choices(("上门", "电话", "视频"), (70, 25, 5))[0]
+                visit = {**m.common(), "elder_id": None, "person_id": p["id"], "date": day.isoformat(),
+                         "method": method, "visitor": "王晓燕", "health": None, "living": None,
+                         "family_support": None, "safety": None, "needs": None, "problems": None, "measures": None,
+                         "referral": None, "next_due": add_interval(day, interval).isoformat()}
+                visits.append(visit)
+                for position, item in enumerate(rng.sample(checklist, 2)):
+                    findings.append({**m.common(), "visit_id": visit["id"], "item": item, "checked": 1,
+                                     "note": rng.choice((None, "正常", "需关注")), "position": position})
+                # A visit that does not count for the tier (a phone call to 高风险) is followed up sooner.
+                counts = method in counting[risk]
+                day = add_interval(day, interval) + timedelta(days=rng.randrange(-3, 3) if counts else -5)
+    for visit in rng.sample([v for v in visits if v["date"] > (TODAY - timedelta(days=365)).isoformat()],
+                            SIZES["referrals"]):
+        referred = date.fromisoformat(visit["date"])
+        due = referred + timedelta(days=rng.randrange(7, 60))
+        state = "已办结" if due < TODAY - timedelta(days=30) and rng.random() < 0.8 else rng.choice(("转介", "已接收"))
+        visit["problems"] = "补贴未到账"
+        referrals.append({**m.common(), "person_id": visit["person_id"], "visit_id": visit["id"],
+                          "problem": "补贴未到账", "target_kind": "部门", "target": "区民政局",
+                          "referred_on": visit["date"], "due_on": due.isoformat(), "state": state,
+                          "received_on": visit["date"] if state != "转介" else None,
+                          "closed_on": due.isoformat() if state == "已办结" else None,
+                          "outcome": "已落实" if state == "已办结" else None, "handler": "王晓燕"})
+    store.db["care_members"].insert_all(members, batch_size=2000)
+    store.db["visits"].insert_all(visits, batch_size=5000)
+    store.db["visit_findings"].insert_all(findings, batch_size=5000)
+    store.db["referrals"].insert_all(referrals, batch_size=2000)
 
 
 def dataset() -> tuple[Path, Path]:
@@ -419,6 +501,15 @@ def measure(quick: bool) -> dict[str, dict]:
     figures["save_visit_ms"] = [t * 1000 for t in (
         timed(lambda e=e: elders.record_visit(store, {"elder_id": e, "visitor": "王晓燕", "health": "良好"},
                                                today=TODAY), 1)[0] for e in elder_ids[: repeat * 3])]
+    from app import care
+
+    cared = [r["person_id"] for r in store.query("SELECT person_id FROM care_members ORDER BY id LIMIT ?", [repeat * 3])]
+    first_item = {p: care.checklist_of(store, p)[0] for p in cared}  # the form has its checklist already
+    figures["save_care_visit_ms"] = [t * 1000 for t in (
+        timed(lambda p=p: care.record_care_visit(store, {
+            "person_id": p, "visitor": "王晓燕", "method": "上门",
+            "findings": [{"item": first_item[p], "checked": True, "note": "正常"}]}, today=TODAY), 1)[0]
+        for p in cared)]
     folder = Path(tempfile.mkdtemp(prefix="ledger-export-"))
     from app.month_export import export_month
 

@@ -363,6 +363,7 @@ class FormDialog(QDialog):
         self.widgets: dict[str, Any] = {}
         self.errors: dict[str, QLabel] = {}
         self.asides: dict[str, QLabel] = {}  # gender, birth date and age beside an ID number or a person
+        self.rows: dict[str, QWidget] = {}  # each field's row (widget, aside, error line), to hide it
         self._touched: set[str] = set()
         self._saving = False
         self._focused = False
@@ -380,7 +381,7 @@ class FormDialog(QDialog):
     # -- building ------------------------------------------------------------------
 
     def _build(self, values: dict[str, Any]) -> None:
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         for spec in self.fields:
             widget = self._make(spec, values.get(spec.key))
@@ -390,7 +391,8 @@ class FormDialog(QDialog):
             shown = widget
             if spec.aside or spec.kind == "person":
                 shown = self._with_aside(spec.key, widget)
-            form.addRow(spec.label + ("*" if spec.required else ""), with_error_line(shown, error))
+            self.rows[spec.key] = row = with_error_line(shown, error)
+            form.addRow(spec.label + ("*" if spec.required else ""), row)
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addLayout(form)
@@ -511,6 +513,13 @@ class FormDialog(QDialog):
         """The words beside a field ("" while none are shown)."""
         aside = self.asides.get(key)
         return aside.text() if aside is not None and not aside.isHidden() else ""
+
+    def set_field_visible(self, key: str, visible: bool) -> None:
+        """Show or hide one field's row (a form whose fields depend on a choice in it)."""
+        self.form.setRowVisible(self.rows[key], visible)
+
+    def field_visible(self, key: str) -> bool:
+        return self.form.isRowVisible(self.rows[key])
 
     def first_input(self, key: str | None = None) -> QWidget:
         """The widget the cursor goes to in a field (a check list's filter, a multi's first box)."""

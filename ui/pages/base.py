@@ -45,6 +45,7 @@ class RecordPage(QWidget):
     filters: dict[str, tuple[str, ...]] = {}  # label → options ('' first means 全部)
     search_hint = "搜索：姓名、拼音首字母、身份证或电话片段 (Ctrl+F)"
     revealable = False  # the list shows masked ID numbers/phones: 显示完整号码 (Ctrl+R) reveals one row
+    reveal_key = "Ctrl+R"  # a page whose Ctrl+R does something else names another key
 
     def __init__(self, ctx: Context):
         super().__init__()
@@ -111,7 +112,7 @@ class RecordPage(QWidget):
         for button in (self.new_button, self.edit_button, self.delete_button, *self.extra_buttons()):
             bar.addWidget(button)
         if self.revealable:
-            self.reveal_button = QPushButton("显示完整号码 (Ctrl+R)")
+            self.reveal_button = QPushButton(f"显示完整号码 ({self.reveal_key})")
             self.reveal_button.clicked.connect(self.reveal_current)
             bar.addWidget(self.reveal_button)
         if self.roster:
@@ -185,7 +186,7 @@ class RecordPage(QWidget):
         QShortcut(QKeySequence("Ctrl+N"), self, activated=self.new_record)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.setFocus)
         if self.revealable:
-            QShortcut(QKeySequence("Ctrl+R"), self, activated=self.reveal_current)
+            QShortcut(QKeySequence(self.reveal_key), self, activated=self.reveal_current)
         QShortcut(QKeySequence(Qt.Key.Key_Delete), self.view, activated=self.delete_current)
         if not self.form_fields():
             self.new_button.hide()
@@ -303,7 +304,11 @@ class RecordPage(QWidget):
             if 0 <= number < self.model.rowCount():
                 self.view.selectRow(number)
 
-        self.ops.run(privacy.reveal, self.table, record_id, on_done=shown)
+        self.ops.run(privacy.reveal, self.reveal_table(row), record_id, on_done=shown)
+
+    def reveal_table(self, row: Row) -> str:
+        """The table a list row's record is in (a page listing two tables says which)."""
+        return self.table
 
     # -- actions ----------------------------------------------------------------------
 

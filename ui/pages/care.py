@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -64,6 +65,18 @@ def findings_html(seen: dict[str, Any]) -> str:
     else:
         parts.append("<p>没有未办结的问题。</p>")
     return "".join(parts)
+
+
+def refusal_in(label: QLabel):
+    """An ops error handler that puts a user-fixable refusal in a dialog's red line."""
+
+    def refused(exc: BaseException) -> bool:
+        if isinstance(exc, (ValidationError, UserError)):
+            label.setText(str(exc))
+            return True
+        return False
+
+    return refused
 
 
 class CareVisitDialog(QDialog):
@@ -170,15 +183,9 @@ class CareVisitDialog(QDialog):
         }
 
     def save(self) -> None:
-        def refused(exc: BaseException) -> bool:
-            if isinstance(exc, (ValidationError, UserError)):
-                self.error.setText(str(exc))
-                return True
-            return False
-
         self.error.setText("")
         self.ops.run(care.record_care_visit, self.values(), today=self.ctx.today(),
-                     on_done=lambda _: self.accept(), on_error=refused)
+                     on_done=lambda _: self.accept(), on_error=refusal_in(self.error))
 
 
 def history_html(name: str, visits: list[dict[str, Any]]) -> str:
@@ -218,22 +225,125 @@ class HistoryDialog(QDialog):
         self.resize(640, 560)
 
 
+def referral_line(r: dict[str, Any]) -> str:
+    line = f"{r['referred_on']}  {r['problem']} → {r['target']}（{r['state']}，期限 {r['due_on']}）"
+    if r.get("outcome"):
+        line += f"  结果：{r['outcome']}"
+    return line
+
+
+class ReferralDialog(QDialog):
+    """转介跟踪: one person's follow-ups, each moved on one step (转介 → 已接收 → 已办结 with the outcome)."""
+
+    def __init__(self, parent: QWidget, ctx: Context, person_id: str, name: str):
+        super().__init__(parent)
+        self.ctx, self.ops, self.person_id = ctx, ctx.ops, person_id
+        self.setWindowTitle(f"{name} 的转介跟踪")
+        self.rows: list[dict[str, Any]] = []
+        self.list = QListWidget()
+        self.list.currentRowChanged.connect(self._selected)
+        self.date = QLineEdit(ctx.today().isoformat())
+        self.outcome = QPlainTextEdit()
+        self.outcome.setFixedHeight(56)
+        self.outcome.setTabChangesFocus(True)
+        self.outcome.setPlaceholderText("办结时填写办理结果")
+        self.advance_button = QPushButton("下一步")
+        self.advance_button.clicked.connect(self.advance)
+        self.error = QLabel("")
+        self.error.setStyleSheet("color: #c0392b;")
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("日期", self.date)
+        form.addRow("办理结果", self.outcome)
+        close = QPushButton("关闭")
+        close.clicked.connect(self.accept)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.advance_button)
+        buttons.addStretch(1)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+        self.resize(640, 420)
+        self.reload()
+
+    def reload(self, keep: str | None = None) -> None:
+        self.ops.run(care.referrals, person_id=self.person_id, on_done=lambda rows: self._show(rows, keep))
+
+    def _show(self, rows: list[dict[str, Any]], keep: str | None) -> None:
+        self.rows = rows
+        self.list.clear()
+        self.list.addItems([referral_line(r) for r in rows])
+        if not rows:
+            self.error.setText("此人没有转介记录。登记探访时填写“转介给”和办结期限即可开始跟踪。")
+        at = next((i for i, r in enumerate(rows) if r["id"] == keep), None)
+        if at is None:
+            at = next((i for i, r in enumerate(rows) if r["state"] != "已办结"), 0)
+        self.list.setCurrentRow(at if rows else -1)
+        self._selected(self.list.currentRow())
+
+    def current(self) -> dict[str, Any] | None:
+        row = self.list.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def next_state(self) -> str | None:
+        current = self.current()
+        return care.NEXT_STATE.get(current["state"]) if current else None
+
+    def _selected(self, _row: int) -> None:
+        following = self.next_state()
+        self.advance_button.setEnabled(following is not None)
+        self.advance_button.setText(f"标记为“{following}”" if following else "已办结" if self.current() else "下一步")
+        self.outcome.setEnabled(following == "已办结")
+
+    def advance(self) -> None:
+        current, following = self.current(), self.next_state()
+        if current is None or following is None:
+            return
+
+        self.error.setText("")
+        self.ops.run(care.advance_referral, current["id"], following, on=self.date.text(),
+                     outcome=self.outcome.toPlainText() if following == "已办结" else None,
+                     today=self.ctx.today(), on_done=lambda _: self._advanced(current["id"]),
+                     on_error=refusal_in(self.error))
+
+    def _advanced(self, referral_id: str) -> None:
+        self.outcome.clear()
+        self.reload(referral_id)
+
+
 class CarePage(RecordPage):
     title = "关爱对象"
     table = "care_members"
     shows = CARE_TABLES
     noun = "关爱对象"
+    revealable = True
+    reveal_key = "Ctrl+Shift+R"  # Ctrl+R records a visit here, as on 老年人探访
     empty_hint = "还没有关爱对象。先在“居民”中登记本人，再按 Ctrl+N 纳入困境儿童、残疾人、低保等类别。"
 
     def __init__(self, ctx: Context):
         self.group_names: dict[str, str] = {}  # name → id, filled when the groups arrive
+        self.group_info: dict[str, care.Group] = {}
         super().__init__(ctx)
         self.ops.run(care.groups, on_done=self._groups_arrived)
+        # A group added or renamed in 设置 appears in the filter and the form.
+        ctx.changed.connect(lambda tables: "care_groups" in tables
+                            and self.ops.run(care.groups, on_done=self._groups_arrived))
 
     def _groups_arrived(self, groups: list[care.Group]) -> None:
         self.group_names = {g.name: g.id for g in groups}
+        self.group_info = {g.name: g for g in groups}
+        chosen = self.group_filter.currentText()
+        self.group_filter.blockSignals(True)
         self.group_filter.clear()
         self.group_filter.addItems(["全部类别", *self.group_names])
+        if chosen in self.group_names:
+            self.group_filter.setCurrentText(chosen)
+        self.group_filter.blockSignals(False)
+        if self.group_filter.currentText() != chosen and self.model.active:
+            self.reload()
 
     def extra_buttons(self):
         self.group_filter = QComboBox()
@@ -245,7 +355,10 @@ class CarePage(RecordPage):
         self.history_button.clicked.connect(self.show_history)
         QShortcut(QKeySequence("Ctrl+R"), self, activated=self.record_visit)
         QShortcut(QKeySequence("Ctrl+H"), self, activated=self.show_history)
-        return [self.group_filter, self.visit_button, self.history_button]
+        self.referral_button = QPushButton("转介跟踪 (Ctrl+T)")
+        self.referral_button.clicked.connect(self.show_referrals)
+        QShortcut(QKeySequence("Ctrl+T"), self, activated=self.show_referrals)
+        return [self.group_filter, self.visit_button, self.history_button, self.referral_button]
 
     def columns(self):
         return [
@@ -253,11 +366,22 @@ class CarePage(RecordPage):
             Col("类别", lambda r: r.get("group_name"), 100, "group"),
             Col("性别", lambda r: r.get("gender"), 45),
             Col("出生日期", lambda r: r.get("birth_date"), 95, "birth_date"),
+            Col("联系电话", lambda r: self.number(r, "phone"), 105),
+            Col("监护人电话", lambda r: self.number(r, "guardian_phone"), 105),
+            Col("证件号码", self.card_number, 175),
             Col("风险等级", lambda r: r.get("risk_level"), 70, "risk_level"),
             Col("状态", lambda r: r.get("status"), 70, "status"),
             Col("责任探访人", lambda r: r.get("responsible_visitor"), 90, "responsible_visitor"),
             Col("最近探访", lambda r: r.get("last_visit"), 95, "last_visit"),
         ]
+
+    def card_number(self, row) -> str:
+        """残疾证号 or 低保/特困 证号, masked unless the row was revealed."""
+        key = "disability_no" if row.get("disability_no") else "certificate_no"
+        return self.number(row, key)
+
+    def reveal_table(self, row) -> str:
+        return row.get("source") or self.table  # 特殊困难老年人 are rows of the elders table
 
     def query(self, search, filters):
         group_id = self.group_names.get(self.group_filter.currentText()) if hasattr(self, "group_filter") else None
@@ -268,19 +392,23 @@ class CarePage(RecordPage):
         return fetch, not search
 
     def form_fields(self):
+        editing = getattr(self, "_edit_group", None)
         names = tuple(n for n in self.group_names if self.group_names[n] != care.ELDER_GROUP_ID)
+        # A new 关爱对象 may join several groups at once; an edit is of one membership.
+        group = (Field("group", "类别", "choice", (editing,)) if editing
+                 else Field("groups", "类别", "multi", names or ("困境儿童",), required=True))
         return [
-            Field("group", "类别", "choice", names or ("困境儿童",)),
             Field("person_id", "本人", "person", required=True),
+            group,
             Field("risk_level", "风险等级", "choice", care.RISK_LEVELS),
             Field("status", "状态", "choice", care.STATUSES),
             Field("joined_on", "纳入日期", "date", required=True),
             Field("left_on", "变更日期", placeholder="迁出、退出或去世的日期"),
             Field("responsible_visitor", "责任探访人"),
-            Field("guardian", "监护人", placeholder="儿童类别填写"),
+            Field("guardian", "监护人"),
             Field("guardian_phone", "监护人电话"),
             Field("school", "就读学校"),
-            Field("disability_no", "残疾证号", placeholder="残疾人类别填写：20 位"),
+            Field("disability_no", "残疾证号", placeholder="20 位：身份证号加残疾类别和等级"),
             Field("disability_category", "残疾类别", "choice", ("", *care.DISABILITY_CATEGORIES)),
             Field("disability_grade", "残疾等级", "choice", ("", *care.DISABILITY_GRADES)),
             Field("living_subsidy", "困难残疾人生活补贴", "choice", ("否", "是")),
@@ -290,14 +418,39 @@ class CarePage(RecordPage):
             Field("note", "备注", "area"),
         ]
 
-    def _with_group(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {**values, "group_id": self.group_names.get(values.get("group") or "", "")}
+    def chosen_groups(self, values: dict[str, Any]) -> list[care.Group]:
+        """The groups ticked on a new form (or the one group of an edit), as read when the page opened."""
+        names = values.get("groups") if "groups" in values else [values.get("group")]
+        return [self.group_info[n] for n in names or () if n in self.group_info]
+
+    def open_form(self, title, values, save, draft_key=None):
+        self._edit_group = (values or {}).get("group") if (values or {}).get("id") else None
+        dialog = super().open_form(title, values, save, draft_key)
+        self._edit_group = None
+        self._fit_fields(dialog)
+        if "groups" in dialog.widgets:
+            for box in dialog.widgets["groups"].boxes.values():
+                box.toggled.connect(lambda _, d=dialog: self._fit_fields(d))
+        return dialog
+
+    def _fit_fields(self, dialog) -> None:
+        """Only the fields the chosen groups ask for (a child's guardian, a 残疾证号 …) are shown."""
+        wanted = {key for group in self.chosen_groups(dialog.values()) for key in group.fields}
+        for key in care.MEMBER_FIELDS:
+            dialog.set_field_visible(key, key in wanted)
 
     def validate(self, values):
-        group_id = self.group_names.get(values.get("group") or "")
-        if not group_id:
-            raise ValidationError("请选择类别", "group")
-        # The groups were read when the page opened; the service checks again on save.
+        chosen = self.chosen_groups(values)
+        if not chosen:
+            raise ValidationError("请至少勾选一个类别", "groups" if "groups" in values else "group")
+        problems: dict[str, str] = {}
+        for group in chosen:  # the age against the ID number is checked on save (the person is read then)
+            try:
+                care.clean_member(values, group, None, today=self.ctx.today())
+            except ValidationError as exc:
+                problems.update({k: v for k, v in exc.errors.items() if k not in problems})
+        if problems:
+            raise ValidationError(problems)
         return values
 
     def load(self, store, record_id):
@@ -312,7 +465,9 @@ class CarePage(RecordPage):
                 "nursing_subsidy": "是" if record["nursing_subsidy"] else "否"}
 
     def add(self, store, values):
-        return care.add_member(store, self._with_group(values), today=self.ctx.today())
+        ids = [self.group_names[n] for n in values.get("groups") or () if n in self.group_names]
+        data = {k: v for k, v in values.items() if k != "groups"}
+        return care.add_to_groups(store, data, ids, today=self.ctx.today())
 
     def update(self, store, record_id, values):
         return care.update_member(store, record_id, {k: v for k, v in values.items() if k != "group"},
@@ -328,6 +483,14 @@ class CarePage(RecordPage):
         self.dialog = CareVisitDialog(self, self.ctx, {"id": row["person_id"], "name": row["name"]} if row else None)
         self.dialog.open()
         return self.dialog
+
+    def show_referrals(self) -> ReferralDialog | None:
+        row = self.current_row()
+        if row is None:
+            return None
+        self.referral_dialog = ReferralDialog(self, self.ctx, row["person_id"], row["name"])
+        self.referral_dialog.open()
+        return self.referral_dialog
 
     def show_history(self) -> None:
         row = self.current_row()

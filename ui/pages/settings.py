@@ -20,6 +20,7 @@ from app.errors import ValidationError
 from ui.context import Context
 from ui.pages.accounts import AccountsPanel
 from ui.pages.backups import BackupsPanel
+from ui.pages.care_groups import GroupsPanel
 from ui.forms import Field
 from ui.pages.base import RecordPage
 from ui.table import Col
@@ -123,6 +124,8 @@ class SettingsPage(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(community, "社区信息与规则")
         self.tabs.addTab(self.checklist, "盖章事项清单")
+        self.care_groups = GroupsPanel(ctx)
+        self.tabs.addTab(self.care_groups, "关爱对象类别")
         self.tabs.addTab(self.accounts, "账号与权限")
         self.tabs.addTab(self.backups, "备份与恢复")
         layout = QVBoxLayout(self)
@@ -149,6 +152,7 @@ class SettingsPage(QWidget):
     def reload(self) -> None:
         self.ops.run(settings.load, on_done=self._show)
         self.checklist.reload()
+        self.care_groups.reload()
         self.accounts.reload()
         self.backups.reload()
 
