@@ -130,6 +130,7 @@ def build_parser() -> ChineseArgumentParser:
     sync_invite.add_argument("--json", action="store_true", help='以 JSON 输出 {"file": …, "code": …}')
     recovery = sub.add_parser("recovery-code", help="显示恢复码（仅管理员；新电脑恢复加密备份时需要）")
     recovery.add_argument("--json", action="store_true", help="以 JSON 输出")
+    recovery.add_argument("--pdf", metavar="FILE", help="同时写出一页的恢复码单（PDF），打印后放在保险柜里")
     _street_parser(sub)
     return parser
 
@@ -528,6 +529,8 @@ def cmd_recovery_code(args: argparse.Namespace, clock: Clock) -> int:
 
     with _opened(args, clock, must_exist=True, writes=True) as store:
         sheet = community_key.recovery_sheet(store)
+        if args.pdf:
+            community_key.print_recovery_sheet(store, args.pdf)
     if args.json:
         print(json.dumps({"community_name": sheet.community_name, "community_code": sheet.community_code,
                           "recovery_code": sheet.code}, ensure_ascii=False))

@@ -16,6 +16,7 @@ import base64
 import json
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from app import sealing
 from app.access import require_admin
@@ -87,6 +88,23 @@ def recovery_sheet(store: Store) -> RecoverySheet:
     store.log_event("reveal", detail={"fields": ["恢复码"]})
     return RecoverySheet((store.setting("community_name") or "").strip(),
                          (store.setting("community_code") or "").strip(), code, sealing.key_id(key))
+
+
+def print_recovery_sheet(store: Store, path: str | Path) -> Path:
+    """Write the one-page 恢复码 sheet (管理员 only) as a PDF for the office's safe."""
+    from app.documents import write_safely
+    from exports.recovery_sheet import recovery_sheet_pdf
+
+    sheet = recovery_sheet(store)
+    path = Path(path)
+    write_safely(lambda: recovery_sheet_pdf(path, community_name=sheet.community_name,
+                                            community_code=sheet.community_code, code=sheet.code,
+                                            printed_on=_chinese_date(store.clock.today())), path)
+    return path
+
+
+def _chinese_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _wrap_for_recovery(key: bytes, code: str) -> str:

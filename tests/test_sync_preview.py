@@ -211,3 +211,29 @@ def test_an_invitation_joins_one_pc_only(office, tmp_path, folder, first):
     finally:
         laptop.close()
         copy.close()
+
+
+# -- the 恢复码 sheet ------------------------------------------------------------------------------------
+
+
+def test_the_recovery_sheet_is_one_printed_page_with_the_community_the_date_and_the_code(office, tmp_path, capsys):
+    from pypdf import PdfReader
+
+    out = tmp_path / "恢复码单.pdf"
+    assert cli.main(["--db", _path(office), "recovery-code", "--json", "--pdf", str(out)],
+                    clock=FixedClock.on(TODAY)) == 0
+    code = json.loads(capsys.readouterr().out)["recovery_code"]
+    reader = PdfReader(str(out))
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text().replace(" ", "")
+    assert "阳光社区" in text and code in text and "2026年11月23日" in text and "恢复码单" in text
+
+
+def test_only_an_administrator_prints_the_recovery_sheet(office, tmp_path):
+    accounts.create_admin(office, "admin", "secret-1")
+    accounts.add_account(office, "xiaowang", "secret-2", "staff")
+    accounts.logout(office)
+    accounts.login(office, "xiaowang", "secret-2")
+    with pytest.raises(Exception, match="管理员"):
+        community_key.print_recovery_sheet(office, tmp_path / "sheet.pdf")
+    assert not (tmp_path / "sheet.pdf").exists()
