@@ -522,6 +522,8 @@ class _Merge:
     def _note_effect(self, table: str, row: Row, local: Row | None) -> None:
         """Count what a written version changed here (for the preview and the import's report)."""
         result = self.result
+        if table_is_bookkeeping(table, row["id"]):
+            return  # which PC took which serial letter: nothing a person needs to look at
         if row.get("deleted_at"):
             # A record deleted before it ever came here (or deleted on both sides) shows no change.
             tally = result.deleted if local is not None and not local.get("deleted_at") else None
@@ -850,7 +852,7 @@ def held(store: Store) -> list[dict[str, Any]]:
     """The settings and 盖章事项清单 changes waiting for an administrator."""
     return [{"id": h["id"], "table_name": h["table_name"], "record_id": h["record_id"],
              "table_label": kinds.noun(h["table_name"]),
-             "label": queries.record_label(store, h["table_name"], h["record_id"]) or _guess_label(json.loads(h["row"])),
+             "label": incoming_label(store, h["table_name"], json.loads(h["row"])),
              "held_at": h["held_at"]} for h in queries.held(store)]
 
 
