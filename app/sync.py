@@ -656,7 +656,9 @@ def preview_package(store: Store, path: str | Path) -> ImportResult:
             pass
         finally:
             store.take_changes()
-            store.note_change(*earlier)
+            # Rolled back: nothing changed. Named so the window does not take the trial's writes for
+            # unnamed ones and reload every page.
+            store.note_change(*earlier, "sync_preview")
     assert outcome is not None
     return outcome
 
