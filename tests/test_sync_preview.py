@@ -11,31 +11,16 @@ from app.database import open_ledger
 from app.sync import SyncError
 from db.clock import FixedClock
 from tests.conftest import TODAY
-from tests.test_sealed_sync import ID, _resigned
+from tests.test_sealed_sync import ID, _resigned, folder, laptop, office  # noqa: F401 (fixtures)
 from tests.test_sync import CODE, dump, join, person
 
 
-@pytest.fixture
-def folder(tmp_path):
-    path = tmp_path / "usb"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def office(tmp_path):
-    store = open_ledger(tmp_path / "office.db", author="办公室", clock=FixedClock.on(TODAY))
-    settings.save(store, {"community_name": "阳光社区", "community_code": CODE})
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def laptop(tmp_path, office, folder):
-    store = open_ledger(tmp_path / "laptop.db", author="村里", clock=FixedClock.on(TODAY))
-    assert join(office, store, "笔记本", folder).adopted
-    yield store
-    store.close()
+def _as_staff(store) -> None:
+    """Accounts on, signed in as the 工作人员 xiaowang (the administrator is admin / secret-1)."""
+    accounts.create_admin(store, "admin", "secret-1")
+    accounts.add_account(store, "xiaowang", "secret-2", "staff")
+    accounts.logout(store)
+    accounts.login(store, "xiaowang", "secret-2")
 
 
 def _path(store) -> str:
@@ -118,10 +103,7 @@ def test_preview_refuses_a_forged_package_like_the_import(office, laptop, folder
 
 
 def test_a_staff_preview_lists_the_settings_that_will_wait(office, laptop, folder):
-    accounts.create_admin(laptop, "admin", "secret-1")
-    accounts.add_account(laptop, "xiaowang", "secret-2", "staff")
-    accounts.logout(laptop)
-    accounts.login(laptop, "xiaowang", "secret-2")
+    _as_staff(laptop)
     settings.save(office, {"idle_lock_minutes": 45})
     preview = sync.preview_package(laptop, sync.export_package(office, "笔记本", folder).path)
     assert preview.settings == ["idle_lock_minutes"] and preview.held == 1
@@ -167,10 +149,7 @@ def test_a_set_aside_record_can_be_dismissed(office, laptop, folder, tmp_path):
 
 
 def test_an_administrator_discards_held_changes(office, laptop, folder):
-    accounts.create_admin(laptop, "admin", "secret-1")
-    accounts.add_account(laptop, "xiaowang", "secret-2", "staff")
-    accounts.logout(laptop)
-    accounts.login(laptop, "xiaowang", "secret-2")
+    _as_staff(laptop)
     settings.save(office, {"idle_lock_minutes": 45})
     assert sync.import_package(laptop, sync.export_package(office, "笔记本", folder).path).held == 1
     with pytest.raises(Exception, match="管理员"):
@@ -230,10 +209,7 @@ def test_the_recovery_sheet_is_one_printed_page_with_the_community_the_date_and_
 
 
 def test_only_an_administrator_prints_the_recovery_sheet(office, tmp_path):
-    accounts.create_admin(office, "admin", "secret-1")
-    accounts.add_account(office, "xiaowang", "secret-2", "staff")
-    accounts.logout(office)
-    accounts.login(office, "xiaowang", "secret-2")
+    _as_staff(office)
     with pytest.raises(Exception, match="管理员"):
         community_key.print_recovery_sheet(office, tmp_path / "sheet.pdf")
     assert not (tmp_path / "sheet.pdf").exists()
