@@ -29,6 +29,10 @@ RECOVERY_CODE_LENGTH = 16  # 80 bits: the sheet is kept for years, and every bac
 _RECOVERY_AAD = b"community-ledger recovery"
 
 
+class WrongRecoveryCode(SealError):
+    """The 恢复码 typed does not open the backup (or none was typed): the person may try again."""
+
+
 @dataclass(frozen=True)
 class RecoverySheet:
     community_name: str
@@ -121,8 +125,8 @@ def key_from_recovery(wrapped: str, code: str) -> bytes:
     except (ValueError, TypeError, KeyError):
         raise SealError(sealing.DAMAGED) from None
     if not sealing.normalize_code(code):
-        raise SealError("请输入恢复码（见建立社区时打印的恢复码单）。")
+        raise WrongRecoveryCode("请输入恢复码（见建立社区时打印的恢复码单）。")
     key = sealing.unwrap(sealing.derive_from_code(code, params), inner, _RECOVERY_AAD)
     if key is None:
-        raise SealError("恢复码不对，请核对恢复码单后重新输入（字母不分大小写，短横线可省略）。")
+        raise WrongRecoveryCode("恢复码不对，请核对恢复码单后重新输入（字母不分大小写，短横线可省略）。")
     return key

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app import backups, sealed_backups
+from app import backups, community_key, sealed_backups
 from ui.context import Context
 from ui.recovery import print_sheet
 
@@ -130,8 +130,8 @@ class BackupsPanel(QGroupBox):
             self.reload()
 
         def failed(exc: BaseException) -> bool:
-            if isinstance(exc, sealed_backups.RecoveryCodeNeeded):
-                self.ask_recovery_code(path, other_community)
+            if isinstance(exc, (sealed_backups.RecoveryCodeNeeded, community_key.WrongRecoveryCode)):
+                self.ask_recovery_code(path, other_community, "" if recovery_code is None else str(exc))
                 return True
             if not isinstance(exc, backups.OtherCommunity):
                 return False
@@ -141,11 +141,12 @@ class BackupsPanel(QGroupBox):
         self.ops.run(backups.restore_into, path, other_community=other_community, recovery_code=recovery_code,
                      on_done=done, on_error=failed)
 
-    def ask_recovery_code(self, path: str, other_community: bool) -> QInputDialog:
-        """A sealed backup of a community whose key this PC does not hold: the 恢复码 from the sheet opens it."""
+    def ask_recovery_code(self, path: str, other_community: bool, problem: str = "") -> QInputDialog:
+        """A sealed backup of a community whose key this PC does not hold: the 恢复码 from the sheet opens it
+        (asked again, with the reason, after a wrong one)."""
         dialog = QInputDialog(self)
         dialog.setWindowTitle("输入恢复码")
-        dialog.setLabelText("这是加密的备份，本机没有这个社区的密钥。\n"
+        dialog.setLabelText((problem + "\n\n" if problem else "") + "这是加密的备份，本机没有这个社区的密钥。\n"
                             "请输入恢复码（建立社区时打印的恢复码单上，字母不分大小写）：")
         dialog.setOkButtonText("恢复")
         dialog.setCancelButtonText("取消")
