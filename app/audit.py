@@ -32,8 +32,9 @@ ACTION_NAMES: dict[str, str] = {
     "account": "账号变更",
 }
 RECORD_ACTIONS = ("insert", "update", "delete", "restore")
-# Columns that say when and where a version was written, or are derived from another field.
-NOT_A_CHANGE = ("id", "created_at", "updated_at", "device_id", "pinyin", "initials", "sort_key")
+# Columns that say when and where a version was written, or are derived from another field
+# (a serial's year and sequence number are its `serial`).
+NOT_A_CHANGE = ("id", "created_at", "updated_at", "device_id", "pinyin", "initials", "sort_key", "year", "seq")
 # Keys an event's detail must never show, should one ever carry them.
 SECRET_KEYS = ("id_number", "phone", "emergency_phone", "supporter_phone", "health_note", "health",
                "password", "password_hash")
@@ -76,7 +77,8 @@ class AuditFilter:
             raise UserError("开始日期不能晚于结束日期")
         return {"start": _utc(self.date_from) if self.date_from else None,
                 "end": _utc(self.date_to + timedelta(days=1)) if self.date_to else None,
-                "user": self.user, "table": self.table, "action": self.action}
+                "user": self.user, "table": self.table, "action": self.action,
+                "hidden": catalog.hidden_from_log()}
 
     def period(self) -> str:
         start = self.date_from.isoformat() if self.date_from else "最早"
@@ -153,32 +155,51 @@ def summary(row: Row) -> str:
     return f"{name}：{detail}" if detail else name
 
 
-# The field that names a record of each kind for a person reading the log (not personal numbers).
+# The fields that name a record of each kind for a person reading the log (not personal numbers).
 _LABEL_FIELDS = {
     "people": ("name",), "topics": ("title",), "activities": ("date", "name"), "stamp_items": ("name",),
     "stamp_requests": ("serial",), "certificates": ("serial",), "meetings": ("date", "form"),
     "visits": ("date",), "topic_events": ("date", "to_state"), "topic_steps": ("step",),
     "followups": ("date",), "redemptions": ("date",), "meeting_participants": ("name",),
+    "service_records": ("date",), "referrals": ("referred_on",), "care_groups": ("name",),
 }
+# Whose record it is: the column holding a resident's id, or the id of a record with a resident behind it.
+_OWNER_COLUMNS = {"person_id": None, "volunteer_id": "volunteers", "elder_id": "elders", "visit_id": "visits"}
+
+
+def _owner(values: dict[str, Any]) -> tuple[str | None, str] | None:
+    """(the table to look the name up through, None for people; the id) of the record's resident."""
+    for column, through in _OWNER_COLUMNS.items():
+        if isinstance(values.get(column), str):
+            return through, values[column]
+    return None
 
 
 def _labels(store: Store, rows: list[Row]) -> list[str]:
+    """What each row is about: its own naming fields and the name of the resident it belongs to."""
     decoded = [{**_decode(r.get("before")), **_decode(r.get("after"))} for r in rows]
-    person_ids = sorted({d["person_id"] for d in decoded if isinstance(d.get("person_id"), str)})
-    names = queries.people_names(store, person_ids)
+    owners = [_owner(values) for values in decoded]
+    wanted: dict[str | None, set[str]] = {}
+    for owner in owners:
+        if owner:
+            wanted.setdefault(owner[0], set()).add(owner[1])
+    names = {through: (queries.people_names(store, sorted(ids)) if through is None
+                       else queries.names_through(store, through, sorted(ids)))
+             for through, ids in wanted.items()}
     labels = []
-    for row, values in zip(rows, decoded):
+    for row, values, owner in zip(rows, decoded, owners):
         table = row["table_name"]
         if table == "settings":
-            labels.append(row["record_id"])
-        elif table in _LABEL_FIELDS:
-            labels.append(" ".join(str(values.get(k) or "") for k in _LABEL_FIELDS[table]).strip())
-        elif isinstance(values.get("person_id"), str):
-            labels.append(names.get(values["person_id"], ""))
-        elif table == "accounts":
+            labels.append(settings_module.label(row["record_id"]))
+            continue
+        if table == "accounts":
             labels.append(str(values.get("username") or ""))
-        else:
-            labels.append("")
+            continue
+        parts = [str(values.get(k) or "") for k in _LABEL_FIELDS.get(table, ())]
+        who = names.get(owner[0], {}).get(owner[1], "") if owner else ""
+        if who and who not in parts:
+            parts.append(who)
+        labels.append(" ".join(p for p in parts if p))
     return labels
 
 
@@ -211,8 +232,8 @@ def audit_users(store: Store) -> list[str]:
 
 
 def kinds() -> dict[str, str]:
-    """Record kinds for the filter: table → Chinese name."""
-    return {table: kind.noun for table, kind in catalog.KINDS.items()}
+    """Record kinds for the filter: table → Chinese name (not the program's own bookkeeping)."""
+    return {table: kind.noun for table, kind in catalog.KINDS.items() if kind.in_log}
 
 
 def _all_rows(store: Store, filters: AuditFilter) -> Iterator[Row]:

@@ -35,9 +35,11 @@ from db.store import Store, open_store
 FOLDER = "backups"
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
 # kind in the file name: automatic copies rotate; the others are kept until deleted by hand.
-AUTO, BEFORE_RESTORE, DAMAGED = "auto", "before-restore", "damaged"
-KIND_NAMES = {AUTO: "自动备份", BEFORE_RESTORE: "恢复前的数据库", DAMAGED: "损坏的数据库（留作查看）"}
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<kind>before-restore|damaged))?\.db$")
+# (Manual backups made before they were named `-manual` carry no kind and read as automatic.)
+AUTO, MANUAL, BEFORE_RESTORE, DAMAGED = "auto", "manual", "before-restore", "damaged"
+KIND_NAMES = {AUTO: "自动备份", MANUAL: "手动备份", BEFORE_RESTORE: "恢复前的数据库",
+              DAMAGED: "损坏的数据库（留作查看）"}
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})(?:-(?P<kind>manual|before-restore|damaged))?\.db$")
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,11 @@ def make_backup(store: Store, *, now: datetime | None = None, kind: str = AUTO) 
     made = Backup(path, _taken_at(path), kind, path.stat().st_size)
     prune(db_file)
     return made
+
+
+def backup_now(store: Store, *, now: datetime | None = None) -> Backup:
+    """A backup the user asked for (备份 page, `backup` without --out): kept until deleted by hand."""
+    return make_backup(store, now=now, kind=MANUAL)
 
 
 def save_copy(store: Store, out_file: str | Path) -> Path:

@@ -17,7 +17,7 @@ from typing import Any
 from app import elders
 from app import settings as settings_module
 from app.access import require_admin
-from app.dates import add_interval, add_months, from_iso, month_bounds
+from app.dates import add_interval, add_months, age_on, from_iso, month_bounds
 from app.errors import NotFound, UserError, ValidationError
 from app.people import get_person
 from app.privacy import for_role
@@ -54,10 +54,6 @@ SUBSIDY_FIELDS = ("living_subsidy", "nursing_subsidy")
 # The elder checklist items kept in the visits table's own columns (the 探访关爱记录台账 reads them).
 ELDER_ITEM_COLUMNS = {label: key for key, label in elders.VISIT_TEXT_FIELDS.items()
                       if key not in ("problems", "measures", "referral")}
-
-
-def age_on(birth: date, today: date) -> int:
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 # -- groups --------------------------------------------------------------------------------

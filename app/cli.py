@@ -87,6 +87,11 @@ def build_parser() -> ChineseArgumentParser:
     bank.add_argument("--volunteer", required=True, help="志愿者编号、姓名或身份证号")
     bank.add_argument("--until", help="截止日期（默认今天）")
     bank.add_argument("--out", required=True, help="PDF 文件")
+    care = sub.add_parser("care", help="关爱对象：history 打印一人的全部探访记录（PDF）")
+    care.add_argument("action", choices=["history"], help="history：探访记录")
+    care.add_argument("--person", required=True, help="关爱对象的姓名或身份证号")
+    care.add_argument("--out", required=True, help="PDF 文件")
+    care.add_argument("--unmasked", action="store_true", help="身份证号、电话显示完整（仅管理员；默认遮盖）")
     minutes = sub.add_parser("minutes", help="打印某次协商会议的记录和签到表（PDF）")
     minutes.add_argument("--date", required=True, help="会议日期")
     minutes.add_argument("--topic", help="议题名称中的几个字（同一天有多次会议时）")
@@ -100,8 +105,8 @@ def build_parser() -> ChineseArgumentParser:
     template = sub.add_parser("template", help="生成空白花名册模板")
     template.add_argument("kind", choices=["people", "volunteers", "elders"], help="people | volunteers | elders")
     template.add_argument("file", help=".xlsx 文件")
-    backup = sub.add_parser("backup", help="把数据库备份到一个文件（如 U 盘上）")
-    backup.add_argument("--out", required=True, help="备份文件，或保存它的文件夹")
+    backup = sub.add_parser("backup", help="备份数据库：到一个文件（如 U 盘上），不带 --out 时备份到数据库旁边的 backups 文件夹")
+    backup.add_argument("--out", help="加密备份文件，或保存它的文件夹（不写则为手动备份，留在 backups 文件夹）")
     restore = sub.add_parser("restore", help="从备份恢复数据库（先自动备份当前数据库）")
     restore.add_argument("file", help="备份文件（.ledgerbackup 加密备份，或 .db）")
     restore.add_argument("--other-community", action="store_true",
@@ -313,10 +318,7 @@ def cmd_certificate(args: argparse.Namespace, clock: Clock) -> int:
         with _opened(args, clock, must_exist=True) as store:
             entries = documents.register_entries(store, args.year)
             if args.out:
-                from exports.pdf import write_pdf
-
-                ledger = documents.register_ledger(store, args.year)
-                documents.write_safely(lambda: write_pdf(ledger, args.out), args.out)
+                documents.write_register(store, args.out, args.year)
         if args.json:
             print(json.dumps(entries, ensure_ascii=False, indent=1))
         else:
@@ -368,6 +370,16 @@ def cmd_timebank(args: argparse.Namespace, clock: Clock) -> int:
         ledger = timebank_statement(store, found["id"], until=until)
         documents.write_safely(lambda: write_pdf(ledger, args.out), args.out)
     print(f"已写出时间银行明细：{args.out}")
+    return EXIT_OK
+
+
+def cmd_care(args: argparse.Namespace, clock: Clock) -> int:
+    from app import care_history
+
+    with _opened(args, clock, must_exist=True) as store:
+        person = care_history.find_person_in_care(store, args.person)
+        care_history.write_history(store, person["id"], args.out, masked=not args.unmasked)
+    print(f"已写出{person['name']}的探访记录：{args.out}")
     return EXIT_OK
 
 
@@ -544,7 +556,7 @@ def cmd_backup(args: argparse.Namespace, clock: Clock) -> int:
     from app import backups
 
     with _opened(args, clock, must_exist=True) as store:
-        out = backups.save_copy(store, args.out)
+        out = backups.save_copy(store, args.out) if args.out else backups.backup_now(store).path
     print(f"已备份到：{out}")
     return EXIT_OK
 
@@ -635,7 +647,7 @@ def _street(args: argparse.Namespace, *, must_exist: bool, writes: bool = False)
 
 COMMANDS = {
     "demo": cmd_demo, "stats": cmd_stats, "check": cmd_check, "export": cmd_export,
-    "certificate": cmd_certificate, "timebank": cmd_timebank, "minutes": cmd_minutes, "import": cmd_import, "template": cmd_template,
+    "certificate": cmd_certificate, "timebank": cmd_timebank, "care": cmd_care, "minutes": cmd_minutes, "import": cmd_import, "template": cmd_template,
     "sync": cmd_sync, "settings": cmd_settings, "backup": cmd_backup, "restore": cmd_restore,
     "street": cmd_street,
     "recovery-code": cmd_recovery_code,

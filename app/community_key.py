@@ -21,9 +21,13 @@ from pathlib import Path
 from app import sealing
 from app.access import require_admin
 from app.sealing import SealError
-from db import community_key as meta
+from db import meta
 from db import sync as sync_queries
 from db.store import Store
+
+# meta rows: the key (base64), the key wrapped under the 恢复码 (JSON), and the 恢复码 itself
+# (so an administrator can print the 恢复码 sheet again).
+KEY, RECOVERY, RECOVERY_CODE = "community_key", "community_key_recovery", "recovery_code"
 
 RECOVERY_CODE_LENGTH = 16  # 80 bits: the sheet is kept for years, and every backup carries its wrap
 _RECOVERY_AAD = b"community-ledger recovery"
@@ -43,12 +47,12 @@ class RecoverySheet:
 
 def key_of(store: Store) -> bytes | None:
     """This PC's community key, or None when it has none yet."""
-    text = meta.get(store, meta.KEY)
+    text = meta.get(store, KEY)
     return base64.b64decode(text) if text else None
 
 
 def has_key(store: Store) -> bool:
-    return meta.get(store, meta.KEY) is not None
+    return meta.get(store, KEY) is not None
 
 
 def ensure_key(store: Store) -> bytes:
@@ -70,23 +74,23 @@ def ensure_key(store: Store) -> bytes:
 def install(store: Store, key: bytes, recovery_wrap: str, *, recovery_code: str | None = None) -> None:
     """Keep the key (and its copy under the 恢复码) on this PC: on set-up, or when joining."""
     with store.transaction():
-        meta.put(store, meta.KEY, base64.b64encode(key).decode("ascii"))
-        meta.put(store, meta.RECOVERY, recovery_wrap)
+        meta.put(store, KEY, base64.b64encode(key).decode("ascii"))
+        meta.put(store, RECOVERY, recovery_wrap)
         if recovery_code:
-            meta.put(store, meta.RECOVERY_CODE, recovery_code)
+            meta.put(store, RECOVERY_CODE, recovery_code)
 
 
 def recovery_wrap(store: Store) -> str:
     """The key wrapped under the 恢复码 (JSON text), carried by every sealed backup."""
     ensure_key(store)
-    return meta.get(store, meta.RECOVERY) or ""
+    return meta.get(store, RECOVERY) or ""
 
 
 def recovery_sheet(store: Store) -> RecoverySheet:
     """What the 恢复码 sheet shows (管理员 only; on the PC the community was set up on)."""
     require_admin(store, "查看恢复码")
     key = ensure_key(store)
-    code = meta.get(store, meta.RECOVERY_CODE)
+    code = meta.get(store, RECOVERY_CODE)
     if not code:
         raise SealError("本机是加入社区的电脑，没有保存恢复码：请在社区建立时的那台电脑上打印恢复码单。")
     store.log_event("reveal", detail={"fields": ["恢复码"]})

@@ -307,9 +307,13 @@ def clean_meeting(data: dict[str, Any], *, today: date) -> dict[str, Any]:
     c.field("recorder", required_text, data.get("recorder"), field="记录人", max_length=30)
     c.field("minutes_text", optional_text, data.get("minutes_text"), field="会议记录", max_length=20000)
     c.field("outcome", optional_text, data.get("outcome"), field="协商结果", max_length=4000)
-    for key, label in (("votes_for", "同意票"), ("votes_against", "反对票"), ("votes_abstain", "弃权票")):
+    for key, label in (("present", "实到人数"), ("votes_for", "同意票"), ("votes_against", "反对票"),
+                       ("votes_abstain", "弃权票")):
         c.field(key, _count, data.get(key), label)
-    return c.done()
+    values = c.done()
+    if values["present"] is not None and _votes(values) > values["present"]:
+        raise ValidationError("表决票数之和不能多于实到人数", "votes_for")
+    return values
 
 
 def clean_participant(data: dict[str, Any]) -> dict[str, Any]:
@@ -341,14 +345,24 @@ def clean_meeting_form(values: dict[str, Any], *, today: date) -> tuple[dict[str
         except ValidationError as exc:
             errors["participants"] = f"第 {number} 行：{exc}"
             break
-    if meeting and people and _votes(meeting) > len(people):
-        errors["votes_for"] = TOO_MANY_VOTES
+    if meeting and people:
+        errors.update(_against_participants(meeting, len(people)))
     if errors:
         raise ValidationError(errors)
     return meeting, people
 
 
 TOO_MANY_VOTES = "表决票数之和不能多于参会人数"
+
+
+def _against_participants(meeting: dict[str, Any], invited: int) -> dict[str, str]:
+    """实到 and the votes measured against the people on the sign-in sheet (应到)."""
+    errors = {}
+    if meeting.get("present") is not None and meeting["present"] > invited:
+        errors["present"] = f"实到人数不能多于参会人员名单的 {invited} 人（应到）"
+    if _votes(meeting) > invited:
+        errors["votes_for"] = TOO_MANY_VOTES
+    return errors
 
 
 def _votes(meeting: dict[str, Any]) -> int:
@@ -370,8 +384,8 @@ def add_meeting(
             errors[f"participants.{index}"] = f"第 {index + 1} 位参会人：{exc}"
     if errors:
         raise ValidationError(errors)
-    if people and _votes(values) > len(people):
-        raise ValidationError(TOO_MANY_VOTES, "votes_for")
+    if people and (wrong := _against_participants(values, len(people))):
+        raise ValidationError(wrong)
     with store.transaction():
         if values["topic_id"]:
             topic = get_topic(store, values["topic_id"])
@@ -384,6 +398,22 @@ def add_meeting(
         for person in people:
             store.insert("meeting_participants", {**person, "meeting_id": meeting["id"]})
     return meeting
+
+
+def record_attendance(store: Store, meeting_id: str, present: Any) -> Row:
+    """实到 of a meeting already registered (counted from its signed 签到表), judged as on the meeting form."""
+    if str(present if present is not None else "").strip() == "":
+        raise ValidationError("请填写实到人数（签到的人数）", "present")
+    with store.transaction():
+        meeting = store.get("meetings", meeting_id)
+        if meeting is None:
+            raise NotFound("找不到该会议，可能已被删除")
+        checked = clean_meeting({**meeting, "present": present}, today=date.fromisoformat(meeting["date"]))
+        invited = len(queries.participants_of(store, meeting_id))
+        wrong = _against_participants(checked, invited) if invited else {}
+        if wrong:
+            raise ValidationError(wrong)
+        return store.update("meetings", meeting_id, {"present": checked["present"]})
 
 
 def participants_of(store: Store, meeting_id: str) -> list[Row]:

@@ -20,6 +20,11 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+def age_on(birth: date, today: date) -> int:
+    """Full years (周岁) on `today`."""
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
 def add_interval(day: date, interval: str) -> date:
     if interval == "week":
         return day + timedelta(days=7)

@@ -135,13 +135,12 @@ def _volunteers(m: _Maker, residents: list[Row]) -> list[Row]:
     adults = [p for p in residents if p["birth_date"] <= (m.today - timedelta(days=18 * 366)).isoformat()]
     chosen = m.rng.sample(adults, 60)
     team = []
-    for index, person in enumerate(chosen, start=1):
+    for person in chosen:  # numbered as any new volunteer: ZY260001 …
         team.append(
             volunteers.add_volunteer(
                 m.store,
                 {
                     "person_id": person["id"],
-                    "volunteer_no": f"ZY{m.today.year % 100:02d}{index:04d}",
                     "team": m.rng.choice(TEAMS),
                     "political_status": m.rng.choice(("中共党员", "群众", "群众", "共青团员")),
                     "registered_on": m.today - timedelta(days=m.rng.randrange(200, 1500)),

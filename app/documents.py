@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from app import settings as settings_module
+from app.access import require_admin
 from app.consultation import participants_of
 from app.errors import NotFound, UserError, ValidationError
 from app.ledgers import Masker
@@ -130,8 +131,10 @@ def verify_certificate(store: Store, number: str) -> dict[str, Any]:
 
 
 def void_certificate(store: Store, number: str, reason: str, *, today: date | None = None) -> Row:
-    """作废 a certificate: kept in the register with the date and reason; its number is not reused."""
+    """作废 a certificate: kept in the register with the date and reason; its number is not reused.
+    Only a 管理员 may (the window and the command line alike)."""
     today = today or store.clock.today()
+    require_admin(store, "作废证明")
     text = required_text(reason, field="作废原因", max_length=200)
     found = [r for r in certificates(store) if r["serial"].upper() == (number or "").strip().upper()]
     if not found:
@@ -158,6 +161,20 @@ def register_ledger(store: Store, year: int | None = None, *, today: date | None
                   prepared_on=today, note="持证人姓名已遮盖；作废的证明保留编号，不再使用。")
 
 
+def register_years(store: Store) -> list[int]:
+    """The years certificates were issued in, newest first (the register's year filter)."""
+    return sorted({r["year"] for r in certificates(store)}, reverse=True)
+
+
+def write_register(store: Store, path: str | Path, year: int | None = None) -> Path:
+    """证明登记簿 printed to a PDF (one year, or every certificate)."""
+    from exports.pdf import write_pdf
+
+    ledger = register_ledger(store, year)
+    write_safely(lambda: write_pdf(ledger, path), path)
+    return Path(path)
+
+
 def meeting_document(store: Store, meeting_id: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     meeting = queries.meeting_with_topic(store, meeting_id)
     if meeting is None:
@@ -171,6 +188,7 @@ def meeting_document(store: Store, meeting_id: str) -> tuple[dict[str, str], lis
         "agree": text(meeting["votes_for"]), "oppose": text(meeting["votes_against"]),
         "abstain": text(meeting["votes_abstain"]), "outcome": text(meeting["outcome"]),
         "procedure": "\n".join(_procedure(store, meeting["topic_id"])),
+        "present": text(meeting["present"]),  # blank until the meeting is held: written in by hand
     }
     people = [{"name": p["name"], "role": text(p["role"]), "unit": text(p["organization"])}
               for p in participants_of(store, meeting_id)]

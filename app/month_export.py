@@ -46,7 +46,7 @@ def export_month(
     numbers: list[int] | None = None, today: date | None = None,
 ) -> ExportResult:
     """Write the month's ledgers into out_dir; fails with a Chinese message when the folder cannot be written."""
-    from exports.pdf import merge_pdfs, write_cover, write_pdf
+    from exports.pdf import Book, merge_pdfs, write_cover, write_pdf
     from exports.xlsx import write_xlsx
 
     today = today or store.clock.today()
@@ -75,7 +75,7 @@ def export_month(
     result = ExportResult(folder)
     pdfs: list[tuple[str, Path]] = []
     contents: list[tuple[str, str]] = []  # each ledger's first page in the combined file
-    next_page = 2  # the cover is page 1
+    book = Book(first_page=2)  # the cover is page 1
     try:
         for number, stem, make in builders:
             ledger = make()
@@ -86,11 +86,12 @@ def export_month(
                 result.files.append(path)
             if fmt in ("pdf", "both"):
                 path = folder / ledger_filename(number, stem, year, month, "pdf")
-                contents.append((f"{number:02d}　{stem}", f"{next_page}"))
-                next_page += write_pdf(ledger, path, book_start=next_page)
+                contents.append((f"{number:02d}　{stem}", f"{book.next_page}"))
+                write_pdf(ledger, path, book=book)
                 result.files.append(path)
                 pdfs.append((f"{number:02d}　{stem}", path))
         if pdfs:
+            book.finish()  # the ledgers' PDFs are written now that the book's page count is known
             config = settings_module.load(store)
             result.combined = folder / f"{year:04d}-{month:02d}_月度台账合订本.pdf"
             unit = " ".join(x for x in (config.street, config.community_name) if x)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from app.dates import age_on, from_iso
 from app.errors import NotFound, UserError, ValidationError
 from app.pinyin import name_keys
 from app.privacy import for_role
@@ -70,6 +71,32 @@ def clean_person(data: dict[str, Any], *, today: date) -> dict[str, Any]:
     for key, label in {**ADDRESS_FIELDS, "note": "备注"}.items():
         c.field(key, optional_text, data.get(key), field=label, max_length=500)
     return c.done()
+
+
+def facts(gender: str | None, birth: date | None, today: date) -> str:
+    """`男，1980-01-01 出生，46 岁`: what a form shows beside a person (the parts known)."""
+    parts = [gender or ""]
+    if birth:
+        parts += [f"{birth.isoformat()} 出生", f"{age_on(birth, today)} 岁"]
+    return "，".join(p for p in parts if p)
+
+
+def id_facts(text: str | None, today: date) -> str | None:
+    """性别、出生日期、年龄 read from a 身份证号 as typed; None until it is complete and valid."""
+    try:
+        id_number = normalize_id_number(text or "", today)
+    except ValidationError:
+        return None
+    return facts(gender_from_id(id_number), birth_date_from_id(id_number), today)
+
+
+def person_facts(row: dict[str, Any], today: date) -> str:
+    """The same for a registered person (a row with gender and birth_date)."""
+    try:
+        birth = from_iso(row.get("birth_date"))
+    except ValueError:
+        birth = None
+    return facts(row.get("gender"), birth, today)
 
 
 def _with_keys(values: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from app.access import require_admin
 from app.errors import ValidationError
 from app.validation import Collector, optional_text, required_text
 from db.store import Store
+from db.sync import PREFIX_SETTING
 
 DEFAULT_STAR_HOURS = (100, 300, 600, 1000, 1500)
 INTERVALS = {"week": "每周", "month": "每月", "quarter": "每季度"}
@@ -42,6 +43,19 @@ _TEXT_FIELDS = {
     "preparer": ("制表人", False),
     "reviewer": ("审核人", False),
 }
+
+_OTHER_LABELS = {"star_hours": "星级时长", "visit_intervals": "探访周期", "idle_lock_minutes": "自动锁定时间"}
+
+
+def label(key: str) -> str:
+    """What the settings form calls a stored setting (the 操作日志 names a changed setting by it)."""
+    if key in _TEXT_FIELDS:
+        return _TEXT_FIELDS[key][0]
+    if key in _OTHER_LABELS:
+        return _OTHER_LABELS[key]
+    if key.startswith(PREFIX_SETTING):
+        return f"编号字母 {key[len(PREFIX_SETTING):]}"
+    return "其他设置"
 
 
 _OTHER_LABELS = {"star_hours": "星级时长", "visit_intervals": "探访周期", "idle_lock_minutes": "自动锁定时间"}

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # cryptography loads only when a key is made or used, not at every start
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from db import meta
 from db.store import Store
 
 META_KEY = "street_signing_key"  # base64 of the 32 raw private bytes; never leaves this PC
@@ -39,15 +40,13 @@ def ensure_key(store: Store) -> Ed25519PrivateKey:
         raw = Ed25519PrivateKey.generate().private_bytes_raw()
         with store.transaction():
             # OR IGNORE, then read back: two programs making a key at once agree on one.
-            store.db.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
-                                  [META_KEY, base64.b64encode(raw).decode("ascii")])
+            meta.put_new(store, META_KEY, base64.b64encode(raw).decode("ascii"))
         stored = _stored(store)
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(stored))
 
 
 def _stored(store: Store) -> str | None:
-    found = store.db.conn.execute("SELECT value FROM meta WHERE key = ?", [META_KEY]).fetchone()
-    return found[0] if found else None
+    return meta.get(store, META_KEY)
 
 
 def has_key(store: Store) -> bool:

@@ -45,7 +45,7 @@ from app.errors import NotFound, SyncError, UserError
 from app.sealing import SealError
 from db import schema
 from db import kinds
-from db import community_key as meta
+from db import meta
 from db import sync as queries
 from db.errors import os_reason
 from db.store import Row, Store, new_id

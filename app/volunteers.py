@@ -13,6 +13,8 @@ from app.privacy import for_role
 from app.validation import Collector, choice, optional_text, parse_date
 from db import service as service_queries
 from db import volunteers as queries
+from db.stamps import next_serial
+from db.sync import serial_prefix
 from app.records import require
 from db.store import Row, Store
 
@@ -56,10 +58,23 @@ def _refuse_duplicates(store: Store, values: dict[str, Any], own_id: str | None 
             raise ValidationError("志愿者编号已被使用，请换一个", "volunteer_no")
 
 
+def next_volunteer_no(store: Store, year: int) -> str:
+    """`ZY260001`: ZY, the year's last two digits, this PC's serial letter, a number counted per
+    year. Call inside a write transaction; numbers typed by hand or imported are skipped."""
+    while True:
+        number = f"ZY{year % 100:02d}{serial_prefix(store)}{next_serial(store, f'volunteers:{year}'):04d}"
+        if queries.volunteer_by_number(store, number) is None:
+            return number
+
+
 def add_volunteer(store: Store, data: dict[str, Any], *, today: date | None = None) -> Row:
-    values = clean_volunteer(data, today=today or store.clock.today())
+    """A new volunteer; one registered without a 志愿者编号 gets the next one (next_volunteer_no)."""
+    today = today or store.clock.today()
+    values = clean_volunteer(data, today=today)
     with store.transaction():
         _refuse_duplicates(store, values)
+        if not values.get("volunteer_no"):
+            values["volunteer_no"] = next_volunteer_no(store, today.year)
         return store.insert("volunteers", values)
 
 

@@ -19,11 +19,12 @@ def last_record_change(store: Store) -> str | None:
 
 
 def listing(*, start: str | None = None, end: str | None = None, user: str | None = None,
-            table: str | None = None, action: str | None = None) -> Listing:
+            table: str | None = None, action: str | None = None, hidden: tuple[str, ...] = ()) -> Listing:
     """The audit trail, filtered: `at` in [start, end) (UTC ISO text), one user, one table, one action.
 
     Each filter matches an index (audit_at, audit_user_at, audit_table_at), so a filtered
-    page deep in a long log is still a short index walk.
+    page deep in a long log is still a short index walk. Rows of the `hidden` tables are left out
+    (events have no table and stay).
     """
     found = Listing("a.id, a.at, a.user, a.device_id, a.table_name, a.record_id, a.action, a.before, a.after",
                     "audit a", "a.id", {"at": "a.at"}, "at")
@@ -37,6 +38,9 @@ def listing(*, start: str | None = None, end: str | None = None, user: str | Non
         found.where("a.table_name = :table", table=table)
     if action is not None:
         found.where("a.action = :action", action=action)
+    if hidden:
+        names = {f"hidden{i}": name for i, name in enumerate(hidden)}
+        found.where(f"coalesce(a.table_name, '') NOT IN ({', '.join(':' + k for k in names)})", **names)
     return found
 
 
@@ -64,3 +68,19 @@ def people_names(store: Store, ids: list[str]) -> dict[str, str]:
         return {}
     marks = ", ".join("?" for _ in ids)
     return {r["id"]: r["name"] for r in store.query(f"SELECT id, name FROM people WHERE id IN ({marks})", ids)}
+
+
+# The records whose audit rows are named by their person's name, found through their own person_id.
+_PERSON_OWNERS = ("volunteers", "elders", "visits")
+
+
+def names_through(store: Store, table: str, ids: list[str]) -> dict[str, str]:
+    """id -> the name of the resident a volunteer, elder or visit belongs to (deleted ones too)."""
+    if table not in _PERSON_OWNERS:
+        raise ValueError(f"no person behind {table!r}")
+    if not ids:
+        return {}
+    marks = ", ".join("?" for _ in ids)
+    rows = store.query(f"SELECT t.id, p.name FROM {table} t JOIN people p ON p.id = t.person_id "
+                       f"WHERE t.id IN ({marks})", ids)
+    return {r["id"]: r["name"] for r in rows}

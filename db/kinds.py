@@ -20,6 +20,7 @@ class Kind:
     in_bin: bool = False  # deleted ones are listed in the 回收站
     numbers: tuple[str, ...] = ()  # personal numbers its lists show masked (revealed one row at a time)
     numbers_on_person: bool = False  # its numbers are its person's (people.id_number, people.phone)
+    in_log: bool = True  # listed in the 操作日志 (False: the program's own bookkeeping)
 
 
 _PERSON_NAME = "(SELECT name FROM people WHERE id = t.person_id)"
@@ -56,7 +57,7 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
          "t.referred_on || ' ' || (SELECT name FROM people WHERE id = t.person_id) || ' → ' || t.target",
          in_bin=True),
     # Local to one PC: its serial counters and its accounts are never carried elsewhere.
-    Kind("counters", "登记编号", synced=False),
+    Kind("counters", "登记编号", synced=False, in_log=False),
     Kind("accounts", "账号", synced=False),
 )}
 
@@ -95,6 +96,9 @@ FIELD_LABELS = {
     "certificate_no": "证件编号", "household": "家庭情况", "visit_id": "探访记录", "item": "清单项",
     "checked": "已查看", "problem": "问题", "target_kind": "转介对象类型", "target": "转介给",
     "referred_on": "转介日期", "due_on": "办结期限", "received_on": "接收日期", "closed_on": "办结日期",
+    "from_state": "原状态", "to_state": "新状态", "period_start": "服务起始日期", "period_end": "服务截止日期",
+    "issued_on": "开具日期", "contact": "联系电话", "username": "用户名", "password_hash": "密码",
+    "failed_attempts": "连续失败次数", "retry_after": "限制登录至",
 }
 
 
@@ -106,6 +110,11 @@ def noun(table: str) -> str:
 
 def field_label(column: str) -> str:
     return FIELD_LABELS.get(column, column)
+
+
+def hidden_from_log() -> tuple[str, ...]:
+    """Tables whose writes are the program's bookkeeping, not something a person did (serial counters)."""
+    return tuple(k.table for k in KINDS.values() if not k.in_log)
 
 
 def in_bin() -> list[Kind]:

@@ -770,6 +770,12 @@ def m012_visits_statistics(db: sqlite_utils.Database) -> None:
 
 
 @migrations()
+def m013_meeting_attendance(db: sqlite_utils.Database) -> None:
+    """A meeting records how many came (实到): its 签到表 prints it beside 应到 once the meeting is held."""
+    db.execute("ALTER TABLE meetings ADD COLUMN present INTEGER")
+
+
+@migrations()
 def m014_sync_set_aside(db: sqlite_utils.Database) -> None:
     """Records from a package that broke a form's rule (app/sync_checks.py) or a table's rule: kept
     here with the reason and a name a person recognises, never written into the records; the rest

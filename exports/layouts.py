@@ -12,7 +12,7 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from exports.fonts import cjk_font
 from exports.pdf import NumberedCanvas, Section, para
@@ -229,3 +229,58 @@ def minutes_pdf(path: str | os.PathLike, meeting: Mapping[str, Any], participant
     doc = SimpleDocTemplate(os.fspath(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=18 * mm, bottomMargin=18 * mm, title=title)
     doc.build(story, canvasmaker=NumberedCanvas)
+
+
+CARE_PERSON_FIELDS = (
+    "name", "gender", "birth_date", "id_number", "phone", "address", "groups", "visitor", "community", "as_of",
+    "summary",
+)
+CARE_VISIT_FIELDS = ("date", "method", "visitor", "checklist", "problems", "measures", "referrals")
+
+
+def care_history_pdf(path: str | os.PathLike, person: Mapping[str, Any], visits: Sequence[Mapping[str, Any]],
+                     *, others: Sequence[str] = ()) -> int:
+    """关爱对象探访记录: one person's details, then every visit as a block (清单、问题、措施、转介), newest first.
+
+    person (plain strings, numbers masked by the caller): name, gender, birth_date, id_number, phone, address,
+    groups (each group with its risk level and state), visitor, community, as_of, summary (探访 n 次…).
+    visits: date, method, visitor, checklist (the findings), problems, measures, referrals (one a line).
+    others: 转介 not opened from a visit, one a line. Returns the pages written.
+    """
+    p = _check(person, CARE_PERSON_FIELDS, "care person")
+    s = _styles()
+    lab, val = partial(para, style=s["label"]), partial(para, style=s["value"])
+    title = f"关爱对象探访记录（{p['name']}）"
+    details = _form([
+        [lab("姓名"), val(p["name"]), lab("性别"), val(p["gender"])],
+        [lab("出生日期"), val(p["birth_date"]), lab("身份证号"), val(p["id_number"])],
+        [lab("联系电话"), val(p["phone"]), lab("住址"), val(p["address"])],
+        [lab("所属类别"), val(p["groups"]), "", ""],
+        [lab("责任探访人"), val(p["visitor"]), lab("探访次数"), val(p["summary"])],
+    ], spans=[((1, 3), (3, 3))], pad=4)
+    story: list[Any] = [Section(0, title), para(title, s["title"], bold=True), Spacer(0, 3 * mm),
+                        _side_by_side([f"单位：{p['community']}", f"截至：{p['as_of']}"], s["small"]),
+                        Spacer(0, 2 * mm), details, Spacer(0, 6 * mm)]
+    if not visits:
+        story.append(para("还没有探访记录。", s["value"]))
+    for v in visits:
+        v = _check(v, CARE_VISIT_FIELDS, "care visit")
+        head = f"{v['date']}\u3000{v['method']}\u3000探访人：{v['visitor']}"
+        rows = [[para(head, s["value"], bold=True), ""]]
+        rows += [[lab(label), val(v[key])] for key, label in (
+            ("checklist", "探访清单"), ("problems", "发现问题"), ("measures", "帮扶措施"), ("referrals", "转介与办理"))
+            if v[key]]
+        if len(rows) == 1:
+            rows.append([lab("情况"), val("（本次未勾选清单项，未发现问题）")])
+        block = _form(rows, spans=[((0, 0), (1, 0))], pad=4)
+        block.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#D9D9D9"))]))
+        story += [KeepTogether([block, Spacer(0, 4 * mm)])]  # a visit is not cut in two between pages
+    if others:
+        story += [para("未随探访登记的转介", s["value"], bold=True), Spacer(0, 1 * mm),
+                  para("\n".join(others), s["value"]), Spacer(0, 4 * mm)]
+    story += [Spacer(0, 6 * mm), _side_by_side(["探访负责人（签字）：", "审核人（签字）：", f"打印日期：{p['as_of']}"],
+                                               s["value"])]
+    doc = SimpleDocTemplate(os.fspath(path), pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=18 * mm, bottomMargin=18 * mm, title=title)
+    doc.build(story, canvasmaker=NumberedCanvas)
+    return doc.page

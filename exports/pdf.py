@@ -80,8 +80,38 @@ class Section(Flowable):
         self.canv.section_title = self.title
 
 
+def book_number(page: int, total: int) -> str:
+    return f"合订本第 {page} 页 / 共 {total} 页"
+
+
+class Book:
+    """The month's combined file, made of ledgers written one by one, each page numbered `合订本第 n 页 / 共 N 页`.
+
+    N is known only when the last ledger is laid out, so each ledger's PDF waits, laid out but
+    unsaved, until finish() saves them all with the total.
+    """
+
+    def __init__(self, first_page: int = 1) -> None:
+        self.next_page = first_page  # where the next ledger starts (pages before it: a cover, say)
+        self.total: int | None = None
+        self._waiting: list[Canvas] = []
+
+    def hold(self, canvas: Canvas, pages: int) -> None:
+        self._waiting.append(canvas)
+        self.next_page += pages
+
+    def finish(self) -> int:
+        """Save every ledger held; returns the book's page count."""
+        self.total = self.next_page - 1
+        waiting, self._waiting = self._waiting, []
+        for canvas in waiting:
+            canvas.save()
+        return self.total
+
+
 class NumberedCanvas(Canvas):
-    """Writes 第 x 页 共 y 页, counted per ledger, on pages whose total is known only at the end.
+    """Writes 第 x 页 共 y 页, counted per ledger, on pages whose total is known only at the end
+    (and, in a Book, 合订本第 n 页 / 共 N 页).
 
     Each numbered page draws a form that is defined when the document is saved, once the pages of
     every ledger have been counted (a PDF may name a form before it is written).
@@ -89,9 +119,11 @@ class NumberedCanvas(Canvas):
 
     FOOTER_BOX = (0, 0, 2000, 100)  # wide enough for any page; the form only holds one line of text
 
-    def __init__(self, *args: Any, book_start: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, book: Book | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.book_start = book_start  # this file's first page in the month's combined file, if it goes there
+        self.book = book  # the month's combined file this one goes into, if it does
+        self.book_start = book.next_page if book else 0  # this file's first page there
+        self.book_forms: list[tuple[str, int, float]] = []  # form name, page in the book, page width
         self.ledger_section: int | None = None
         self.section_title = ""
         self.page_width, self.page_height = map(float, kwargs.get("pagesize", A4))
@@ -114,15 +146,24 @@ class NumberedCanvas(Canvas):
             name = f"LedgerFooter{len(self.footers)}"
             self.footers.append((name, section, number, self.page_width))
             self.doForm(name)
-            if self.book_start is not None:
+            if self.book is not None:
                 # The combined file's own page number, in the corner: its contents page points here.
-                self.setFont(cjk_font(), 8)
-                self.setFillColor(colors.black)
-                self.drawRightString(self.page_width - MARGIN_X, 8 * mm,
-                                     f"合订本第 {self.book_start + self.getPageNumber() - 1} 页")
+                # Like the footer, a form written once the book's last page is known.
+                name = f"BookNumber{len(self.book_forms)}"
+                self.book_forms.append((name, self.book_start + self.getPageNumber() - 1, self.page_width))
+                self.doForm(name)
         super().showPage()
 
     def save(self) -> None:
+        if self.book is not None and self.book.total is None:
+            self.book.hold(self, self.getPageNumber() - 1)  # saved by Book.finish(), with the book's page count
+            return
+        for name, page, width in self.book_forms:
+            self.beginForm(name, *self.FOOTER_BOX)
+            self.setFont(cjk_font(), 8)
+            self.setFillColor(colors.black)
+            self.drawRightString(width - MARGIN_X, 8 * mm, book_number(page, self.book.total))
+            self.endForm()
         for name, section, number, width in self.footers:
             self.beginForm(name, *self.FOOTER_BOX)
             self.setFont(cjk_font(), 9)
@@ -642,7 +683,7 @@ def _templates() -> list[PageTemplate]:
 
 
 def write_pdfs(ledgers: Iterable[Ledger], path: str | os.PathLike, cover: dict | None = None,
-               *, book_start: int | None = None) -> int:
+               *, book: Book | None = None) -> int:
     """Several ledgers in one PDF, each from a new page and numbered on its own; optional cover page.
 
     cover: {"title": str, "lines": [str, ...], "contents": [(ledger, page), ...]}, printed on an
@@ -667,16 +708,17 @@ def write_pdfs(ledgers: Iterable[Ledger], path: str | os.PathLike, cover: dict |
         story += [Section(i, ledger.title)] + ledger_story(ledger, st, width)
     if not story:
         raise ValueError("nothing to write: no ledgers and no cover")
-    doc.build(story, canvasmaker=partial(NumberedCanvas, book_start=book_start))
+    doc.build(story, canvasmaker=partial(NumberedCanvas, book=book))
     return doc.page
 
 
-def write_pdf(ledger: Ledger, path: str | os.PathLike, *, book_start: int | None = None) -> int:
+def write_pdf(ledger: Ledger, path: str | os.PathLike, *, book: Book | None = None) -> int:
     """One ledger as a PDF: A4 landscape unless the ledger says portrait. Returns its pages.
 
-    book_start: the page it starts on in the month's combined file, printed in each page's corner.
+    book: the month's combined file it goes into; its pages carry their number there, and the file
+    is written by book.finish().
     """
-    return write_pdfs([ledger], path, book_start=book_start)
+    return write_pdfs([ledger], path, book=book)
 
 
 def write_cover(path: str | os.PathLike, cover: dict) -> None:

@@ -134,3 +134,39 @@ def test_the_log_is_for_administrators_only(logged, tmp_path):
     with pytest.raises(PermissionDenied):
         audit.export_audit(store, tmp_path / "log.xlsx")
     assert not (tmp_path / "log.xlsx").exists()
+
+
+def test_rows_name_their_resident_in_chinese_and_hide_the_programs_bookkeeping(tmp_path, clock):
+    from app import stamps
+    from app.elders import record_visit
+    from tests.factories import activity, elder, volunteer
+
+    store = open_ledger(tmp_path / "ledger.db", author="王芳", clock=clock)
+    grandma = elder(store, TODAY, "王秀英", id_number=make_id("19400101"))
+    record_visit(store, {"elder_id": grandma["id"], "date": TODAY, "visitor": "李干事"}, today=TODAY)
+    helper = volunteer(store, TODAY, "赵志愿")
+    activity(store, TODAY, [helper["id"]], minutes=90)
+    for matter in ("低保申请", "低保申请"):  # each takes a serial from a counter (as the volunteer's number did)
+        stamps.register_request(store, {"matter": matter, "result": "已盖章", "applicant": "孙申请",
+                                        "purpose": "办理", "handler": "李干事"}, today=TODAY)
+    assert store.scalar("SELECT count(*) FROM audit WHERE table_name = 'counters'") == 3
+
+    rows = audit.audit_page(store, limit=1000)
+    by_kind = {r["table_name"]: r for r in rows}
+    assert "counters" not in by_kind and "counters" not in audit.kinds()
+    assert "王秀英" in by_kind["visits"]["record"] and TODAY.isoformat() in by_kind["visits"]["record"]
+    assert "赵志愿" in by_kind["service_records"]["record"]
+    assert by_kind["volunteers"]["record"] == "赵志愿"
+    for row in rows:  # no column name shows through: record and summary are Chinese words and dates
+        assert not any(ch.isascii() and ch.isalpha() for ch in row["summary"] + row["kind"]), row
+        assert grandma["id"] not in row["record"] and "*" not in row["record"]
+
+    request = store.query("SELECT id FROM stamp_requests LIMIT 1")[0]["id"]
+    store.update("stamp_requests", request, {"year": 2027, "seq": 9, "purpose": "另作他用"})
+    changed = audit.audit_page(store, AuditFilter(table="stamp_requests", action="update"))[0]
+    assert changed["summary"] == "修改盖章登记：用途"  # year and seq are the serial's own bookkeeping
+
+    store.set_setting("community_name", "幸福社区")
+    setting = audit.audit_page(store, AuditFilter(table="settings"))[0]
+    assert setting["record"] == "社区（村）名称"
+    store.close()

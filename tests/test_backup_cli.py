@@ -110,3 +110,24 @@ def test_a_damaged_file_met_by_a_command_is_explained(db_path, today, capsys, mo
     monkeypatch.setattr(app.stats, "month_stats", damaged)
     assert main(["--db", str(db_path), "stats", "--month", "2026-11"], clock=FixedClock.on(today)) == 2
     assert "数据库文件已损坏" in capsys.readouterr().err
+
+
+def test_backup_without_out_is_a_manual_backup_beside_the_database(db_path, tmp_path, today, capsys):
+    from app import backups
+
+    store = open_ledger(db_path)
+    add_person(store, {"name": "张三丰"}, today=today)
+    store.close()
+    assert main(["--db", str(db_path), "backup"], clock=FixedClock.on(today)) == 0
+    printed = capsys.readouterr().out
+    found = backups.list_backups(db_path)
+    assert [b.kind for b in found] == [backups.MANUAL]
+    assert found[0].path.name.endswith("-manual.db") and str(found[0].path) in printed
+    assert found[0].label.endswith("手动备份") and names(found[0].path) == ["张三丰"]
+    # A manual backup is not the day's automatic one: that is still taken when something changes.
+    store = open_ledger(db_path, clock=FixedClock.on(today))
+    add_person(store, {"name": "李四"}, today=today)
+    made = backups.backup_if_due(store)
+    store.close()
+    assert made is not None and made.kind == backups.AUTO
+    assert {b.kind for b in backups.list_backups(db_path)} == {backups.AUTO, backups.MANUAL}

@@ -334,6 +334,62 @@ def test_meeting_needs_host_recorder_and_votes_within_attendance(store, today):
     assert count_rows(store, "meetings")["meetings"] == 0
 
 
+def test_a_held_meeting_records_how_many_came_and_its_sign_in_sheet_prints_it(store, today, tmp_path):
+    from pypdf import PdfReader
+
+    from app.documents import write_minutes
+
+    made = drive(store, today, "协商")
+    base = {"topic_id": made["id"], "date": today, "host": "李书记", "recorder": "王干事"}
+    held = add_meeting(store, {**base, "present": "2", "votes_for": 2}, PARTICIPANTS, today=today)
+    assert held["present"] == 2
+    write_minutes(store, held["id"], tmp_path / "held.pdf")
+    sheet = "".join(PdfReader(str(tmp_path / "held.pdf")).pages[-1].extract_text().split())
+    assert "签到表" in sheet and "应到：3人" in sheet and "实到：2人" in sheet
+
+    unsigned = add_meeting(store, base, PARTICIPANTS, today=today)  # 实到 not known yet: a blank to fill in
+    write_minutes(store, unsigned["id"], tmp_path / "blank.pdf")
+    sheet = "".join(PdfReader(str(tmp_path / "blank.pdf")).pages[-1].extract_text().split())
+    assert "实到：____人" in sheet
+
+
+def test_attendance_recorded_after_the_sheet_is_signed(store, today):
+    from app.consultation import record_attendance
+
+    made = drive(store, today, "协商")
+    held = add_meeting(store, {"topic_id": made["id"], "date": today, "host": "李书记", "recorder": "王干事",
+                               "votes_for": 2}, PARTICIPANTS, today=today)
+    for wrong, message in (("4", "不能多于参会人员名单的 3 人"), ("1", "表决票数之和不能多于实到人数"),
+                           ("", "请填写实到人数"), ("-2", "不能为负数")):
+        with pytest.raises(ValidationError, match=message):
+            record_attendance(store, held["id"], wrong)
+    assert store.get("meetings", held["id"])["present"] is None
+    assert record_attendance(store, held["id"], "3")["present"] == 3
+
+
+@pytest.mark.parametrize("present, votes, field, message", [
+    ("4", None, "present", "实到人数不能多于参会人员名单的 3 人"),
+    ("-1", None, "present", "实到人数不能为负数"),
+    ("两人", None, "present", "实到人数应为整数"),
+    ("1", 2, "votes_for", "表决票数之和不能多于实到人数"),
+])
+def test_attendance_is_between_nought_and_the_people_invited(store, today, present, votes, field, message):
+    from app.consultation import clean_meeting_form
+
+    made = drive(store, today, "协商")
+    data = {"topic_id": made["id"], "date": today, "host": "李书记", "recorder": "王干事", "present": present,
+            "votes_for": votes}
+    before = count_rows(store, "meetings", "meeting_participants")
+    with pytest.raises(ValidationError) as info:
+        add_meeting(store, data, PARTICIPANTS, today=today)
+    assert message in info.value.errors[field]
+    assert count_rows(store, "meetings", "meeting_participants") == before
+    typed = "\n".join(f"{p['name']} {p['role']}" for p in PARTICIPANTS)
+    with pytest.raises(ValidationError) as info:  # the window's form says the same before saving
+        clean_meeting_form({**data, "participants": typed}, today=today)
+    assert message in info.value.errors[field]
+
+
 @pytest.mark.parametrize("state, allowed", [
     ("提出", False), ("受理", False), ("协商", False), ("不予受理", False),
     ("形成决议", True), ("落实中", True), ("已办结", True),

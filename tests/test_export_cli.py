@@ -231,6 +231,23 @@ def test_certificate_register_lists_verifies_prints_and_voids(db, tmp_path, caps
     one_chinese_line(err)
 
 
+
+def test_only_an_administrator_voids_a_certificate(db, tmp_path, capsys):
+    from app import access
+    from app.documents import verify_certificate, void_certificate
+    from app.errors import PermissionDenied
+
+    who = volunteer_with_hours(db)
+    assert certificate(capsys, db, who["volunteer_no"], tmp_path / "1.pdf")[0] == 0
+    store = open_ledger(db, clock=FixedClock.on(TODAY))
+    try:
+        access.sign_in(store, "xiaowang", access.STAFF)
+        with pytest.raises(PermissionDenied, match="只有管理员可以作废证明"):
+            void_certificate(store, "ZM2026-0001", "姓名有误")
+        assert not verify_certificate(store, "ZM2026-0001")["voided"]
+    finally:
+        store.close()
+
 def test_timebank_statement_and_ledger_agree(db, tmp_path, capsys):
     from app.ledgers import build
 

@@ -172,8 +172,9 @@ def test_the_combined_pdf_has_contents_and_numbers_its_pages_through(demo_at, tm
     result = export_month(store, 2026, 11, tmp_path, fmt="pdf")
     pages = [page.extract_text() for page in PdfReader(str(result.combined)).pages]
     cover = "".join(pages[0].split())
+    assert "合订本" not in pages[0]  # the cover is page 1, unnumbered
     for n, page in enumerate(pages[1:], 2):
-        assert f"合订本第 {n} 页" in page  # printed on every page after the cover
+        assert f"合订本第 {n} 页 / 共 {len(pages)} 页" in page  # every page after the cover, the total on each
     for number, stem in STEMS.items():
         # Without spaces the page number runs into the next entry's two-digit number: cut before it.
         start = int(re.search(rf"{number:02d}{stem}(\d+?)(?=\d{{2}}\D|制表人)", cover).group(1))

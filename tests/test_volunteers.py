@@ -439,3 +439,29 @@ def test_one_more_volunteer_joins_an_activity_with_the_activity_date(store, toda
     assert record["date"] == saved["date"] and record["minutes"] == 45
     with pytest.raises(ValidationError, match="已登记"):
         add_to_activity(store, saved["id"], {"volunteer_id": second["id"], "minutes": 30}, today=today)
+
+
+def test_a_volunteer_registered_without_a_number_gets_the_next_one(store, today):
+    from db.sync import set_serial_prefix
+    from tests.factories import person
+
+    first = volunteer(store, today, "张一")
+    typed = volunteer(store, today, "李二", volunteer_no="ZY260002")  # typed by hand: kept, and skipped
+    third = volunteer(store, today, "王三")
+    assert (first["volunteer_no"], typed["volunteer_no"], third["volunteer_no"]) == ("ZY260001", "ZY260002", "ZY260003")
+    next_year = add_volunteer(store, {"person_id": person(store, today, "赵四")["id"]}, today=date(2027, 1, 4))
+    assert next_year["volunteer_no"] == "ZY270001"
+    set_serial_prefix(store, "B")  # a PC prepared from a sync package numbers with its own letter
+    assert volunteer(store, today, "钱五")["volunteer_no"] == "ZY26B0004"
+    with pytest.raises(ValidationError):  # a number typed that is already taken is still refused
+        volunteer(store, today, "孙六", volunteer_no="ZY260001")
+
+
+def test_every_demo_volunteer_has_a_number_made_by_the_same_rule(demo_path):
+    store = open_ledger(demo_path)
+    try:
+        numbers = [r["volunteer_no"] for r in store.query("SELECT volunteer_no FROM volunteers")]
+    finally:
+        store.close()
+    assert len(numbers) == 60 and len(set(numbers)) == 60
+    assert sorted(numbers) == [f"ZY26{i:04d}" for i in range(1, 61)]

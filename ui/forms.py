@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -32,13 +33,14 @@ from shiboken6 import isValid
 
 from app.drafts import discard_draft, load_draft, save_draft
 from app.errors import UserError, ValidationError
-from app.people import search_people
+from app.people import id_facts, person_facts, search_people
 from app.validation import mask_id_number
 from ui.ops import Ops
 
 DRAFT_DELAY_MS = 1000  # a draft is saved this long after the last change: often enough, not per key
 RESTORED_NOTE = "已恢复上次未保存的内容"
 MULTI_PER_ROW = 4
+FRAME_ROOM = 60  # points a dialog leaves free in the screen's height: its title bar and a margin
 
 
 def error_line() -> QLabel:
@@ -71,6 +73,7 @@ class Field:
     placeholder: str = ""
     search: Callable | None = None  # for person fields: search(store, text, limit=) → rows with id, name
     each: str = ""  # for checks: each ticked person may carry a value of their own (its name, e.g. 时长)
+    aside: Callable[[str], str | None] | None = None  # words shown beside a text field as it is typed
 
 
 class PersonPicker(QLineEdit):
@@ -83,6 +86,7 @@ class PersonPicker(QLineEdit):
         self.ops = ops
         self.search_fn = search or search_people
         self.person_id: str | None = None
+        self.row: dict | None = None  # the person picked from the suggestions (None when set by id)
         self._choices: dict[str, dict] = {}
         self._list = QStringListModel(self)
         self._completer = QCompleter(self._list, self)
@@ -94,14 +98,14 @@ class PersonPicker(QLineEdit):
         self.returnPressed.connect(self._take_first)
 
     def set_person(self, person_id: str | None, name: str = "") -> None:
-        self.person_id = person_id
+        self.person_id, self.row = person_id, None
         self.setText(name)
 
     def suggestions(self) -> list[str]:
         return self._list.stringList()
 
     def _search(self, text: str) -> None:
-        self.person_id = None
+        self.person_id, self.row = None, None
         self.picked.emit("")
         if not text.strip():
             return
@@ -116,7 +120,7 @@ class PersonPicker(QLineEdit):
     def _choose(self, label: str) -> None:
         row = self._choices.get(label)
         if row:
-            self.person_id = row["id"]
+            self.person_id, self.row = row["id"], row
             self.setText(row["name"])
             self.picked.emit(row["id"])
 
@@ -358,12 +362,15 @@ class FormDialog(QDialog):
         self.notice_fn = notice
         self.widgets: dict[str, Any] = {}
         self.errors: dict[str, QLabel] = {}
+        self.asides: dict[str, QLabel] = {}  # gender, birth date and age beside an ID number or a person
         self._touched: set[str] = set()
         self._saving = False
         self._focused = False
         self.focus_key: str | None = None  # the field the cursor starts in (None: the first)
         self.confirm: QMessageBox | None = None
         self._build(values or {})
+        for key in self.asides:
+            self._update_aside(key)
         if values and any(k in values for k in ("id", "created_at")):
             self._touched.update(self.widgets)  # an existing record: show every problem at once
         self._check()
@@ -380,7 +387,10 @@ class FormDialog(QDialog):
             self.widgets[spec.key] = widget
             error = error_line()
             self.errors[spec.key] = error
-            form.addRow(spec.label + ("*" if spec.required else ""), with_error_line(widget, error))
+            shown = widget
+            if spec.aside or spec.kind == "person":
+                shown = self._with_aside(spec.key, widget)
+            form.addRow(spec.label + ("*" if spec.required else ""), with_error_line(shown, error))
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addLayout(form)
@@ -418,7 +428,15 @@ class FormDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
-        self.resize(560, min(140 + 52 * len(self.fields), 680))
+        self._fit_to_screen(inner)
+
+    def _fit_to_screen(self, inner: QWidget) -> None:
+        """As tall as the fields need, never taller than the screen (at 150 % a 1080-pixel screen
+        is 720 points, with a taskbar): the fields scroll inside, the buttons stay in sight."""
+        screen = (self.parentWidget() or self).screen()
+        room = screen.availableGeometry().height() - FRAME_ROOM
+        wanted = inner.sizeHint().height() + self.buttons.sizeHint().height() + 48
+        self.resize(560, max(min(wanted, room), 200))
 
     def _make(self, spec: Field, value: Any) -> Any:
         changed = lambda *_: self._changed(spec.key)  # noqa: E731
@@ -461,6 +479,38 @@ class FormDialog(QDialog):
             widget.setPlaceholderText(spec.placeholder or ("2026-05-01 或 2026年5月1日" if spec.kind == "date" else ""))
             widget.textChanged.connect(changed)
         return widget
+
+    def _with_aside(self, key: str, widget: QWidget) -> QWidget:
+        aside = QLabel("")
+        aside.setStyleSheet("color: #555;")
+        aside.hide()
+        self.asides[key] = aside
+        cell = QWidget()
+        row = QHBoxLayout(cell)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(widget, 1)
+        row.addWidget(aside)
+        return cell
+
+    def _update_aside(self, key: str) -> None:
+        """What a complete ID number (or the person picked) says: 男，1980-01-01 出生，46 岁."""
+        aside = self.asides.get(key)
+        if aside is None:
+            return
+        widget = self.widgets[key]
+        spec = next(s for s in self.fields if s.key == key)
+        today = self.ops.store.clock.today()
+        if isinstance(widget, PersonPicker):
+            text = person_facts(widget.row, today) if widget.row else id_facts(widget.text(), today)
+        else:
+            text = spec.aside(widget.text()) if spec.aside else None
+        aside.setText(text or "")
+        aside.setVisible(bool(text))
+
+    def aside_text(self, key: str) -> str:
+        """The words beside a field ("" while none are shown)."""
+        aside = self.asides.get(key)
+        return aside.text() if aside is not None and not aside.isHidden() else ""
 
     def first_input(self, key: str | None = None) -> QWidget:
         """The widget the cursor goes to in a field (a check list's filter, a multi's first box)."""
@@ -550,6 +600,7 @@ class FormDialog(QDialog):
             self._quiet = quiet
 
     def _changed(self, key: str) -> None:
+        self._update_aside(key)
         self._touched.add(key)
         self.message.hide()
         self._check()

@@ -41,6 +41,7 @@ def open_window(db_path: Path | None, *, username: str = "") -> int:
     from db import street as street_db
     from db.errors import StorageError
     from db.writer_lock import lock_path
+    from ui.lock_wait import open_when_free
     from ui.window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -60,10 +61,14 @@ def open_window(db_path: Path | None, *, username: str = "") -> int:
     if kind == "street":
         return open_street_window(path)
     try:
-        session = startup.open_session(path, ask_restore=ask_restore)
+        # Another window holding the database is said at once, not after seconds of nothing.
+        session = open_when_free(lambda: startup.open_session(path, ask_restore=ask_restore, wait=0),
+                                 startup.LOCK_WAIT_S)
     except (StorageError, UserError) as exc:
         QMessageBox.critical(None, "无法打开数据库", str(exc))
         return cli.EXIT_USAGE
+    if session is None:
+        return cli.EXIT_USAGE  # the user stopped waiting for the other window
     if not sign_in(session.store, username):
         session.close()
         return 0  # the user chose not to sign in
@@ -120,7 +125,7 @@ def open_street_window(path: Path) -> int:
         QMessageBox.critical(None, "无法打开数据库", str(exc))
         return cli.EXIT_USAGE
     window = StreetWindow(session)
-    window.show()
+    window.showMaximized()  # as the community window: 1280×720 is taller than a 150 % screen with a taskbar
     code = QApplication.instance().exec()
     session.close()
     return code

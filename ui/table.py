@@ -145,3 +145,17 @@ class PagedModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self.columns[section].title
         return None
+
+
+def list_table(headers: tuple[str, ...] | list[str], *, single: bool = True):
+    """A read-only QTableWidget of whole rows (a dialog's short list): headers, no row numbers."""
+    from PySide6.QtWidgets import QAbstractItemView, QTableWidget
+
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    if single:
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.verticalHeader().hide()
+    return table

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
 
 from exports.fonts import cjk_font, is_embedded
-from exports.ledger import Column
+from exports.ledger import Column, Ledger
 from exports.pdf import BODY_SIZE, MAX_CELL_LINES, PAD_X, _Measure, column_widths, write_pdf, write_pdfs
 from tests.exports.helpers import COLUMNS, flat, make_ledger, make_rows, pdf_pages
 
@@ -220,3 +220,31 @@ def test_the_signatures_never_stand_alone_on_the_last_pdf_page(tmp_path, n):
     assert re.search(r"居民\d{4}", last), f"{n} rows: the last page has no row above the signatures"
     if len(pages) > 1:
         assert "志愿服务记录台账（续）" in last
+
+
+
+def test_a_book_numbers_its_ledgers_pages_through_with_the_total_on_each(tmp_path):
+    from exports.pdf import Book, merge_pdfs, write_cover
+
+    rows = [{"a": f"第{i}行", "b": "x"} for i in range(120)]
+    long = Ledger("长台账", "社区", "2026年11月", [Column("a", "说明", 14), Column("b", "其他", 60)], rows)
+    short = Ledger("短台账", "社区", "2026年11月", [Column("a", "说明", 14)], [{"a": "一"}], landscape=False)
+    parts = [tmp_path / "cover.pdf", tmp_path / "long.pdf", tmp_path / "short.pdf"]
+    write_cover(parts[0], {"title": "十一月台账"})
+    book = Book(first_page=2)
+    counts = [1, write_pdf(long, parts[1], book=book), write_pdf(short, parts[2], book=book)]
+    assert counts[1] > 1 and not parts[1].exists()  # laid out, written once the total is known
+    assert book.finish() == sum(counts)
+    merge_pdfs(parts, tmp_path / "book.pdf")
+    pages = PdfReader(str(tmp_path / "book.pdf")).pages
+    assert len(pages) == sum(counts)
+    assert "合订本" not in pages[0].extract_text()
+    for n, page in enumerate(pages[1:], 2):
+        text = page.extract_text()
+        assert f"合订本第 {n} 页 / 共 {len(pages)} 页" in text
+        assert PAGE_NUMBER.search(text)  # the ledger's own numbering is still there
+    assert pages[-1].mediabox.width < pages[-1].mediabox.height  # the portrait part stays portrait
+    alone = PdfReader(str(parts[2])).pages[0].extract_text()
+    assert f"合订本第 {len(pages)} 页 / 共 {len(pages)} 页" in alone  # the ledger's own file: same numbers
+    write_pdf(short, tmp_path / "alone.pdf")
+    assert "合订本" not in PdfReader(str(tmp_path / "alone.pdf")).pages[0].extract_text()

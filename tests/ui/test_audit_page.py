@@ -51,3 +51,24 @@ def test_the_log_lists_filters_and_exports_without_values(qtbot, empty_window, t
     cells = [c.value for row in load_workbook(out).active.iter_rows() for c in row if c.value]
     assert "新增居民" in cells and "修改" not in cells  # the export is the filtered log
     assert not any(PHONE in str(c) for c in cells)
+
+
+def test_the_log_names_the_visited_elder_and_hides_serial_counters(qtbot, empty_window):
+    from app import stamps
+    from app.elders import record_visit
+    from tests.factories import elder
+
+    window = empty_window
+    grandma = elder(window.store, TODAY, "王秀英")
+    record_visit(window.store, {"elder_id": grandma["id"], "date": TODAY, "visitor": "李干事"}, today=TODAY)
+    stamps.register_request(window.store, {"matter": "低保申请", "result": "已盖章", "applicant": "孙申请",
+                                           "handler": "李干事"}, today=TODAY)
+    page = window.go("操作日志")
+    settle(qtbot, window)
+    assert page.kind_box.findData("counters") == -1
+    columns = range(page.model.columnCount())
+    shown = [[page.model.data(page.model.index(r, c)) for c in columns] for r in range(page.model.rowCount())]
+    kinds = [row[3] for row in shown]
+    assert "登记编号" not in kinds and "盖章登记" in kinds
+    visit = shown[kinds.index("探访记录")]
+    assert visit[4] == f"{TODAY.isoformat()} 王秀英" and visit[5] == "新增探访记录"

@@ -21,7 +21,7 @@ def test_backup_now_then_restore_the_selected_backup(qtbot, window):
     qtbot.mouseClick(panel.backup_button, Qt.MouseButton.LeftButton)
     settle(qtbot, window)
     assert panel.table.rowCount() == 1 and "已备份" in panel.message.text()
-    assert panel.table.item(0, 1).text() == "自动备份"
+    assert panel.table.item(0, 1).text() == "手动备份"  # the button is a backup the user asked for
 
     count = window.store.scalar("SELECT count(*) FROM people WHERE deleted_at IS NULL")
     window.ops.run(add_person, {"name": "新来的"}, today=TODAY)
@@ -96,3 +96,68 @@ def test_another_communitys_backup_asks_a_question_naming_both(qtbot, window, tm
     settle(qtbot, window)
     assert "已恢复" in panel.message.text()
     assert window.store.scalar("SELECT count(*) FROM people WHERE name = '月湾居民'") == 1
+
+
+def _modal_wait():
+    from PySide6.QtWidgets import QApplication
+
+    from ui.lock_wait import LockWait
+
+    box = QApplication.activeModalWidget()
+    assert isinstance(box, LockWait) and box.isVisible()
+    return box
+
+
+def test_a_second_window_says_at_once_that_it_waits_and_opens_when_the_first_lets_go(qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+
+    from app.database import open_ledger
+    from ui.lock_wait import open_when_free
+
+    db = tmp_path / "ledger.db"
+    open_ledger(db).close()
+    first = WriterLock(db).acquire()  # a window closing: it still writes its backup
+    seen = []
+
+    def look() -> None:
+        seen.append(_modal_wait().text.text())
+        first.release(clean=True)  # its backup is written: it lets go
+
+    QTimer.singleShot(0, look)
+    session = open_when_free(lambda: startup.open_session(db, ask_restore=lambda *_: False, wait=0), 60)
+    try:
+        assert "已有一个社区台账窗口在使用这个数据库，正在等待" in seen[0]
+        assert session is not None and session.lock.held
+    finally:
+        session.close()
+
+
+def test_stopping_the_wait_closes_the_second_window_without_an_error(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    told = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: told.append(text))
+    monkeypatch.setattr(startup, "LOCK_WAIT_S", 60)  # a window in use: it would never let go
+    db = tmp_path / "ledger.db"
+    first = WriterLock(db).acquire()
+    QTimer.singleShot(0, lambda: qtbot.keyClick(_modal_wait(), Qt.Key.Key_Escape))
+    try:
+        assert main.open_window(db) == 2
+        assert first.held and told == []
+    finally:
+        first.release()
+
+
+def test_the_wait_ends_with_the_in_use_message_when_the_other_window_stays(qtbot, tmp_path):
+    import pytest
+
+    from db.errors import DatabaseInUse
+    from ui.lock_wait import open_when_free
+
+    db = tmp_path / "ledger.db"
+    first = WriterLock(db).acquire()
+    try:
+        with pytest.raises(DatabaseInUse, match="已在另一个社区台账窗口或程序中打开"):
+            open_when_free(lambda: startup.open_session(db, ask_restore=lambda *_: False, wait=0), 0.3)
+    finally:
+        first.release()

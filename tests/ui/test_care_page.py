@@ -65,3 +65,28 @@ def test_the_dashboard_shows_each_group_and_the_overdue_referral(qtbot, window):
     names = [page.groups.item(r, 0).text() for r in range(page.groups.rowCount())]
     assert names[:4] == ["特殊困难老年人", "困境儿童", "留守儿童", "残疾人"]
     assert "街道教育办" in page.referrals.item(0).text()
+
+
+def test_the_visit_history_prints_as_one_pdf(qtbot, window, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(tmp_path / "documents"))
+    page = window.go("关爱对象")
+    settle(qtbot, window)
+    page.group_filter.setCurrentText("困境儿童")
+    settle(qtbot, window)
+    page.view.selectRow(0)
+    row = page.current_row()
+    page.show_history()
+    settle(qtbot, window)
+    page.history.print_button.click()
+    settle(qtbot, window)
+    files = list((tmp_path / "documents" / "社区台账" / "关爱对象探访记录").glob("*.pdf"))
+    assert [f.name for f in files] == [f"{row['name']}_探访记录_2026-11-23.pdf"]
+    text = "".join("".join(p.extract_text().split()) for p in PdfReader(files[0]).pages)
+    visits = care.visit_history(window.store, row["person_id"])
+    assert f"关爱对象探访记录（{row['name']}）" in text and f"共{len(visits)}次" in text
+    assert all(v["date"] in text for v in visits)
+    full = window.store.get("people", row["person_id"])["id_number"]
+    assert full and full not in text  # masked
+    assert str(files[0]) in page.notice_box.text()

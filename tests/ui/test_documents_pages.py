@@ -113,3 +113,71 @@ def test_in_the_first_days_of_a_month_the_export_page_offers_the_month_just_ende
     settle(qtbot, window)
     assert page.month.currentText() == "2026-11"
     assert page.month.itemText(0) == "2026-12"  # the new month is there to pick
+
+
+def _issued(store, count: int) -> list[str]:
+    """Certificates for the first volunteers with confirmed hours this year."""
+    from app.documents import issue_certificate
+
+    ids = [r["volunteer_id"] for r in store.query(
+        """SELECT volunteer_id FROM service_records WHERE review_state = '已确认' AND deleted_at IS NULL
+           GROUP BY volunteer_id ORDER BY volunteer_id LIMIT ?""", [count])]
+    return [issue_certificate(store, {"volunteer_id": v, "period_start": "2026-01-01", "handler": "王晓燕",
+                                      "contact": "13800138000"})["serial"] for v in ids]
+
+
+def test_the_certificate_register_lists_checks_voids_and_prints(qtbot, window, documents):
+    from app import access
+
+    numbers = _issued(window.store, 2)
+    page = window.go("志愿者")
+    settle(qtbot, window)
+    dialog = page.certificate_register()
+    settle(qtbot, window)
+    assert dialog.year.currentText() == "2026"
+    assert [dialog.table.item(r, 0).text() for r in range(dialog.table.rowCount())] == numbers
+    holder = dialog.table.item(0, 1).text()
+    assert holder.endswith("*") and "*" in holder  # masked: 张**
+    assert dialog.table.item(0, 6).text() == "有效"
+    assert not dialog.void_button.isEnabled()  # nothing chosen yet
+
+    dialog.number.setText(numbers[1].lower())
+    dialog.verify_button.click()
+    settle(qtbot, window)
+    assert dialog.verdict.text().startswith(f"{numbers[1]}：持证人") and "有效" in dialog.verdict.text()
+    dialog.number.setText("ZM2026-9999")
+    dialog.verify_button.click()
+    settle(qtbot, window)
+    assert "查无此证" in dialog.verdict.text()
+
+    dialog.table.selectRow(0)
+    assert dialog.void_button.isEnabled()
+    form = dialog.void()
+    form.submit()
+    assert "作废原因" in form.field_error("reason") and form.isVisible()  # a reason is required
+    form.set_value("reason", "姓名有误，已重新开具")
+    form.submit()
+    settle(qtbot, window)
+    assert not form.isVisible()
+    assert dialog.table.item(0, 6).text() == "已作废（2026-11-23，姓名有误，已重新开具）"
+    dialog.table.selectRow(0)
+    assert not dialog.void_button.isEnabled()  # voided once, for good
+    assert "其中已作废 1 份" in dialog.status.text()
+
+    dialog.print_button.click()
+    settle(qtbot, window)
+    printed = documents / "志愿服务证明" / "证明登记簿_2026.pdf"
+    text = "".join(p.extract_text() for p in PdfReader(printed).pages)
+    assert "志愿服务记录证明登记簿" in text and all(n in text for n in numbers) and "已作废" in text
+    assert str(printed) in dialog.status.text()
+
+    dialog.year.setCurrentText("全部年份")
+    settle(qtbot, window)
+    assert dialog.table.rowCount() == 2
+    dialog.accept()
+
+    access.sign_in(window.store, "xiaowang", access.STAFF)  # a 工作人员 may look and check, not void
+    staff = page.certificate_register()
+    settle(qtbot, window)
+    staff.table.selectRow(1)
+    assert not staff.void_button.isEnabled() and "管理员" in staff.void_button.toolTip()

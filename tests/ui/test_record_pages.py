@@ -33,10 +33,13 @@ def test_make_a_resident_a_volunteer_with_the_pinyin_picker_then_delete_and_rest
     assert not dialog.isVisible()
     row = window.store.query("SELECT * FROM volunteers WHERE person_id = ?", [person["id"]])[0]
     assert row["team"] == "青年突击队" and row["status"] == "在册"
+    assert row["volunteer_no"] == "ZY260061"  # 编号 left blank: the next after the demo's 60
 
     type_text(qtbot, page.search, person["name"])
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     settle(qtbot, window)
+    number_column = [page.model.headerData(c, Qt.Orientation.Horizontal) for c in range(page.model.columnCount())].index("编号")
+    assert page.model.data(page.model.index(0, number_column)) == "ZY260061"
     page.view.selectRow(0)
     page.delete_current()
     page.confirm.button(page.confirm.StandardButton.Yes).click()

@@ -183,3 +183,60 @@ def test_first_start_offers_the_demo(qtbot, empty_window):
     assert window.store.scalar("SELECT count(*) FROM people") == 312  # with the 关爱对象 groups
     assert "阳光社区" in window.windowTitle()
     assert stamps.checklist(window.store, "负面")
+
+
+def test_the_meeting_form_records_attendance_no_more_than_the_people_invited(qtbot, window):
+    page = window.go("协商议事")
+    settle(qtbot, window)
+    index = next(i for i, r in enumerate(page.model.rows()) if r["state"] == "协商")
+    topic_id = page.model.rows()[index]["id"]
+    page.view.selectRow(index)
+    settle(qtbot, window)
+    page.action_buttons["登记会议"].click()
+    dialog = page.dialog
+    for key, value in (("host", "李书记"), ("recorder", "王干事"), ("participants", "张三 居民代表\n李四 党员"),
+                       ("present", "3")):
+        dialog.set_value(key, value)
+    dialog.submit()
+    assert "不能多于参会人员名单的 2 人" in dialog.field_error("present")
+    assert dialog.isVisible() and not dialog.save_button.isEnabled()
+    dialog.set_value("present", "2")
+    dialog.submit()
+    settle(qtbot, window)
+    assert not dialog.isVisible()
+    held = window.store.query("SELECT present FROM meetings WHERE topic_id = ? AND host = '李书记'", [topic_id])
+    assert [m["present"] for m in held] == [2]
+
+
+def test_attendance_is_recorded_on_a_registered_meeting_once_the_sheet_is_signed(qtbot, window):
+    page = window.go("协商议事")
+    settle(qtbot, window)
+    index = next(i for i, r in enumerate(page.model.rows()) if r["state"] == "协商")
+    topic_id = page.model.rows()[index]["id"]
+    page.view.selectRow(index)
+    settle(qtbot, window)
+    page.action_buttons["登记会议"].click()
+    dialog = page.dialog
+    for key, value in (("host", "李书记"), ("recorder", "王干事"), ("participants", "张三 居民代表\n李四 党员"),
+                       ("votes_for", "1")):
+        dialog.set_value(key, value)
+    dialog.submit()
+    settle(qtbot, window)
+    assert not dialog.isVisible()
+    page.view.selectRow(next(i for i, r in enumerate(page.model.rows()) if r["id"] == topic_id))
+    settle(qtbot, window)
+    page.action_buttons["登记实到人数"].click()
+    form = page.dialog
+    form.set_value("present", "0")
+    form.submit()
+    assert "表决票数之和不能多于实到人数" in form.field_error("present") and form.isVisible()
+    form.set_value("present", "3")
+    form.submit()
+    settle(qtbot, window)
+    assert "不能多于参会人员名单的 2 人" in form.field_error("present") and form.isVisible()
+    form.set_value("present", "2")
+    form.submit()
+    settle(qtbot, window)
+    assert not form.isVisible()
+    held = window.store.query("SELECT present FROM meetings WHERE topic_id = ? AND host = '李书记'", [topic_id])
+    assert [m["present"] for m in held] == [2]

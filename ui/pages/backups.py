@@ -90,7 +90,7 @@ class BackupsPanel(QGroupBox):
             self._say(f"已备份：{made.path.name}")
             self.reload()
 
-        self.ops.run(backups.make_backup, on_done=done)
+        self.ops.run(backups.backup_now, on_done=done)
 
     def choose_copy(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "备份到文件", "社区台账备份.db", "数据库备份 (*.db)")

@@ -122,6 +122,9 @@ class RecordPage(QWidget):
             bar.addWidget(importing)
             bar.addWidget(template)
         bar.addStretch()
+        # Filters and search sit on the title's line: with the buttons on one line the page was
+        # wider than a 1280-point screen (1920×1080 at 150 %).
+        tools = QHBoxLayout()
         self.filter_boxes: dict[str, QComboBox] = {}
         self.filters = self.filter_options()
         for label, options in self.filters.items():
@@ -130,7 +133,7 @@ class RecordPage(QWidget):
             box.currentIndexChanged.connect(self.reload)
             box.setAccessibleName(label)
             self.filter_boxes[label] = box
-            bar.addWidget(box)
+            tools.addWidget(box)
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.search_hint)
         self.search.setClearButtonEnabled(True)
@@ -139,7 +142,7 @@ class RecordPage(QWidget):
         self.search.setVisible(self.searchable)
         self.search.returnPressed.connect(self.open_first)
         self.search.installEventFilter(self)
-        bar.addWidget(self.search)
+        tools.addWidget(self.search)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -168,7 +171,11 @@ class RecordPage(QWidget):
         heading = QLabel(self.title)
         heading.setStyleSheet("font-size: 16px; font-weight: bold;")
         layout = QVBoxLayout(self)
-        layout.addWidget(heading)
+        top = QHBoxLayout()
+        top.addWidget(heading)
+        top.addStretch()
+        top.addLayout(tools)
+        layout.addLayout(top)
         layout.addLayout(bar)
         layout.addWidget(self.hint)
         self.extend_layout(layout)

@@ -199,7 +199,7 @@ def history_html(name: str, visits: list[dict[str, Any]]) -> str:
 
 
 class HistoryDialog(QDialog):
-    def __init__(self, parent: QWidget, name: str, visits: list[dict[str, Any]]):
+    def __init__(self, parent: QWidget, name: str, visits: list[dict[str, Any]], on_print=None):
         super().__init__(parent)
         self.setWindowTitle(f"{name} 的探访记录")
         self.text = QTextBrowser()
@@ -208,6 +208,12 @@ class HistoryDialog(QDialog):
         close.clicked.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(self.text, 1)
+        if on_print:  # the same history as one printable PDF (app/care_history.py)
+            self.print_button = QPushButton("打印 (Ctrl+P)")
+            self.print_button.setAutoDefault(False)
+            self.print_button.clicked.connect(on_print)
+            QShortcut(QKeySequence("Ctrl+P"), self, activated=on_print)
+            layout.addWidget(self.print_button)
         layout.addWidget(close)
         self.resize(640, 560)
 
@@ -327,10 +333,26 @@ class CarePage(RecordPage):
         row = self.current_row()
         if row is None:
             return
-        name = row["name"]
+        name, person_id = row["name"], row["person_id"]
         self.ops.run(care.visit_history, row["person_id"],
-                     on_done=lambda visits: self._history_arrived(name, visits))
+                     on_done=lambda visits: self._history_arrived(name, visits, person_id))
 
-    def _history_arrived(self, name: str, visits: list[dict[str, Any]]) -> None:
-        self.history = HistoryDialog(self, name, visits)
+    def _history_arrived(self, name: str, visits: list[dict[str, Any]], person_id: str = "") -> None:
+        on_print = (lambda: self.print_history(person_id, name)) if person_id else None
+        self.history = HistoryDialog(self, name, visits, on_print)
         self.history.open()
+
+    def print_history(self, person_id: str, name: str) -> None:
+        """The visit history as a PDF (ID number and phone masked) in 文档/社区台账/关爱对象探访记录."""
+        from app import care_history
+        from app.paths import documents_dir
+
+        today = self.ctx.today()
+
+        def write(store):
+            folder = documents_dir() / "关爱对象探访记录"
+            folder.mkdir(parents=True, exist_ok=True)
+            return care_history.write_history(store, person_id, folder / f"{name}_探访记录_{today.isoformat()}.pdf",
+                                              today=today)
+
+        self.ops.run(write, on_done=lambda path: self.announce(f"探访记录已保存在：\n{path}"))

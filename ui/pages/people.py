@@ -38,7 +38,8 @@ class PeoplePage(RecordPage):
     def form_fields(self) -> list[Field]:
         return [
             Field("name", "姓名", required=True),
-            Field("id_number", "身份证号", placeholder="18 位，出生日期和性别自动识别"),
+            Field("id_number", "身份证号", placeholder="18 位，出生日期和性别自动识别",
+                  aside=lambda text: people.id_facts(text, self.ctx.today())),
             Field("gender", "性别", "choice", ("", "男", "女")),
             Field("birth_date", "出生日期", placeholder="有身份证号时可不填"),
             Field("phone", "联系电话", placeholder="手机 11 位，或带区号的固定电话"),

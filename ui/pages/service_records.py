@@ -5,12 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
@@ -19,6 +17,7 @@ from app import service, volunteers
 from app.timebank import hours_text
 from ui.context import Context
 from ui.forms import Field, FormDialog
+from ui.table import list_table
 
 COLUMNS = ("姓名", "时长", "审核状态", "审核意见", "补录", "服务内容")
 RECORD_FIELDS = [
@@ -42,12 +41,7 @@ class RecordsDialog(QDialog):
         self.records: list[dict] = []
         self.form: FormDialog | None = None
         self.setWindowTitle(f"逐人记录：{activity['date']} {activity['name']}")
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().hide()
+        self.table = list_table(COLUMNS)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.doubleClicked.connect(lambda _: self.correct())
         buttons = QHBoxLayout()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
 )
@@ -18,6 +16,7 @@ from app import timebank
 from app.timebank import hours_text
 from ui.context import Context
 from ui.forms import Field, FormDialog
+from ui.table import list_table
 
 COLUMNS = ("日期", "摘要", "获得", "兑换", "余额")
 REDEEM_FIELDS = [
@@ -37,11 +36,7 @@ class TimeBankDialog(QDialog):
         self.setWindowTitle(f"时间银行：{volunteer['name']}")
         self.balance = QLabel("余额：…")
         self.balance.setStyleSheet("font-size: 16px; font-weight: bold;")
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
+        self.table = list_table(COLUMNS, single=False)
         self.table.setColumnWidth(1, 260)
         self.redeem_button = QPushButton("兑换… (Ctrl+N)")
         self.redeem_button.setAutoDefault(False)

@@ -20,6 +20,7 @@ MEETING_FIELDS = [
     Field("host", "主持人", required=True),
     Field("recorder", "记录人", required=True),
     Field("participants", "参会人员", "area", placeholder="每行一人：姓名 身份 单位，如“张三 居民代表”"),
+    Field("present", "实到人数", placeholder="会后填写：签到的人数，不多于参会人员名单"),
     Field("minutes_text", "会议记录", "area"),
     Field("votes_for", "同意"),
     Field("votes_against", "反对"),
@@ -139,6 +140,7 @@ class TopicsPage(RecordPage):
             self._action("登记落实", lambda: self.add_followup(topic))
         if info["meetings"]:
             self._action("会议记录和签到表", lambda: self.minutes(info["meetings"][-1]))
+            self._action("登记实到人数", lambda: self.attendance(topic, info["meetings"][-1]))
         self.actions.addStretch()
 
     def _action(self, text: str, slot) -> None:
@@ -163,6 +165,22 @@ class TopicsPage(RecordPage):
             return documents.write_minutes(store, meeting["id"], folder / f"{meeting['date']}_{meeting['form']}.pdf")
 
         self.ops.run(write, on_done=lambda path: self.announce(f"会议记录和签到表已保存在：\n{path}"))
+
+    def attendance(self, topic: dict, meeting: dict) -> FormDialog:
+        """实到 of the latest meeting, counted from its signed 签到表: printed on the sheet from then on."""
+        def validate(values):
+            typed = str(values.get("present") or "").strip()
+            if not typed:
+                raise ValidationError("请填写实到人数（签到的人数）", "present")
+            try:  # the count and the votes, as the service judges them (the list of people: on save)
+                c.clean_meeting({**meeting, "present": typed}, today=self.ctx.today())
+            except ValidationError as exc:
+                raise ValidationError("；".join(exc.errors.values()), "present") from None
+            return values
+
+        return self._dialog(topic, f"attendance:{meeting['id']}", f"实到人数：{meeting['date']} {meeting['form']}",
+                            [Field("present", "实到人数", required=True, placeholder="签到表上签名的人数")],
+                            validate, lambda store, v: c.record_attendance(store, meeting["id"], v["present"]))
 
     def advance(self, topic: dict, state: str) -> FormDialog:
         fields = [Field("date", "日期", "date", required=True)]

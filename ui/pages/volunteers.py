@@ -45,7 +45,17 @@ class VolunteersPage(RecordPage):
         bank = QPushButton("时间银行… (Ctrl+B)")
         bank.clicked.connect(self.time_bank)
         QShortcut(QKeySequence("Ctrl+B"), self, activated=self.time_bank)
-        return [bank, button]
+        register = QPushButton("证明登记簿…")
+        register.clicked.connect(self.certificate_register)
+        return [bank, button, register]
+
+    def certificate_register(self):
+        """Every certificate issued: list, print, check a number, 作废 (ui/pages/certificates.py)."""
+        from ui.pages.certificates import CertificateRegisterDialog
+
+        self.register_dialog = CertificateRegisterDialog(self, self.ctx)
+        self.register_dialog.open()
+        return self.register_dialog
 
     def time_bank(self):
         """The selected volunteer's balance and statement, and 兑换 (ui/pages/timebank.py)."""
@@ -110,7 +120,7 @@ class VolunteersPage(RecordPage):
     def form_fields(self):
         return [
             Field("person_id", "本人", "person", required=True),
-            Field("volunteer_no", "志愿者编号"),
+            Field("volunteer_no", "志愿者编号", placeholder="不填则自动编号，如 ZY260001"),
             Field("team", "服务队"),
             Field("political_status", "政治面貌", "choice", ("", *volunteers.POLITICAL)),
             Field("skills", "专长"),

@@ -1,8 +1,4 @@
-"""Where this PC keeps the community key: the `meta` table (never synced, never in the audit).
-
-meta rows: `community_key` (base64), `community_key_recovery` (the key wrapped under the
-恢复码, JSON), `recovery_code` (so an administrator can print the 恢复码 sheet again).
-"""
+"""This PC's own settings rows in the `meta` table (never synced, never in the audit)."""
 
 from __future__ import annotations
 
@@ -10,8 +6,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from db.store import Store
-
-KEY, RECOVERY, RECOVERY_CODE = "community_key", "community_key_recovery", "recovery_code"
 
 
 def get(store: Store, name: str) -> str | None:
@@ -23,3 +17,8 @@ def put(store: Store, name: str, value: str) -> None:
     store.db.conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [name, value])
+
+
+def put_new(store: Store, name: str, value: str) -> None:
+    """Writes the row only if there is none: two programs writing at once keep the first."""
+    store.db.conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", [name, value])
