@@ -120,7 +120,7 @@ def build_parser() -> ChineseArgumentParser:
     conf.add_argument("--set", dest="changes", action="append", default=[], metavar="键=值",
                       help="如 --set idle_lock_minutes=15；可用的键见 community-ledger settings")
     sync = sub.add_parser("sync", help="同步包：在两台电脑之间用 U 盘交换记录")
-    sync_sub = sync.add_subparsers(dest="sync_command", metavar="export|import|invite",
+    sync_sub = sync.add_subparsers(dest="sync_command", metavar="export|import|preview|invite",
                                    parser_class=ChineseArgumentParser)
     sync_export = sync_sub.add_parser("export", help="把上次发给对方之后的全部变化写进一个同步包")
     sync_export.add_argument("--peer", required=True, help="对方电脑的名称，如“村委会笔记本”")
@@ -129,12 +129,17 @@ def build_parser() -> ChineseArgumentParser:
     sync_import = sync_sub.add_parser("import", help="导入对方的同步包（新电脑：导入邀请包，加 --code 邀请码）")
     sync_import.add_argument("file", help=".ledgersync 同步包或 .ledgerinvite 邀请包")
     sync_import.add_argument("--code", help="邀请码（导入邀请包时必填，见办公室电脑制作邀请时的提示）")
+    sync_import.add_argument("--json", action="store_true", help="以 JSON 输出结果（含放在一边的不合规记录）")
+    sync_preview = sync_sub.add_parser("preview", help="只看同步包导入后会新增、修改、删除什么，不写入任何内容")
+    sync_preview.add_argument("file", help=".ledgersync 同步包")
+    sync_preview.add_argument("--json", action="store_true", help="以 JSON 输出")
     sync_invite = sync_sub.add_parser("invite", help="邀请一台新电脑加入本社区（仅管理员）：写出邀请包并给出一次性邀请码")
     sync_invite.add_argument("--peer", required=True, help="新电脑的名称，如“村委会笔记本”")
     sync_invite.add_argument("--out", required=True, help="邀请包文件，或保存它的文件夹（如 U 盘）")
     sync_invite.add_argument("--json", action="store_true", help='以 JSON 输出 {"file": …, "code": …}')
     recovery = sub.add_parser("recovery-code", help="显示恢复码（仅管理员；新电脑恢复加密备份时需要）")
     recovery.add_argument("--json", action="store_true", help="以 JSON 输出")
+    recovery.add_argument("--pdf", metavar="FILE", help="同时写出一页的恢复码单（PDF），打印后放在保险柜里")
     _street_parser(sub)
     return parser
 
@@ -515,7 +520,13 @@ def cmd_sync(args: argparse.Namespace, clock: Clock) -> int:
     from app import sync
 
     if args.sync_command is None:
-        raise UsageError("请指定 sync export、sync import 或 sync invite。运行 community-ledger sync --help 查看用法。")
+        raise UsageError("请指定 sync export、sync import、sync preview 或 sync invite。"
+                         "运行 community-ledger sync --help 查看用法。")
+    if args.sync_command == "preview":
+        with _opened(args, clock, must_exist=True) as store:
+            result = sync.preview_package(store, args.file)
+        print(json.dumps(sync.result_json(result), ensure_ascii=False) if args.json else sync.preview_text(result))
+        return EXIT_OK
     with _opened(args, clock, must_exist=args.sync_command != "import", writes=True) as store:
         if args.sync_command == "export":
             result = sync.export_package(store, args.peer, args.out, full=args.full)
@@ -534,6 +545,9 @@ def cmd_sync(args: argparse.Namespace, clock: Clock) -> int:
         else:
             outcome = sync.import_package(store, args.file)
         pending = len(sync.conflicts(store))
+    if args.json:
+        print(json.dumps({**sync.result_json(outcome), "open_conflicts": pending}, ensure_ascii=False))
+        return EXIT_OK
     print(outcome.summary())
     if pending:
         print(f"有 {pending} 条冲突等待处理：请在窗口的“数据同步”页逐条决定。")
@@ -545,6 +559,8 @@ def cmd_recovery_code(args: argparse.Namespace, clock: Clock) -> int:
 
     with _opened(args, clock, must_exist=True, writes=True) as store:
         sheet = community_key.recovery_sheet(store)
+        if args.pdf:
+            community_key.print_recovery_sheet(store, args.pdf)
     if args.json:
         print(json.dumps({"community_name": sheet.community_name, "community_code": sheet.community_code,
                           "recovery_code": sheet.code}, ensure_ascii=False))

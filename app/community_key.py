@@ -16,6 +16,7 @@ import base64
 import json
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from app import sealing
 from app.access import require_admin
@@ -30,6 +31,10 @@ KEY, RECOVERY, RECOVERY_CODE = "community_key", "community_key_recovery", "recov
 
 RECOVERY_CODE_LENGTH = 16  # 80 bits: the sheet is kept for years, and every backup carries its wrap
 _RECOVERY_AAD = b"community-ledger recovery"
+
+
+class WrongRecoveryCode(SealError):
+    """The 恢复码 typed does not open the backup (or none was typed): the person may try again."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,23 @@ def recovery_sheet(store: Store) -> RecoverySheet:
                          (store.setting("community_code") or "").strip(), code, sealing.key_id(key))
 
 
+def print_recovery_sheet(store: Store, path: str | Path) -> Path:
+    """Write the one-page 恢复码 sheet (管理员 only) as a PDF for the office's safe."""
+    from app.documents import write_safely
+    from exports.recovery_sheet import recovery_sheet_pdf
+
+    sheet = recovery_sheet(store)
+    path = Path(path)
+    write_safely(lambda: recovery_sheet_pdf(path, community_name=sheet.community_name,
+                                            community_code=sheet.community_code, code=sheet.code,
+                                            printed_on=_chinese_date(store.clock.today())), path)
+    return path
+
+
+def _chinese_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _wrap_for_recovery(key: bytes, code: str) -> str:
     params = sealing.kdf_params()
     kek = sealing.derive_from_code(code, params)
@@ -107,8 +129,8 @@ def key_from_recovery(wrapped: str, code: str) -> bytes:
     except (ValueError, TypeError, KeyError):
         raise SealError(sealing.DAMAGED) from None
     if not sealing.normalize_code(code):
-        raise SealError("请输入恢复码（见建立社区时打印的恢复码单）。")
+        raise WrongRecoveryCode("请输入恢复码（见建立社区时打印的恢复码单）。")
     key = sealing.unwrap(sealing.derive_from_code(code, params), inner, _RECOVERY_AAD)
     if key is None:
-        raise SealError("恢复码不对，请核对恢复码单后重新输入（字母不分大小写，短横线可省略）。")
+        raise WrongRecoveryCode("恢复码不对，请核对恢复码单后重新输入（字母不分大小写，短横线可省略）。")
     return key

@@ -58,6 +58,14 @@ def label(key: str) -> str:
     return "其他设置"
 
 
+_OTHER_LABELS = {"star_hours": "星级时长", "visit_intervals": "探访周期", "idle_lock_minutes": "自动锁定时间"}
+
+
+def label(key: str) -> str:
+    """What a person calls a setting (the key itself for one the form does not show)."""
+    return _TEXT_FIELDS[key][0] if key in _TEXT_FIELDS else _OTHER_LABELS.get(key, key)
+
+
 def load(store: Store) -> Settings:
     values: dict[str, Any] = {}
     for key in (*_TEXT_FIELDS, "star_hours", "visit_intervals", "idle_lock_minutes"):

@@ -39,11 +39,13 @@ from typing import IO, Any
 
 from app import community_key, sealing, sync_checks
 from app.access import is_admin, require_admin
+from app.settings import label as settings_label
 from app.accounts import enabled as accounts_enabled
 from app.errors import NotFound, SyncError, UserError
 from app.sealing import SealError
 from db import schema
 from db import kinds
+from db import meta
 from db import sync as queries
 from db.errors import os_reason
 from db.store import Row, Store, new_id
@@ -88,6 +90,13 @@ class ImportResult:
     adopted: bool = False
     already: bool = False
     counts: dict[str, int] = field(default_factory=dict)
+    # What the package changed here, per table: records new here, changed, deleted.
+    new: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    settings: list[str] = field(default_factory=list)  # setting keys changed (or held for an administrator)
+    stamp_items: list[dict[str, str]] = field(default_factory=list)  # 盖章事项清单: {"name", "change"}
+    set_aside: list[dict[str, str]] = field(default_factory=list)  # records refused: {"kind", "label", "reason"}
 
     def summary(self) -> str:
         if self.already:
@@ -99,6 +108,8 @@ class ImportResult:
             text += f"，{self.parked} 条在等待更早的同步包（其关联记录尚未到达）"
         if self.held:
             text += f"，{self.held} 项设置或盖章事项清单的修改等待管理员确认（请管理员在“数据同步”中应用）"
+        if self.set_aside:
+            text += f"，{len(self.set_aside)} 条不合规的记录已放在一边未写入（见“数据同步”页）"
         text += "。"
         if self.adopted:
             text = "本机已加入该社区。" + text
@@ -205,6 +216,8 @@ def _export(store: Store, peer: str, out: str | Path, *, full: bool, invite_code
                   "community_code": code, "peer": peer, "since_seq": since, "until_seq": until}
         if invite_code:
             header.update(_invitation(store, key, invite_code, package_id, code))
+        elif meta.get(store, JOINED_BY):
+            header["invitation"] = meta.get(store, JOINED_BY)  # the inviting PC checks one PC used it
         written = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -406,6 +419,7 @@ class _Merge:
         # a PC take a stale record for the newest and drop (or revert) real edits.
         self.own_limit = queries.next_seq(store.db.conn) - 1
         self.package_sender = manifest["device_id"] if manifest else None
+        self.package_id = manifest["package_id"] if manifest else None
         self.sender_limit = manifest["until_seq"] if manifest else 0
         self.holds = accounts_enabled(store) and not is_admin(store)
         self.pending = {(c["table_name"], c["record_id"]) for c in queries.open_conflicts(store)}
@@ -413,6 +427,7 @@ class _Merge:
         self.tables = {t: set(queries.columns(store, t)) for t in queries.synced_tables(store)}
         self.parents = {t: queries.foreign_keys(store, t) for t in self.tables}
         self.result = ImportResult("", sender or "")
+        self.aside = queries.set_aside_records(store)
 
     def apply(self, table: str, vv: dict[str, int], row: Row, *, count: bool = True) -> str:
         """Merge one incoming version: 'unchanged', 'applied', 'conflict' or 'parked'."""
@@ -426,16 +441,19 @@ class _Merge:
         local, ours = queries.local_with_version(store, table, record_id)
         if ours is not None and covers(ours, vv):
             return self._count("unchanged", count)
+        forged = sync_checks.forged(table, row, self.community_code)
+        if forged:
+            raise SyncError(f"{forged}，同步包可能被伪造，未导入任何记录。")
         why = sync_checks.problem(store, table, row, self.community_code)
         if why:
-            raise SyncError(f"同步包中的{kinds.noun(table)}“{_guess_label(row)}”不合规（{why}），"
-                            "未导入任何记录。请在对方电脑上改正后重新制作同步包。")
+            return self._set_aside(table, vv, row, why)
         if self.holds and table in ADMIN_TABLES and not table_is_bookkeeping(table, record_id) and (
                 local is None or content(local, row.keys()) != content(row)):
             queries.hold(store, {"id": new_id(), "table_name": table, "record_id": record_id,
                                  "row": json.dumps(row, ensure_ascii=False), "vv": json.dumps(vv, sort_keys=True),
                                  "from_device": self.sender, "held_at": store.now()})
             self.result.held += count
+            self._note_admin_change(table, row, local)
             return "held"
         pending = queries.open_conflicts(store, table, record_id) if (table, record_id) in self.pending else []
         if any(covers(json.loads(c["vv"]), vv) for c in pending):
@@ -465,6 +483,8 @@ class _Merge:
             outcome = "conflict"
         if outcome == "applied" and (table, record_id) in self.pending:
             self._settle(table, record_id)
+        if outcome == "applied" and (table, record_id) in self.aside:
+            queries.drop_set_aside(store, table, record_id)  # a later version of it arrived and is good
         return self._count(outcome, count)
 
     def _check_version(self, table: str, vv: dict[str, int], row: Row) -> None:
@@ -476,7 +496,7 @@ class _Merge:
                             "（比制作它的电脑记录的还新），同步包可能被伪造，未导入任何记录。")
 
     def _count(self, outcome: str, count: bool) -> str:
-        if count:
+        if count and outcome != "set_aside":
             attr = {"unchanged": "unchanged", "applied": "applied", "conflict": "conflicts", "parked": "parked"}
             setattr(self.result, attr[outcome], getattr(self.result, attr[outcome]) + 1)
         return outcome
@@ -491,13 +511,47 @@ class _Merge:
             store.write_version(table, row, local)  # refused by a unique rule: nothing was written
         except sqlite3.IntegrityError as exc:
             if "UNIQUE" not in str(exc):
-                # NOT NULL, CHECK or a reference: the whole import is undone by the caller.
-                raise SyncError(f"同步包中的{kinds.noun(table)}“{_guess_label(row)}”不合规"
-                                "（缺少必填内容或取值不在允许范围内），未导入任何记录。") from None
+                # NOT NULL, CHECK or a reference: the row was not written; the rest goes on.
+                return self._set_aside(table, vv, row, "缺少必填内容或取值不在允许范围内")
             self._conflict(table, row, vv, "duplicate", queries.open_conflicts(store, table, row["id"]))
             return "conflict"
         self._version(table, row["id"], vv)
+        self._note_effect(table, row, local)
         return "applied"
+
+    def _note_effect(self, table: str, row: Row, local: Row | None) -> None:
+        """Count what a written version changed here (for the preview and the import's report)."""
+        result = self.result
+        if table_is_bookkeeping(table, row["id"]):
+            return  # which PC took which serial letter: nothing a person needs to look at
+        if row.get("deleted_at"):
+            # A record deleted before it ever came here (or deleted on both sides) shows no change.
+            tally = result.deleted if local is not None and not local.get("deleted_at") else None
+        else:
+            tally = result.new if local is None else result.changed
+        if tally is not None:
+            tally[table] = tally.get(table, 0) + 1
+        self._note_admin_change(table, row, local)
+
+    def _note_admin_change(self, table: str, row: Row, local: Row | None) -> None:
+        if table == "settings" and not table_is_bookkeeping(table, row["id"]):
+            if row["id"] not in self.result.settings:
+                self.result.settings.append(row["id"])
+        elif table == "stamp_items":
+            change = "删除" if row.get("deleted_at") else "新增" if local is None or local.get("deleted_at") else "修改"
+            self.result.stamp_items.append({"name": str(row.get("name") or ""), "change": change})
+
+    def _set_aside(self, table: str, vv: dict[str, int], row: Row, reason: str) -> str:
+        """A record the form would refuse: kept aside with its reason, never written."""
+        label = incoming_label(self.store, table, row)
+        queries.set_aside(self.store, {
+            "id": new_id(), "table_name": table, "record_id": row["id"], "label": label, "reason": reason,
+            "row": json.dumps(row, ensure_ascii=False), "vv": json.dumps(vv, sort_keys=True),
+            "from_device": self.sender, "package_id": self.package_id, "set_aside_at": self.store.now()})
+        self.aside.add((table, row["id"]))
+        self.result.set_aside.append({"kind": table, "kind_label": kinds.noun(table), "label": label,
+                                      "reason": reason})
+        return "set_aside"
 
     def _version(self, table: str, record_id: str, vv: dict[str, int]) -> None:
         if self.seq is None:
@@ -566,10 +620,80 @@ def import_package(store: Store, path: str | Path) -> ImportResult:
     with tempfile.SpooledTemporaryFile(_SPOOL) as scratch:
         manifest = _unsealed(sealed, key, scratch)
         with store.transaction():
+            _check_invitation(store, sealed.header)
             if queries.was_imported(store, manifest["package_id"]):
                 return ImportResult(manifest["package_id"], manifest["device_id"], records=manifest["records"],
                                     already=True)
             return _merge_package(store, manifest, scratch, path.name)
+
+
+class _Rollback(Exception):
+    """Undoes a preview's trial import."""
+
+
+def preview_package(store: Store, path: str | Path) -> ImportResult:
+    """What importing the package would do, without writing anything: the import itself runs
+    in a transaction that is then rolled back, so the preview and the import cannot disagree."""
+    path = Path(path)
+    sealed = _opened(store, path)
+    key = _key_for_packages(store)
+    if sealed.header["device_id"] == store.device_id:
+        raise SyncError("这是本机自己制作的同步包，应在对方电脑上导入。")
+    earlier = store.take_changes()  # the trial's writes must not make the pages reload
+    outcome: ImportResult | None = None
+    with tempfile.SpooledTemporaryFile(_SPOOL) as scratch:
+        manifest = _unsealed(sealed, key, scratch)
+        try:
+            with store.transaction():
+                _check_invitation(store, sealed.header)
+                if queries.was_imported(store, manifest["package_id"]):
+                    outcome = ImportResult(manifest["package_id"], manifest["device_id"],
+                                           records=manifest["records"], already=True)
+                else:
+                    outcome = _merge_package(store, manifest, scratch, path.name)
+                raise _Rollback
+        except _Rollback:
+            pass
+        finally:
+            store.take_changes()
+            # Rolled back: nothing changed. Named so the window does not take the trial's writes for
+            # unnamed ones and reload every page.
+            store.note_change(*earlier, "sync_preview")
+    assert outcome is not None
+    return outcome
+
+
+def result_json(result: ImportResult) -> dict[str, Any]:
+    """An import's or a preview's outcome for `--json`: kinds by table name."""
+    return {"package_id": result.package_id, "already": result.already, "records": result.records,
+            "new": result.new, "changed": result.changed, "deleted": result.deleted,
+            "conflicts": result.conflicts, "settings": result.settings, "stamp_items": result.stamp_items,
+            "held": result.held, "parked": result.parked, "applied": result.applied,
+            "unchanged": result.unchanged, "set_aside": result.set_aside}
+
+
+def preview_text(result: ImportResult) -> str:
+    """The preview in words, each kind by its Chinese noun."""
+    if result.already:
+        return result.summary()
+
+    def tally(counts: dict[str, int]) -> str:
+        return "、".join(f"{kinds.noun(t)} {n} 条" for t, n in counts.items()) or "无"
+
+    lines = [f"同步包共 {result.records} 条记录；导入后：",
+             f"新增：{tally(result.new)}", f"修改：{tally(result.changed)}", f"删除：{tally(result.deleted)}",
+             f"冲突：{result.conflicts} 条" + ("（导入后在“数据同步”中逐条决定）" if result.conflicts else "")]
+    if result.settings:
+        held_note = "（需管理员确认）" if result.held else ""
+        lines.append(f"设置的修改{held_note}：" + "、".join(settings_label(k) for k in result.settings))
+    if result.stamp_items:
+        lines.append("盖章事项清单的修改：" + "、".join(f"{i['change']}“{i['name']}”" for i in result.stamp_items))
+    if result.parked:
+        lines.append(f"等待更早的同步包：{result.parked} 条")
+    if result.set_aside:
+        lines.append(f"不合规、将放在一边不写入：{len(result.set_aside)} 条")
+        lines += [f"  {i['kind_label']}“{i['label']}”：{i['reason']}" for i in result.set_aside]
+    return "\n".join(lines)
 
 
 def _merge_package(store: Store, manifest: dict, scratch: IO[bytes], file_name: str, *,
@@ -616,6 +740,9 @@ def _merge_package(store: Store, manifest: dict, scratch: IO[bytes], file_name: 
 # -- joining with an invitation ---------------------------------------------------------------
 
 _INVITE_AAD = b"community-ledger invitation "
+# meta rows: on the inviting PC, `invitation.<package id>` = the device that used it ("" until
+# its first package arrives); on a PC that joined, `joined_by_invitation` = that package id.
+INVITATION_USED, JOINED_BY = "invitation.", "joined_by_invitation"
 
 
 @dataclass
@@ -633,6 +760,8 @@ def invite(store: Store, peer: str, out: str | Path) -> Invitation:
     require_admin(store, "邀请新电脑加入社区")
     code = sealing.new_code(INVITE_CODE_LENGTH)
     result = _export(store, peer, out, full=True, invite_code=code)
+    with store.transaction():  # made here, not used yet: the first PC to send a package with it takes it
+        meta.put(store, INVITATION_USED + sealing.open_sealed(result.path).header["package_id"], "")
     expires = datetime.fromisoformat(sealing.open_sealed(result.path).header["expires_at"])
     store.log_event("export", detail={"what": "邀请包", "peer": result.peer, "file": result.path.name})
     return Invitation(result.path, code, result.peer, expires.isoformat())
@@ -646,6 +775,22 @@ def _invitation(store: Store, key: bytes, code: str, package_id: str, community:
     aad = _INVITE_AAD + f"{package_id}|{community}|{expires}".encode()
     return {"expires_at": expires, "kdf": params,
             "wrapped": sealing.wrap(sealing.derive_from_code(code, params), secret, aad)}
+
+
+def _check_invitation(store: Store, header: dict) -> None:
+    """One invitation joins one PC: the first PC that sends a package naming an invitation made
+    here is recorded as the one that used it; another PC naming it is refused."""
+    invitation = header.get("invitation")
+    if not isinstance(invitation, str):
+        return
+    used_by = meta.get(store, INVITATION_USED + invitation)
+    if used_by is None:
+        return  # made on another PC of the community: that PC checks it
+    if not used_by:
+        meta.put(store, INVITATION_USED + invitation, header["device_id"])
+    elif used_by != header["device_id"]:
+        raise SyncError("这台电脑加入社区用的邀请已被另一台电脑用过（一份邀请只能让一台电脑加入），"
+                        "未导入任何记录。如确需加入，请在本机为它重新制作邀请。")
 
 
 def is_invitation(path: str | Path) -> bool:
@@ -697,6 +842,7 @@ def join(store: Store, path: str | Path, code: str) -> ImportResult:
         manifest = _unsealed(sealed, key, scratch)
         with store.transaction():
             community_key.install(store, key, recovery)
+            meta.put(store, JOINED_BY, header["package_id"])
             result = _merge_package(store, manifest, scratch, path.name, joining=True)
     return result
 
@@ -708,8 +854,30 @@ def held(store: Store) -> list[dict[str, Any]]:
     """The settings and 盖章事项清单 changes waiting for an administrator."""
     return [{"id": h["id"], "table_name": h["table_name"], "record_id": h["record_id"],
              "table_label": kinds.noun(h["table_name"]),
-             "label": queries.record_label(store, h["table_name"], h["record_id"]) or _guess_label(json.loads(h["row"])),
+             "label": incoming_label(store, h["table_name"], json.loads(h["row"])),
              "held_at": h["held_at"]} for h in queries.held(store)]
+
+
+def discard_held(store: Store) -> int:
+    """An administrator discards what a 工作人员's imports held (this PC keeps its own); returns how many."""
+    require_admin(store, "放弃同步包带来的设置和盖章事项清单")
+    with store.transaction():
+        count = queries.discard_held(store)
+        store.note_change("sync_held")
+    return count
+
+
+def set_aside_records(store: Store) -> list[dict[str, Any]]:
+    """Records from packages that broke a form's rule: kept aside (never written), with the reason."""
+    return [{**item, "table_label": kinds.noun(item["table_name"])} for item in queries.set_aside_list(store)]
+
+
+def dismiss_set_aside(store: Store, item_id: str) -> None:
+    """Remove one set-aside record from the list (once the sending PC has been told to correct it)."""
+    with store.transaction():
+        if not queries.dismiss_set_aside(store, item_id):
+            raise NotFound("找不到这条记录，可能已经移除")
+        store.note_change("sync_set_aside")
 
 
 def apply_held(store: Store) -> int:
@@ -764,6 +932,27 @@ def _shown(key: str, value: Any) -> str:
     if key == "deleted_at":
         return "已删除" if value else "未删除"
     return "" if value is None else str(value)
+
+
+def incoming_label(store: Store, table: str, row: Row) -> str:
+    """A name a person recognises for a record not (or not yet) here: the catalog's label over
+    the incoming row (a visit by its date and elder's name …), never a personal number or an id."""
+    if table == "settings":
+        return settings_label(str(row.get("id")))
+    kind = kinds.KINDS.get(table)
+    if kind is not None and kind.label_sql and row:
+        values = {k: v if isinstance(v, (str, int, float)) or v is None else None for k, v in row.items()
+                  if isinstance(k, str) and k.isidentifier()}
+        columns = ", ".join(f"? AS [{k}]" for k in values)
+        with contextlib.suppress(sqlite3.Error):
+            found = store.db.conn.execute(f"SELECT {kind.label_sql} FROM (SELECT {columns}) t",
+                                          list(values.values())).fetchone()
+            if found and found[0] not in (None, ""):
+                return str(found[0])[:80]
+    for key in ("name", "title", "applicant", "date"):
+        if isinstance(row.get(key), str) and row[key].strip():
+            return row[key].strip()[:80]
+    return "（没有名称）"
 
 
 def _guess_label(row: Row) -> str:
@@ -846,5 +1035,6 @@ def overview(store: Store) -> dict[str, Any]:
     """What the 数据同步 page shows at once."""
     code, name = _community(store)
     return {"peers": peer_names(store), "conflicts": conflicts(store), "history": history(store),
-            "parked": queries.count_parked(store), "held": held(store), "community_code": code, "community_name": name,
+            "parked": queries.count_parked(store), "held": held(store), "set_aside": set_aside_records(store),
+            "community_code": code, "community_name": name,
             "device_id": store.device_id, "serial_prefix": queries.serial_prefix(store)}

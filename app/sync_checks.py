@@ -48,6 +48,18 @@ def problem(store: Store, table: str, row: Row, community_code: str) -> str | No
     return None
 
 
+def forged(table: str, row: Row, community_code: str) -> str | None:
+    """What no honest package does (a change of the community code): refuses the whole package."""
+    if table == "settings" and row.get("id") == "community_code":
+        try:
+            value = json.loads(row.get("value"))
+        except (TypeError, ValueError):
+            value = None
+        if value != community_code:
+            return "同步包要修改社区代码"
+    return None
+
+
 def _day(text: str) -> date:
     moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
@@ -67,8 +79,6 @@ def _settings(store: Store, row: Row, today: date, community_code: str) -> None:
                 and 0 < len(value) <= 64):
             raise ValidationError("编号前缀的登记无法识别")
         return
-    if key == "community_code" and value != community_code:
-        raise ValidationError("同步包要修改社区代码")
     settings.check_value(key, value)
 
 

@@ -775,6 +775,28 @@ def m013_meeting_attendance(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE meetings ADD COLUMN present INTEGER")
 
 
+@migrations()
+def m014_sync_set_aside(db: sqlite_utils.Database) -> None:
+    """Records from a package that broke a form's rule (app/sync_checks.py) or a table's rule: kept
+    here with the reason and a name a person recognises, never written into the records; the rest
+    of the package imports. Local to this PC, never synced."""
+    db.execute(
+        """CREATE TABLE sync_set_aside (
+            id TEXT PRIMARY KEY,
+            table_name TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            row TEXT NOT NULL,
+            vv TEXT NOT NULL,
+            from_device TEXT,
+            package_id TEXT,
+            set_aside_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX sync_set_aside_record ON sync_set_aside(table_name, record_id)")
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows: all of them are pending on an empty database."""
     return [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]

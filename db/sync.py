@@ -309,3 +309,37 @@ def hold(store: Store, values: Row) -> None:
 
 def unhold(store: Store, held_id: str) -> None:
     store.db.conn.execute("DELETE FROM sync_held WHERE id = ?", [held_id])
+
+
+# -- records set aside: they broke a form's rule and were not written -----------------------------
+
+
+def set_aside(store: Store, values: Row) -> None:
+    """Keep one refused incoming version with its reason (a later refused one replaces it)."""
+    drop_set_aside(store, values["table_name"], values["record_id"])
+    names = list(values)
+    store.db.conn.execute(
+        f"INSERT INTO sync_set_aside ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+        [values[n] for n in names],
+    )
+
+
+def drop_set_aside(store: Store, table: str, record_id: str) -> None:
+    store.db.conn.execute("DELETE FROM sync_set_aside WHERE table_name = ? AND record_id = ?", [table, record_id])
+
+
+def set_aside_records(store: Store) -> set[tuple[str, str]]:
+    return {(t, r) for t, r in store.db.conn.execute("SELECT table_name, record_id FROM sync_set_aside")}
+
+
+def set_aside_list(store: Store) -> list[Row]:
+    return store.query("SELECT id, table_name, record_id, label, reason, from_device, package_id, set_aside_at"
+                       " FROM sync_set_aside ORDER BY set_aside_at DESC, rowid DESC")
+
+
+def dismiss_set_aside(store: Store, item_id: str) -> bool:
+    return store.db.conn.execute("DELETE FROM sync_set_aside WHERE id = ?", [item_id]).rowcount > 0
+
+
+def discard_held(store: Store) -> int:
+    return store.db.conn.execute("DELETE FROM sync_held").rowcount

@@ -106,6 +106,7 @@ def hostile_cases(chance: random.Random, files: list[Path], readonly: Path | Non
         lambda: ["sync", "export", "--peer", chance.choice(["", "x" * 41]), "--out", str(db.parent)],
         lambda: ["sync", "export", "--peer", "笔记本", "--out", chance.choice(out_places + [str(plain)])],
         lambda: ["sync", "import", str(chance.choice(files + [plain]))],
+        lambda: ["sync", "preview", str(chance.choice(files + [plain])), *chance.choice([[], ["--json"]])],
         lambda: ["sync"],
         lambda: [chance.choice(["stat", "导出", "", "--", "-x", "restore", "export", "sync", "import", "certificate"])],
         lambda: ["stats", chance.choice(["--json=1", "--month", "--nonsense", "extra"])],

@@ -184,16 +184,25 @@ def test_a_forged_version_counter_cannot_drop_or_revert_real_edits(office, lapto
     (lambda r: {**r, "name": None}, "姓名"),
     (lambda r: {**r, "gender": "未知"}, "性别"),
     (lambda r: {**r, "phone": ["13812345678"]}, "取值类型"),
+    (lambda r: {**r, "sort_key": None}, "缺少必填内容"),  # passes the form's check, breaks NOT NULL
 ])
-def test_records_that_the_form_would_refuse_are_refused(office, laptop, folder, tmp_path, row_change, reason):
+def test_records_that_the_form_would_refuse_are_set_aside_and_the_rest_imports(
+        office, laptop, folder, tmp_path, row_change, reason):
     office.insert("people", person("王大爷", id_number=ID))
+    good = office.insert("people", person("李阿姨", note="好的一条"))
     package = sync.export_package(office, "笔记本", folder).path
     altered = _resigned(package, community_key.key_of(office), tmp_path / "bad.ledgersync",
-                        lambda t, r: row_change(r) if t == "people" else r)
-    before = dump(laptop)
-    with pytest.raises(SyncError, match=reason):
-        sync.import_package(laptop, altered)
-    assert dump(laptop) == before
+                        lambda t, r: row_change(r) if t == "people" and r["id"] != good["id"] else r)
+    result = sync.import_package(laptop, altered)
+    assert result.applied == 1 and laptop.get("people", good["id"])["note"] == "好的一条"
+    assert laptop.query("SELECT count(*) AS n FROM people WHERE name = '王大爷' OR id_number = ?", [ID])[0]["n"] == 0
+    [aside] = result.set_aside
+    assert aside["kind_label"] == "居民" and reason in aside["reason"] and "不合规" in result.summary()
+    [listed] = sync.set_aside_records(laptop)
+    assert listed["reason"] == aside["reason"] and listed["table_label"] == "居民"
+    assert listed["label"] in ("王大爷", "（没有名称）")
+    for shown in (listed["label"], listed["reason"]):
+        assert ID not in shown and "13812345678" not in shown and listed["record_id"][:8] not in shown
 
 
 def _resigned(package, key, dest, change_row, change_version=None):
@@ -216,21 +225,21 @@ def _resigned(package, key, dest, change_row, change_version=None):
                                 manifest=lambda m: {**m, "records_sha256": digest}, resign=True), key, dest)
 
 
-def test_a_settings_value_the_form_refuses_is_refused(office, laptop, folder, tmp_path):
+def test_a_settings_value_the_form_refuses_is_set_aside_and_a_community_code_change_refuses_all(
+        office, laptop, folder, tmp_path):
     settings.save(office, {"idle_lock_minutes": 15})
     package = sync.export_package(office, "笔记本", folder).path
-    bad = _resigned(package, community_key.key_of(office), tmp_path / "bad.ledgersync",
-                    lambda t, r: {**r, "value": '"很多"'} if t == "settings" and r["id"] == "idle_lock_minutes" else r)
-    before = dump(laptop)
-    with pytest.raises(SyncError, match="自动锁定"):
-        sync.import_package(laptop, bad)
-    assert dump(laptop) == before
-    assert settings.load(laptop).idle_lock_minutes != "很多"
     code = _resigned(package, community_key.key_of(office), tmp_path / "code.ledgersync",
                      lambda t, r: {**r, "id": "community_code", "value": '"999"'} if t == "settings" else r)
+    before = dump(laptop)
     with pytest.raises(SyncError, match="社区代码"):
         sync.import_package(laptop, code)
     assert dump(laptop) == before
+    bad = _resigned(package, community_key.key_of(office), tmp_path / "bad.ledgersync",
+                    lambda t, r: {**r, "value": '"很多"'} if t == "settings" and r["id"] == "idle_lock_minutes" else r)
+    result = sync.import_package(laptop, bad)
+    assert [a["label"] for a in result.set_aside] == ["自动锁定时间"] and "自动锁定" in result.set_aside[0]["reason"]
+    assert settings.load(laptop).idle_lock_minutes != "很多"
 
 
 def test_a_staff_import_holds_settings_and_checklist_changes_for_an_administrator(office, laptop, folder):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from app import settings
+from app import community_key, settings
 from app.demo import build_demo
 from app.errors import UserError
 from ui.context import Context
+from ui.recovery import RecoveryCodeDialog
 
 FIELDS = (
     ("community_name", "社区（村）名称*", "如：阳光社区居民委员会"),
@@ -56,7 +57,16 @@ class SetupDialog(QDialog):
 
     def save(self) -> None:
         values = {key: edit.text() for key, edit in self.edits.items()}
-        self.ops.run(settings.save, values, on_done=self._done, on_error=self._refused)
+        self.ops.run(settings.save, values, on_done=self._saved, on_error=self._refused)
+
+    def _saved(self, _result) -> None:
+        """The community exists now: its key and 恢复码 are made, and the code is shown this once."""
+        self.ops.run(community_key.recovery_sheet, on_done=self._show_recovery_code, on_error=self._refused)
+
+    def _show_recovery_code(self, sheet: community_key.RecoverySheet) -> None:
+        self.recovery = RecoveryCodeDialog(self.parentWidget() or self, self.ops, sheet)
+        self.recovery.open()
+        self.accept()
 
     def demo(self) -> None:
         self.demo_button.setEnabled(False)

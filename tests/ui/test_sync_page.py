@@ -31,6 +31,15 @@ def make_package(qtbot, window, page, peer: str, folder) -> sync.ExportResult:
     return page.last_export
 
 
+def import_confirmed(qtbot, window, page, path) -> None:
+    """Import on the page: the preview comes first, then the user confirms it."""
+    page.import_file(str(path))
+    settle(qtbot, window)
+    assert page.preview_dialog.isVisible()
+    page.preview_dialog.accept()
+    settle(qtbot, window)
+
+
 def test_make_a_package_into_a_folder_and_see_it_in_the_history(qtbot, window, tmp_path):
     page = open_page(qtbot, window)
     assert "320505001001" in page.info.text()
@@ -63,8 +72,7 @@ def test_import_a_package_and_decide_its_conflicts(qtbot, window, tmp_path):
     window.ops.run(lambda store: store.update("people", target, {"note": office_note, "phone": "13900000002"}))
     settle(qtbot, window)
 
-    page.import_file(str(back.path))
-    settle(qtbot, window)
+    import_confirmed(qtbot, window, page, back.path)
     assert "冲突 1 条" in page.status.text()
     assert page.conflicts.rowCount() == 1
     assert page.conflicts.item(0, 0).text() == "居民"
@@ -101,8 +109,7 @@ def test_take_theirs_and_a_refused_package(qtbot, window, tmp_path):
         laptop.close()
     window.ops.run(lambda store: store.update("people", target, {"note": "办公室"}))
     settle(qtbot, window)
-    page.import_file(str(back.path))
-    settle(qtbot, window)
+    import_confirmed(qtbot, window, page, back.path)
     page.take_button.click()
     settle(qtbot, window)
     assert office.get("people", target)["note"] == "村里"
@@ -136,3 +143,81 @@ def test_a_new_pc_joins_on_the_page_with_the_invitation_code(qtbot, window, tmp_
     settle(qtbot, window)
     assert page.last_import.records and "已导入同步包" in page.status.text()
     assert community_key.key_of(window.store) == key
+
+
+def _laptop_package(window, tmp_path, change=None):
+    """A package from a PC that joined the window's community, made after `change(laptop)`."""
+    laptop = open_ledger(tmp_path / "laptop.db", clock=window.store.clock)
+    try:
+        invitation = sync.invite(window.store, "笔记本", tmp_path)
+        sync.join(laptop, invitation.path, invitation.code)
+        if change:
+            change(laptop)
+        return sync.export_package(laptop, "办公室", tmp_path).path
+    finally:
+        laptop.close()
+
+
+def test_the_preview_comes_first_and_cancel_imports_nothing(qtbot, window, tmp_path):
+    page = open_page(qtbot, window)
+    package = _laptop_package(window, tmp_path, lambda laptop: laptop.insert(
+        "people", {"name": "新来的居民", "pinyin": "", "initials": "", "sort_key": "新来的居民"}))
+    page.import_file(str(package))
+    settle(qtbot, window)
+    text = page.preview_dialog.text.toPlainText()
+    assert "新增：居民 1 条" in text and "people" not in text
+    page.preview_dialog.reject()
+    settle(qtbot, window)
+    assert window.store.query("SELECT count(*) AS n FROM people WHERE name = '新来的居民'")[0]["n"] == 0
+    import_confirmed(qtbot, window, page, package)
+    assert window.store.query("SELECT count(*) AS n FROM people WHERE name = '新来的居民'")[0]["n"] == 1
+    assert "已导入同步包" in page.status.text()
+
+
+def test_records_set_aside_are_listed_by_name_and_can_be_removed(qtbot, window, tmp_path):
+    from app import community_key
+    from tests.test_sealed_sync import _resigned
+
+    page = open_page(qtbot, window)
+    made = {}
+
+    def add(laptop):
+        made.update(laptop.insert("people", {"name": "王不合规", "pinyin": "", "initials": "", "sort_key": "w",
+                                             "id_number": "110101199003071233"}))
+        laptop.insert("people", {"name": "李合规", "pinyin": "", "initials": "", "sort_key": "l"})
+
+    package = _laptop_package(window, tmp_path, add)
+    bad = _resigned(package, community_key.key_of(window.store), tmp_path / "bad.ledgersync",
+                    lambda t, r: {**r, "gender": "未知"} if r.get("id") == made["id"] else r)
+    import_confirmed(qtbot, window, page, bad)
+    assert "不合规" in page.status.text()
+    assert page.aside_box.isVisible() and page.aside.rowCount() == 1
+    cells = [page.aside.item(0, c).text() for c in range(4)]
+    assert cells[0] == "居民" and cells[1] == "王不合规" and "性别" in cells[2]
+    assert not any("110101199003071233" in c for c in cells)
+    page.dismiss_button.click()
+    settle(qtbot, window)
+    assert page.aside.rowCount() == 0 and not page.aside_box.isVisible()
+
+
+def test_an_administrator_applies_or_discards_held_changes_on_the_page(qtbot, window, tmp_path):
+    from app import accounts, settings
+
+    page = open_page(qtbot, window)
+    package = _laptop_package(window, tmp_path, lambda laptop: settings.save(laptop, {"idle_lock_minutes": 45}))
+    store = window.store
+    accounts.create_admin(store, "admin", "secret-1")
+    accounts.add_account(store, "xiaowang", "secret-2", "staff")
+    accounts.logout(store)
+    accounts.login(store, "xiaowang", "secret-2")
+    import_confirmed(qtbot, window, page, package)
+    assert page.held_row.isVisible() and "1 项" in page.held_label.text()
+    page.apply_held_button.click()
+    settle(qtbot, window)
+    assert any("管理员" in box.text() for box in window.findChildren(QMessageBox))
+    assert settings.load(store).idle_lock_minutes != 45
+    accounts.logout(store)
+    accounts.login(store, "admin", "secret-1")
+    page.apply_held_button.click()
+    settle(qtbot, window)
+    assert settings.load(store).idle_lock_minutes == 45 and not page.held_row.isVisible()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -17,8 +18,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app import backups
+from app import backups, community_key, sealed_backups
 from ui.context import Context
+from ui.recovery import print_sheet
 
 
 def _size(size: int) -> str:
@@ -47,12 +49,15 @@ class BackupsPanel(QGroupBox):
         self.copy_button = QPushButton("备份到文件…")
         self.restore_button = QPushButton("恢复所选备份")
         self.restore_file_button = QPushButton("从文件恢复…")
+        self.sheet_button = QPushButton("打印恢复码单…")  # 管理员 only (hidden for a 工作人员)
+        self.sheet_button.clicked.connect(lambda: print_sheet(self, self.ops))
         self.backup_button.clicked.connect(self.backup_now)
         self.copy_button.clicked.connect(self.choose_copy)
         self.restore_button.clicked.connect(self.restore_selected)
         self.restore_file_button.clicked.connect(self.choose_restore)
         buttons = QHBoxLayout()
-        for button in (self.backup_button, self.copy_button, self.restore_button, self.restore_file_button):
+        for button in (self.backup_button, self.copy_button, self.restore_button, self.restore_file_button,
+                       self.sheet_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -101,7 +106,8 @@ class BackupsPanel(QGroupBox):
             self.confirm_restore(str(self.found[row].path), self.found[row].label)
 
     def choose_restore(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "从文件恢复", "", "数据库备份 (*.db)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "从文件恢复", "", f"备份文件 (*{sealed_backups.SUFFIX} *.db);;所有文件 (*)")
         if path:
             self.confirm_restore(path, path)
 
@@ -118,20 +124,40 @@ class BackupsPanel(QGroupBox):
         self.confirm = box
         return box
 
-    def restore(self, path: str, *, other_community: bool = False) -> None:
+    def restore(self, path: str, *, other_community: bool = False, recovery_code: str | None = None) -> None:
         def done(before: backups.Backup) -> None:
             self._say(f"已恢复。恢复前的数据库保存为 {before.path.name}。")
             self.reload()
 
         def failed(exc: BaseException) -> bool:
+            if isinstance(exc, (sealed_backups.RecoveryCodeNeeded, community_key.WrongRecoveryCode)):
+                self.ask_recovery_code(path, other_community, "" if recovery_code is None else str(exc))
+                return True
             if not isinstance(exc, backups.OtherCommunity):
                 return False
-            self.confirm_other_community(path, exc)
+            self.confirm_other_community(path, exc, recovery_code)
             return True
 
-        self.ops.run(backups.restore_into, path, other_community=other_community, on_done=done, on_error=failed)
+        self.ops.run(backups.restore_into, path, other_community=other_community, recovery_code=recovery_code,
+                     on_done=done, on_error=failed)
 
-    def confirm_other_community(self, path: str, refused: backups.OtherCommunity) -> QMessageBox:
+    def ask_recovery_code(self, path: str, other_community: bool, problem: str = "") -> QInputDialog:
+        """A sealed backup of a community whose key this PC does not hold: the 恢复码 from the sheet opens it
+        (asked again, with the reason, after a wrong one)."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("输入恢复码")
+        dialog.setLabelText((problem + "\n\n" if problem else "") + "这是加密的备份，本机没有这个社区的密钥。\n"
+                            "请输入恢复码（建立社区时打印的恢复码单上，字母不分大小写）：")
+        dialog.setOkButtonText("恢复")
+        dialog.setCancelButtonText("取消")
+        dialog.textValueSelected.connect(
+            lambda code: self.restore(path, other_community=other_community, recovery_code=code))
+        dialog.open()
+        self.code_dialog = dialog
+        return dialog
+
+    def confirm_other_community(self, path: str, refused: backups.OtherCommunity,
+                                recovery_code: str | None = None) -> QMessageBox:
         """Another community's backup: restored only after a second, explicit yes."""
         box = QMessageBox(QMessageBox.Icon.Warning, "另一个社区的备份",
                           f"这个备份属于另一个社区：{refused.backup}。\n本机现在是：{refused.here}。\n\n"
@@ -141,7 +167,8 @@ class BackupsPanel(QGroupBox):
         yes = box.addButton("仍然恢复", QMessageBox.ButtonRole.AcceptRole)
         no = box.addButton("取消", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(no)
-        box.finished.connect(lambda _: box.clickedButton() is yes and self.restore(path, other_community=True))
+        box.finished.connect(lambda _: box.clickedButton() is yes and self.restore(
+            path, other_community=True, recovery_code=recovery_code))
         box.open()
         self.confirm = box
         return box

@@ -145,6 +145,7 @@ class SettingsPage(QWidget):
             button.setEnabled(False)
         self.backups.restore_button.hide()
         self.backups.restore_file_button.hide()
+        self.backups.sheet_button.hide()
 
     def show_tab(self, panel: QWidget) -> None:
         self.tabs.setCurrentWidget(panel)

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -33,6 +34,15 @@ def _when(text: str | None) -> str:
     return (text or "")[:19].replace("T", " ")
 
 
+def _ok_cancel(dialog: QDialog, ok: str) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class FieldsDialog(QDialog):
     """Field by field: for each field that differs, keep this PC's value or take the other's."""
 
@@ -49,17 +59,31 @@ class FieldsDialog(QDialog):
             box.setAccessibleName(difference["label"])
             self.choices[difference["field"]] = box
             form.addRow(difference["label"], box)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = _ok_cancel(self, "确定")
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
 
     def choice(self) -> dict[str, str]:
         return {name: box.currentData() for name, box in self.choices.items()}
+
+
+class PreviewDialog(QDialog):
+    """What a package would do, shown before it is imported; 导入 goes on, 取消 changes nothing."""
+
+    def __init__(self, parent: QWidget, text: str):
+        super().__init__(parent)
+        self.setWindowTitle("导入前预览")
+        intro = QLabel("这个同步包导入后会做下面这些改动。确认无误再导入：")
+        intro.setWordWrap(True)
+        self.text = QPlainTextEdit(text)
+        self.text.setReadOnly(True)
+        self.text.setMinimumSize(460, 220)
+        buttons = _ok_cancel(self, "导入")
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.text)
+        layout.addWidget(buttons)
 
 
 class SyncPage(QWidget):
@@ -115,6 +139,38 @@ class SyncPage(QWidget):
         for button in (self.keep_button, self.take_button, self.fields_button):
             decide.addWidget(button)
 
+        self.held_label = QLabel("")
+        self.held_label.setWordWrap(True)
+        self.apply_held_button = QPushButton("应用这些修改")
+        self.discard_held_button = QPushButton("放弃这些修改")
+        self.apply_held_button.clicked.connect(lambda: self._held(sync.apply_held, "已应用"))
+        self.discard_held_button.clicked.connect(lambda: self._held(sync.discard_held, "已放弃"))
+        self.held_row = QWidget()
+        held = QHBoxLayout(self.held_row)
+        held.setContentsMargins(0, 0, 0, 0)
+        held.addWidget(self.held_label, 1)
+        held.addWidget(self.apply_held_button)
+        held.addWidget(self.discard_held_button)
+        self.held_row.hide()
+
+        self.aside_rows: list[dict] = []
+        self.aside = self._table(["类别", "记录", "未写入的原因", "时间"])
+        self.aside.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.aside_title = QLabel("")
+        self.aside_title.setStyleSheet("font-weight: bold;")
+        self.dismiss_button = QPushButton("已告知对方，移除")
+        self.dismiss_button.clicked.connect(self.dismiss_current)
+        aside_bar = QHBoxLayout()
+        aside_bar.addWidget(self.aside_title)
+        aside_bar.addStretch()
+        aside_bar.addWidget(self.dismiss_button)
+        self.aside_box = QWidget()
+        aside_layout = QVBoxLayout(self.aside_box)
+        aside_layout.setContentsMargins(0, 0, 0, 0)
+        aside_layout.addLayout(aside_bar)
+        aside_layout.addWidget(self.aside)
+        self.aside_box.hide()
+
         self.history = self._table(["时间", "方式", "对方", "记录", "写入", "冲突", "文件"])
         self.history.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         history_title = QLabel("同步记录")
@@ -126,8 +182,10 @@ class SyncPage(QWidget):
         layout.addLayout(make)
         layout.addLayout(bring)
         layout.addWidget(self.status)
+        layout.addWidget(self.held_row)
         layout.addLayout(decide)
         layout.addWidget(self.conflicts, 2)
+        layout.addWidget(self.aside_box, 1)
         layout.addWidget(history_title)
         layout.addWidget(self.history, 1)
         self._update_buttons()
@@ -170,6 +228,22 @@ class SyncPage(QWidget):
             self.conflicts.selectRow(0)
         self.conflict_title.setText(f"待处理的冲突（{len(self.conflict_rows)}）" if self.conflict_rows
                                     else "待处理的冲突：没有")
+        held = overview["held"]
+        self.held_row.setVisible(bool(held))
+        if held:
+            names = "、".join(f"{h['table_label']}“{h['label']}”" for h in held[:5]) + ("等" if len(held) > 5 else "")
+            self.held_label.setText(f"工作人员导入的同步包带来 {len(held)} 项设置或盖章事项清单的修改（{names}），"
+                                    "等待管理员应用或放弃：")
+        self.aside_rows = overview["set_aside"]
+        self.aside_box.setVisible(bool(self.aside_rows))
+        self.aside_title.setText(f"不合规、未写入的记录（{len(self.aside_rows)}）：请对方电脑改正后重新发送")
+        self.aside.setRowCount(len(self.aside_rows))
+        for row, item in enumerate(self.aside_rows):
+            for column, text in enumerate((item["table_label"], item["label"], item["reason"],
+                                           _when(item["set_aside_at"]))):
+                self.aside.setItem(row, column, QTableWidgetItem(text))
+        if self.aside_rows:
+            self.aside.selectRow(0)
         self.history.setRowCount(len(overview["history"]))
         for row, h in enumerate(overview["history"]):
             values = (_when(h["at"]), DIRECTIONS.get(h["direction"], h["direction"]), h["peer"] or "",
@@ -220,7 +294,7 @@ class SyncPage(QWidget):
             self.reload()
 
         if not sync.is_invitation(path):
-            self.ops.run(sync.import_package, path, on_done=done)
+            self.ops.run(sync.preview_package, path, on_done=lambda preview: self._confirm(path, preview, done))
             return
         if code is None:
             code, ok = QInputDialog.getText(
@@ -228,6 +302,35 @@ class SyncPage(QWidget):
             if not ok:
                 return
         self.ops.run(sync.join, path, code, on_done=done)
+
+    def _confirm(self, path: str, preview: sync.ImportResult, done) -> None:
+        """Show what the package would do; the import runs only when the user confirms."""
+        self.last_preview = preview
+        if preview.already:
+            self.status.setText(preview.summary())
+            return
+        self.preview_dialog = PreviewDialog(self, sync.preview_text(preview))
+        self.preview_dialog.accepted.connect(lambda: self.ops.run(sync.import_package, path, on_done=done))
+        self.preview_dialog.open()
+
+    def _held(self, action, verb: str) -> None:
+        def done(count: int) -> None:
+            self.status.setText(f"{verb} {count} 项同步包带来的设置和盖章事项清单修改。")
+            self.reload()
+
+        self.ops.run(action, on_done=done)
+
+    def dismiss_current(self) -> None:
+        row = self.aside.currentRow()
+        if not 0 <= row < len(self.aside_rows):
+            return
+        item = self.aside_rows[row]
+
+        def done(_) -> None:
+            self.status.setText(f"已从列表移除：{item['table_label']}“{item['label']}”")
+            self.reload()
+
+        self.ops.run(sync.dismiss_set_aside, item["id"], on_done=done)
 
     def resolve_current(self, choice: str | dict) -> None:
         conflict = self.current_conflict()
