@@ -388,16 +388,6 @@ def delete_member(store: Store, member_id: str) -> Row:
     return store.delete("care_members", member_id)
 
 
-def restore_member(store: Store, member_id: str) -> Row:
-    record = store.get("care_members", member_id, include_deleted=True)
-    if record is None:
-        raise NotFound("回收站中没有这位关爱对象")
-    with store.transaction():
-        if queries.member_of(store, record["group_id"], record["person_id"]):
-            raise UserError("此人已重新纳入该类别，不能再恢复这条记录")
-        return store.restore("care_members", member_id)
-
-
 def register_page(store: Store, **options: Any) -> list[Row]:
     """A page of the one register (group_id, status, search, sort …); numbers masked for 工作人员."""
     return for_role(store, queries.register_page(store, **options))

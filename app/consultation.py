@@ -112,13 +112,6 @@ def delete_topic(store: Store, topic_id: str) -> Row:
     return store.delete("topics", topic_id)
 
 
-def restore_topic(store: Store, topic_id: str) -> Row:
-    try:
-        return store.restore("topics", topic_id)
-    except KeyError:
-        raise NotFound("回收站中没有这个议题") from None
-
-
 def _last_event_date(store: Store, topic: Row) -> str:
     events = queries.events_of(store, topic["id"])
     return events[-1]["date"] if events else topic["proposed_on"]

@@ -179,15 +179,6 @@ def delete_elder(store: Store, elder_id: str) -> Row:
     return store.delete("elders", elder_id)
 
 
-def restore_elder(store: Store, elder_id: str) -> Row:
-    record = store.get("elders", elder_id, include_deleted=True)
-    if record is None:
-        raise NotFound("回收站中没有这位老年人")
-    with store.transaction():
-        _refuse_duplicate(store, record["person_id"], elder_id)
-        return store.restore("elders", elder_id)
-
-
 def elders_page(store: Store, **options: Any) -> list[Row]:
     """A page of elders: status, category, search, sort, descending, after, limit (see db.elders);
     a 工作人员 gets ID numbers and phones masked."""
@@ -256,13 +247,6 @@ def delete_visit(store: Store, visit_id: str) -> Row:
     if store.get("visits", visit_id) is None:
         raise NotFound("找不到该探访记录，可能已被删除")
     return store.delete("visits", visit_id)
-
-
-def restore_visit(store: Store, visit_id: str) -> Row:
-    try:
-        return store.restore("visits", visit_id)
-    except KeyError:
-        raise NotFound("回收站中没有这条探访记录") from None
 
 
 def visits_of(store: Store, elder_id: str, *, limit: int = 100) -> list[Row]:

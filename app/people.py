@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 from app.dates import age_on, from_iso
-from app.errors import NotFound, UserError, ValidationError
+from app.errors import UserError, ValidationError
 from app.pinyin import name_keys
 from app.privacy import for_role
 from app.validation import (
@@ -149,13 +149,6 @@ def delete_person(store: Store, person_id: str) -> Row:
         if held:
             raise UserError(f"该居民还登记为{'、'.join(held)}，请先删除相应记录")
         return store.delete("people", person_id)
-
-
-def restore_person(store: Store, person_id: str) -> Row:
-    try:
-        return store.restore("people", person_id)
-    except KeyError:
-        raise NotFound("回收站中没有这位居民") from None
 
 
 def search_people(store: Store, text: str, *, limit: int = 50) -> list[Row]:

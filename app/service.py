@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app import timebank
-from app.errors import NotFound, UserError, ValidationError
+from app.errors import ValidationError
 from app.validation import (
     Collector,
     choice,
@@ -251,19 +251,6 @@ def delete_record(store: Store, record_id: str) -> Row:
     return deleted
 
 
-def restore_record(store: Store, record_id: str) -> Row:
-    record = store.get("service_records", record_id, include_deleted=True)
-    if record is None:
-        raise NotFound("回收站中没有这条服务记录")
-    with store.transaction():
-        if record["volunteer_id"] in queries.activity_volunteers(store, record["activity_id"]):
-            raise UserError("该志愿者在这次活动中已有记录，不能恢复重复的记录")
-        activity = store.get("activities", record["activity_id"], include_deleted=True)
-        if activity and activity["deleted_at"]:
-            raise UserError("这条记录所属的活动已被删除，请先恢复该活动")
-        return store.restore("service_records", record_id)
-
-
 def delete_activity(store: Store, activity_id: str) -> Row:
     """Deleting an activity deletes its service records with it."""
     get_activity(store, activity_id)
@@ -276,19 +263,6 @@ def delete_activity(store: Store, activity_id: str) -> Row:
         for volunteer_id in {r["volunteer_id"] for r in records}:
             timebank.ensure_not_negative(store, volunteer_id)
     return deleted
-
-
-def restore_activity(store: Store, activity_id: str) -> Row:
-    """Put an activity back with the service records that were deleted along with it."""
-    activity = store.get("activities", activity_id, include_deleted=True)
-    if activity is None:
-        raise NotFound("回收站中没有这次活动")
-    if not activity["deleted_at"]:
-        return activity
-    with store.transaction():
-        for record in queries.records_deleted_with(store, activity_id, activity["deleted_at"]):
-            store.restore("service_records", record["id"])
-        return store.restore("activities", activity_id)
 
 
 def records_of_activity(store: Store, activity_id: str) -> list[Row]:

@@ -1,29 +1,13 @@
-"""The 回收站: list what was deleted and put it back through each kind's own rules."""
+"""The 回收站: list what was deleted and put it back by the rules its kind declares (db/kinds.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from app import care, consultation, elders, people, service, volunteers
-from app.errors import NotFound
+from app.errors import NotFound, UserError
 from db import kinds
 from db import trash as queries
 from db.store import Row, Store
 
 BIN_TABLES = frozenset(kind.table for kind in kinds.in_bin())
-
-# The kinds whose restoring has rules of its own (a record comes back with what it stands on);
-# every other kind in the 回收站 is put back as it was.
-RESTORE_RULES: dict[str, Callable[[Store, str], Row]] = {
-    "people": people.restore_person,
-    "volunteers": volunteers.restore_volunteer,
-    "activities": service.restore_activity,
-    "service_records": service.restore_record,
-    "elders": elders.restore_elder,
-    "visits": elders.restore_visit,
-    "topics": consultation.restore_topic,
-    "care_members": care.restore_member,
-}
 
 
 def deleted_records(store: Store, *, after: tuple[str, str] | None = None, limit: int = 100) -> list[Row]:
@@ -32,8 +16,36 @@ def deleted_records(store: Store, *, after: tuple[str, str] | None = None, limit
 
 
 def restore(store: Store, table: str, record_id: str) -> Row:
+    """Put a record back, with the records deleted along with it; refused while what it stands on
+    is still in the 回收站 or a live record has taken its place meanwhile."""
     kind = kinds.KINDS.get(table)
-    if kind is None or not kind.in_bin:
+    if kind is None or not kind.in_bin or kind.restore is None:
         raise NotFound("回收站不认识这种记录")
-    rule = RESTORE_RULES.get(table)
-    return rule(store, record_id) if rule else store.restore(table, record_id)
+    with store.transaction():
+        record = store.get(table, record_id, include_deleted=True)
+        if record is None:
+            raise NotFound(f"回收站中没有要恢复的{kind.noun}")
+        if not record["deleted_at"]:
+            return record
+        _refuse_orphan(store, kind, record)
+        _refuse_clash(store, kind, record)
+        for child in kind.restore.together:
+            for child_id in queries.deleted_with(store, child, record_id, record["deleted_at"]):
+                store.restore(child.table, child_id)
+        return store.restore(table, record_id)
+
+
+def _refuse_orphan(store: Store, kind: kinds.Kind, record: Row) -> None:
+    """Name the parent to restore first: coming back without it, the record would stand on nothing."""
+    for parent in kind.restore.stands_on:
+        parent_id = record.get(parent.column)
+        if parent_id and queries.is_deleted(store, parent.table, parent_id):
+            parent_noun = kinds.noun(parent.table)
+            raise UserError(f"{kind.noun}所属的{parent_noun}“{queries.label(store, parent.table, parent_id)}”"
+                            f"还在回收站中，请先恢复该{parent_noun}")
+
+
+def _refuse_clash(store: Store, kind: kinds.Kind, record: Row) -> None:
+    for unique in kind.restore.unique:
+        if queries.live_clash(store, kind.table, unique.columns, record):
+            raise UserError(unique.message.format(label=queries.label(store, kind.table, record["id"])))

@@ -95,15 +95,6 @@ def delete_volunteer(store: Store, volunteer_id: str) -> Row:
     return store.delete("volunteers", volunteer_id)
 
 
-def restore_volunteer(store: Store, volunteer_id: str) -> Row:
-    record = store.get("volunteers", volunteer_id, include_deleted=True)
-    if record is None:
-        raise NotFound("回收站中没有这位志愿者")
-    with store.transaction():
-        _refuse_duplicates(store, record, volunteer_id)
-        return store.restore("volunteers", volunteer_id)
-
-
 def volunteers_page(store: Store, **options: Any) -> list[Row]:
     """A page of volunteers: status, search, sort, descending, after, limit (see db.volunteers);
     a 工作人员 gets ID numbers and phones masked."""

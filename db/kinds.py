@@ -2,13 +2,54 @@
 
 Sync, the audit, the 回收站, privacy and the pages all read this one table instead of
 keeping lists of their own, so adding a kind touches this catalog and the kind's own module.
-Only storage facts and the words a person reads live here; the rules for restoring a kind
-live with the kind (app/), found through `restore_rule` names in app/trash.py.
+Plain data only (no app/ or Qt): storage facts, the words a person reads, what a kind's
+record stands on when it comes back from the 回收站 (app/trash.py applies it) and the columns
+its list shows (ui/pages/base.py builds the table from them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Link:
+    """A reference between two kinds: `column` holds the id of a record in `table`."""
+
+    table: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Unique:
+    """Columns no two live records share; `message` (with {label} naming the record) says why a restore is refused."""
+
+    columns: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Restore:
+    """How a record comes back from the 回收站 (app/trash.py); Restore() puts it back as it was."""
+
+    # Link(parent table, column here): refused while that parent is still in the 回收站.
+    stands_on: tuple[Link, ...] = ()
+    # Link(child table, column there): the children deleted at the same moment come back with it.
+    together: tuple[Link, ...] = ()
+    # Refused while a live record of the kind already holds the same values (re-entered meanwhile).
+    unique: tuple[Unique, ...] = ()
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a kind's list page. `field` is the listing row's key; a page may give a
+    field its own formatter (RecordPage.formats); `masked` ones are personal numbers."""
+
+    header: str
+    field: str
+    width: int = 110
+    sort: str | None = None  # the listing's sort name; None: the column does not sort
+    masked: bool = False
 
 
 @dataclass(frozen=True)
@@ -21,41 +62,146 @@ class Kind:
     numbers: tuple[str, ...] = ()  # personal numbers its lists show masked (revealed one row at a time)
     numbers_on_person: bool = False  # its numbers are its person's (people.id_number, people.phone)
     in_log: bool = True  # listed in the 操作日志 (False: the program's own bookkeeping)
+    restore: Restore | None = None  # every kind in the 回收站 says how it comes back (tests/test_house.py)
+    columns: tuple[Column, ...] = ()  # its list page's columns, in order
 
 
 _PERSON_NAME = "(SELECT name FROM people WHERE id = t.person_id)"
 _PERSON_NUMBERS = ("id_number", "phone")
 
+_ON_PERSON = Link("people", "person_id")
+
+
+def _sorted(header: str, field: str, width: int) -> Column:
+    """A column that sorts by its own field (most of them)."""
+    return Column(header, field, width, sort=field)
+
+
+# One kind per entry, each ending in a comma: a new kind is appended as an entry of its own.
 KINDS: dict[str, Kind] = {k.table: k for k in (
     Kind("settings", "设置"),
-    Kind("people", "居民", "name", in_bin=True, numbers=_PERSON_NUMBERS),
-    Kind("volunteers", "志愿者", _PERSON_NAME, in_bin=True, numbers=_PERSON_NUMBERS, numbers_on_person=True),
-    Kind("activities", "志愿活动", "date || ' ' || name", in_bin=True),
-    Kind("service_records", "服务记录",
-         "(SELECT a.date || ' ' || a.name FROM activities a WHERE a.id = t.activity_id)", in_bin=True),
+    Kind(
+        "people", "居民", "name", in_bin=True, numbers=_PERSON_NUMBERS,
+        restore=Restore(),
+        columns=(
+            _sorted("姓名", "name", 90), _sorted("性别", "gender", 50),
+            Column("身份证号", "id_number", 170, masked=True), _sorted("出生日期", "birth_date", 100),
+            Column("联系电话", "phone", 120, masked=True), _sorted("住址", "address", 220), _sorted("网格", "grid", 90),
+        ),
+    ),
+    Kind(
+        "volunteers", "志愿者", _PERSON_NAME, in_bin=True, numbers=_PERSON_NUMBERS, numbers_on_person=True,
+        restore=Restore(
+            stands_on=(_ON_PERSON,),
+            unique=(Unique(("person_id",), "“{label}”已经是志愿者，不能再恢复这条记录"),),
+        ),
+        columns=(
+            _sorted("姓名", "name", 90), _sorted("编号", "volunteer_no", 100), _sorted("服务队", "team", 110),
+            _sorted("政治面貌", "political_status", 90), Column("联系电话", "phone", 120, masked=True),
+            _sorted("注册日期", "registered_on", 100), _sorted("状态", "status", 60),
+            Column("确认时长", "confirmed_minutes", 100, sort="minutes"), Column("星级", "star", 90),
+        ),
+    ),
+    Kind(
+        "activities", "志愿活动", "date || ' ' || name", in_bin=True,
+        # Deleting an activity deletes its service records with it (app/service.py).
+        restore=Restore(together=(Link("service_records", "activity_id"),)),
+        columns=(
+            _sorted("日期", "date", 95), _sorted("活动名称", "name", 180), _sorted("类别", "category", 80),
+            _sorted("地点", "location", 150), Column("时间", "time", 100), Column("人数", "volunteers", 50),
+            Column("总时长", "minutes", 90), Column("待审核", "pending", 60),
+        ),
+    ),
+    Kind(
+        "service_records", "服务记录",
+        "(SELECT a.date || ' ' || a.name FROM activities a WHERE a.id = t.activity_id)", in_bin=True,
+        restore=Restore(
+            stands_on=(Link("activities", "activity_id"), Link("volunteers", "volunteer_id")),
+            unique=(Unique(("activity_id", "volunteer_id"), "该志愿者在这次活动中已有记录，不能恢复重复的记录"),),
+        ),
+    ),
     Kind("redemptions", "时长兑换"),
-    Kind("elders", "老年人", _PERSON_NAME, in_bin=True,
-         numbers=(*_PERSON_NUMBERS, "emergency_phone", "supporter_phone"), numbers_on_person=True),
-    Kind("visits", "探访记录", "t.date || ' ' || (SELECT name FROM people WHERE id = t.person_id)", in_bin=True),
-    Kind("topics", "议题", "title", in_bin=True),
+    Kind(
+        "elders", "老年人", _PERSON_NAME, in_bin=True,
+        numbers=(*_PERSON_NUMBERS, "emergency_phone", "supporter_phone"), numbers_on_person=True,
+        restore=Restore(
+            stands_on=(_ON_PERSON,),
+            unique=(Unique(("person_id",), "“{label}”已在老年人名册中，不能再恢复这条记录"),),
+        ),
+        columns=(
+            _sorted("姓名", "name", 80), Column("性别", "gender", 45), _sorted("出生日期", "birth_date", 95),
+            Column("类别", "categories", 170), _sorted("风险等级", "risk_level", 70), _sorted("状态", "status", 70),
+            _sorted("责任探访人", "responsible_visitor", 90), _sorted("最近探访", "last_visit", 95),
+        ),
+    ),
+    Kind(
+        "visits", "探访记录", "t.date || ' ' || (SELECT name FROM people WHERE id = t.person_id)", in_bin=True,
+        restore=Restore(stands_on=(_ON_PERSON, Link("elders", "elder_id"))),
+    ),
+    Kind(
+        "topics", "议题", "title", in_bin=True,
+        restore=Restore(),
+        columns=(
+            _sorted("提出日期", "proposed_on", 95), _sorted("议题", "title", 240), _sorted("程序", "procedure", 90),
+            _sorted("状态", "state", 80), _sorted("提出人", "proposer", 80),
+            Column("决议公开", "resolution_published_on", 95), Column("结果公开", "result_published_on", 95),
+        ),
+    ),
     Kind("topic_events", "议题流程"),
     Kind("topic_steps", "四议两公开步骤"),
-    Kind("meetings", "协商会议", "date || ' ' || form", in_bin=True),
+    Kind(
+        "meetings", "协商会议", "date || ' ' || form", in_bin=True,
+        restore=Restore(stands_on=(Link("topics", "topic_id"),)),
+    ),
     Kind("meeting_participants", "参会人员"),
     Kind("followups", "落实情况"),
-    Kind("stamp_items", "清单事项", "name", in_bin=True),
-    Kind("stamp_requests", "盖章登记", "serial || ' ' || matter", in_bin=True, numbers=_PERSON_NUMBERS),
+    Kind(
+        "stamp_items", "清单事项", "name", in_bin=True,
+        restore=Restore(),
+        columns=(
+            Column("类别", "kind", 80), Column("事项", "name", 260), Column("承办部门（一次告知）", "department", 260),
+            Column("依据", "basis", 200), Column("关键词", "keywords", 200),
+        ),
+    ),
+    Kind(
+        # A request keeps its applicant and matter as registered: it comes back whatever
+        # became of the person or the checklist item since.
+        "stamp_requests", "盖章登记", "serial || ' ' || matter", in_bin=True, numbers=_PERSON_NUMBERS,
+        restore=Restore(),
+        columns=(
+            _sorted("编号", "serial", 90), _sorted("日期", "date", 95), _sorted("申请人", "applicant", 80),
+            Column("身份证号", "id_number", 170, masked=True), _sorted("申请事项", "matter", 200),
+            _sorted("办理结果", "result", 80), Column("告知去向", "referral", 200), _sorted("经办人", "handler", 80),
+        ),
+    ),
     Kind("certificates", "服务证明"),
-    Kind("care_groups", "关爱对象类别", "name", in_bin=True),
-    Kind("care_members", "关爱对象",
-         "(SELECT name FROM people WHERE id = t.person_id) || '（' || "
-         "(SELECT name FROM care_groups WHERE id = t.group_id) || '）'",
-         in_bin=True, numbers=(*_PERSON_NUMBERS, "guardian_phone", "disability_no", "certificate_no"),
-         numbers_on_person=True),
+    Kind("care_groups", "关爱对象类别", "name", in_bin=True, restore=Restore()),
+    Kind(
+        "care_members", "关爱对象",
+        "(SELECT name FROM people WHERE id = t.person_id) || '（' || "
+        "(SELECT name FROM care_groups WHERE id = t.group_id) || '）'",
+        in_bin=True, numbers=(*_PERSON_NUMBERS, "guardian_phone", "disability_no", "certificate_no"),
+        numbers_on_person=True,
+        restore=Restore(
+            stands_on=(_ON_PERSON, Link("care_groups", "group_id")),
+            unique=(Unique(("group_id", "person_id"), "此人已重新纳入该类别，不能再恢复这条记录"),),
+        ),
+        columns=(
+            _sorted("姓名", "name", 80), Column("类别", "group_name", 100, sort="group"), Column("性别", "gender", 45),
+            _sorted("出生日期", "birth_date", 95), Column("联系电话", "phone", 105, masked=True),
+            Column("监护人电话", "guardian_phone", 105, masked=True),
+            Column("证件号码", "card_number", 175, masked=True),  # 残疾证号 or 低保/特困 证号
+            _sorted("风险等级", "risk_level", 70), _sorted("状态", "status", 70),
+            _sorted("责任探访人", "responsible_visitor", 90), _sorted("最近探访", "last_visit", 95),
+        ),
+    ),
     Kind("visit_findings", "探访发现"),
-    Kind("referrals", "转介跟踪",
-         "t.referred_on || ' ' || (SELECT name FROM people WHERE id = t.person_id) || ' → ' || t.target",
-         in_bin=True),
+    Kind(
+        "referrals", "转介跟踪",
+        "t.referred_on || ' ' || (SELECT name FROM people WHERE id = t.person_id) || ' → ' || t.target",
+        in_bin=True,
+        restore=Restore(stands_on=(_ON_PERSON,)),
+    ),
     # Local to one PC: its serial counters and its accounts are never carried elsewhere.
     Kind("counters", "登记编号", synced=False, in_log=False),
     Kind("accounts", "账号", synced=False),

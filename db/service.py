@@ -66,13 +66,6 @@ def activity_volunteers(store: Store, activity_id: str) -> set[str]:
     return {r["volunteer_id"] for r in rows}
 
 
-def records_deleted_with(store: Store, activity_id: str, deleted_at: str) -> list[Row]:
-    """The service records that were deleted together with their activity."""
-    return store.query(
-        "SELECT id FROM service_records WHERE activity_id = ? AND deleted_at = ?", [activity_id, deleted_at]
-    )
-
-
 def confirmed_minutes(store: Store, volunteer_id: str, *, until: str | None = None) -> int:
     """Minutes of confirmed service (the time bank's income)."""
     sql = """SELECT coalesce(sum(r.minutes), 0) FROM service_records r

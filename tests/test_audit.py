@@ -12,7 +12,8 @@ from app import access, audit
 from app.audit import AuditFilter
 from app.errors import PermissionDenied, UserError
 from app.database import open_ledger
-from app.people import add_person, delete_person, restore_person, update_person
+from app.people import add_person, delete_person, update_person
+from app.trash import restore
 from db.clock import FixedClock
 from tests.exports.helpers import flat, pdf_pages
 from tests.factories import make_id
@@ -40,7 +41,7 @@ def logged(tmp_path, clock):
     clock.advance(timedelta(minutes=1))
     delete_person(store, person["id"])
     clock.advance(timedelta(minutes=1))
-    restore_person(store, person["id"])
+    restore(store, "people", person["id"])
     clock.advance(timedelta(minutes=1))
     store.log_event("backup", detail={"file": "社区台账_2026-11-23.db", "phone": PHONE})
     yield store, person

@@ -16,9 +16,9 @@ from app.elders import (
     get_elder,
     month_duty,
     record_visit,
-    restore_elder,
 )
 from app.errors import NotFound, ValidationError
+from app.trash import restore
 from tests.factories import count_rows, elder, make_id, person
 
 D = date.fromisoformat
@@ -95,7 +95,7 @@ def test_delete_and_restore_elder(store, today):
     delete_elder(store, who["id"])
     with pytest.raises(NotFound):
         get_elder(store, who["id"])
-    restore_elder(store, who["id"])
+    restore(store, "elders", who["id"])
     assert get_elder(store, who["id"])["person_id"] == who["person_id"]
 
 

@@ -113,3 +113,38 @@ def test_every_record_table_is_in_the_catalog(store):
     assert tables and [t for t in tables if t not in kinds.KINDS] == []
     for kind in kinds.in_bin():  # the 回收站 can name each kind it lists
         store.query(f"SELECT {kind.label_sql} AS label FROM {kind.table} t LIMIT 1")
+
+
+def catalog_problems(catalog: dict[str, kinds.Kind], columns_of: dict[str, set[str]]) -> list[str]:
+    """What a kind's declaration leaves out or gets wrong: a kind in the 回收站 says how it comes
+    back, and what it stands on or brings back are kinds in the 回收站, through columns that exist."""
+    problems = []
+    for kind in catalog.values():
+        if kind.in_bin != (kind.restore is not None):
+            problems.append(f"{kind.table}: in_bin={kind.in_bin} but restore={kind.restore}")
+        if kind.restore is None:
+            continue
+        links = [(link.table, kind.table, link.column) for link in kind.restore.stands_on]
+        links += [(link.table, link.table, link.column) for link in kind.restore.together]
+        for other, holder, column in links:
+            if other not in catalog or not catalog[other].in_bin:
+                problems.append(f"{kind.table}: {other} is no kind in the 回收站")
+            if column not in columns_of.get(holder, set()):
+                problems.append(f"{kind.table}: {holder} has no column {column}")
+        for unique in kind.restore.unique:
+            problems += [f"{kind.table}: no column {c}" for c in unique.columns if c not in columns_of[kind.table]]
+    return problems
+
+
+def test_every_kind_in_the_bin_declares_how_it_comes_back(store):
+    columns_of = {t: set(store.db[t].columns_dict) for t in store.db.table_names()}
+    assert catalog_problems(kinds.KINDS, columns_of) == []
+
+
+def test_the_catalog_check_sees_a_kind_without_restore_rules_and_a_wrong_link():
+    columns_of = {"a": {"id", "b_id"}, "b": {"id"}}
+    bare = {"a": kinds.Kind("a", "甲", "id", in_bin=True)}
+    assert catalog_problems(bare, columns_of) == ["a: in_bin=True but restore=None"]
+    wrong = {"a": kinds.Kind("a", "甲", "id", in_bin=True,
+                             restore=kinds.Restore(stands_on=(kinds.Link("b", "c_id"),)))}
+    assert catalog_problems(wrong, columns_of) == ["a: b is no kind in the 回收站", "a: a has no column c_id"]

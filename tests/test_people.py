@@ -7,13 +7,13 @@ import json
 import pytest
 from pypinyin import lazy_pinyin
 
+from app import trash
 from app.errors import NotFound, UserError, ValidationError
 from app.people import (
     add_person,
     deleted_people,
     delete_person,
     get_person,
-    restore_person,
     search_people,
     update_person,
 )
@@ -103,14 +103,14 @@ def test_soft_delete_and_restore(store, today):
         get_person(store, person["id"])
     with pytest.raises(NotFound):
         update_person(store, person["id"], {"phone": "13812345678"}, today=today)
-    restore_person(store, person["id"])
+    trash.restore(store, "people", person["id"])
     assert get_person(store, person["id"])["id_number"] == make_id()
     assert deleted_people(store) == []
 
 
 def test_restoring_an_unknown_person_is_refused(store):
     with pytest.raises(NotFound):
-        restore_person(store, "no-such-id")
+        trash.restore(store, "people", "no-such-id")
 
 
 def test_delete_refused_while_the_person_is_a_volunteer(store, today):
@@ -155,7 +155,7 @@ def test_every_write_leaves_an_audit_row_with_before_and_after(store, today):
     person = add(store, today, id_number=make_id(), phone="13812345678")
     update_person(store, person["id"], {"phone": "13912345678"}, today=today)
     delete_person(store, person["id"])
-    restore_person(store, person["id"])
+    trash.restore(store, "people", person["id"])
     rows = audit_rows(store, person["id"])
     assert [r["action"] for r in rows] == ["insert", "update", "delete", "restore"]
     assert {r["user"] for r in rows} == {"测试员"}

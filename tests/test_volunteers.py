@@ -22,11 +22,11 @@ from app.service import (
     update_record,
 )
 from app.timebank import balance, cancel_redemption, redeem
+from app.trash import restore
 from app.volunteers import (
     add_volunteer,
     delete_volunteer,
     get_volunteer,
-    restore_volunteer,
     star_level,
     update_volunteer,
     volunteer_star,
@@ -98,7 +98,7 @@ def test_delete_and_restore_volunteer(store, today):
     delete_volunteer(store, vol["id"])
     with pytest.raises(NotFound):
         get_volunteer(store, vol["id"])
-    restore_volunteer(store, vol["id"])
+    restore(store, "volunteers", vol["id"])
     assert get_volunteer(store, vol["id"])["deleted_at"] is None
 
 
@@ -106,8 +106,8 @@ def test_restore_refused_when_the_person_became_a_volunteer_again(store, today):
     vol = volunteer(store, today)
     delete_volunteer(store, vol["id"])
     again = add_volunteer(store, {"person_id": vol["person_id"]}, today=today)
-    with pytest.raises(ValidationError, match="已经是志愿者"):
-        restore_volunteer(store, vol["id"])
+    with pytest.raises(UserError, match="张三丰.*已经是志愿者"):
+        restore(store, "volunteers", vol["id"])
     with pytest.raises(NotFound):
         get_volunteer(store, vol["id"])
     assert get_volunteer(store, again["id"])["person_id"] == vol["person_id"]
@@ -423,9 +423,9 @@ def test_restoring_an_activity_brings_back_its_records(store, today):
     store.clock.advance(timedelta(minutes=1))
     service_module.delete_activity(store, saved["id"])
     assert service_module.records_of_activity(store, saved["id"]) == []
-    with pytest.raises(UserError, match="先恢复该活动"):
-        service_module.restore_record(store, earlier["id"])
-    service_module.restore_activity(store, saved["id"])
+    with pytest.raises(UserError, match="志愿活动“2026-11-23 清扫楼道”还在回收站中，请先恢复该志愿活动"):
+        restore(store, "service_records", earlier["id"])
+    restore(store, "activities", saved["id"])
     back = service_module.records_of_activity(store, saved["id"])
     assert len(back) == 2 and earlier["id"] not in {r["id"] for r in back}
 
