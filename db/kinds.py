@@ -119,6 +119,10 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
             stands_on=(Link("activities", "activity_id"), Link("volunteers", "volunteer_id")),
             unique=(Unique(("activity_id", "volunteer_id"), "该志愿者在这次活动中已有记录，不能恢复重复的记录"),),
         ),
+        columns=(  # an activity's 逐人记录 (ui/pages/service_records.py)
+            Column("姓名", "name", 100), Column("时长", "minutes", 100), Column("审核状态", "review_state", 100),
+            Column("审核意见", "review_note", 100), Column("补录", "is_backfill", 100), Column("服务内容", "content", 100),
+        ),
     ),
     Kind("redemptions", "时长兑换"),
     Kind(
@@ -174,7 +178,14 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
             _sorted("办理结果", "result", 80), Column("告知去向", "referral", 200), _sorted("经办人", "handler", 80),
         ),
     ),
-    Kind("certificates", "服务证明"),
+    Kind(
+        "certificates", "服务证明",
+        columns=(  # the 证明登记簿 (ui/pages/certificates.py); the last column takes what is left
+            Column("证明编号", "number", 110), Column("持证人", "holder", 70), Column("服务时长（小时）", "hours", 110),
+            Column("服务时段", "period", 190), Column("出具日期", "issued_on", 95), Column("经办人", "handler", 80),
+            Column("状态", "state"),
+        ),
+    ),
     Kind("care_groups", "关爱对象类别", "name", in_bin=True, restore=Restore()),
     Kind(
         "care_members", "关爱对象",

@@ -1,5 +1,5 @@
 """The shape of the house: imports point one way with no circles, and the catalog knows
-every record table."""
+every record table, how each kind in the 回收站 comes back and what each list page shows."""
 
 from __future__ import annotations
 
@@ -148,3 +148,35 @@ def test_the_catalog_check_sees_a_kind_without_restore_rules_and_a_wrong_link():
     wrong = {"a": kinds.Kind("a", "甲", "id", in_bin=True,
                              restore=kinds.Restore(stands_on=(kinds.Link("b", "c_id"),)))}
     assert catalog_problems(wrong, columns_of) == ["a: b is no kind in the 回收站", "a: a has no column c_id"]
+
+
+def page_problems(paths: list[Path], catalog: dict[str, kinds.Kind]) -> list[str]:
+    """A list page of one kind takes its columns from the catalog: the kind declares them and
+    the page declares none of its own."""
+    problems = []
+    for path in paths:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ClassDef) or "RecordPage" not in {getattr(b, "id", "") for b in node.bases}:
+                continue
+            table = next((s.value.value for s in node.body if isinstance(s, ast.Assign)
+                          and any(getattr(t, "id", "") == "table" for t in s.targets)
+                          and isinstance(s.value, ast.Constant)), None)
+            if table not in catalog:
+                continue  # the 回收站 and the 操作日志 list every kind
+            if not catalog[table].columns:
+                problems.append(f"{node.name}: {table} declares no columns")
+            if any(isinstance(s, ast.FunctionDef) and s.name == "columns" for s in node.body):
+                problems.append(f"{node.name}: columns of its own")
+    return problems
+
+
+def test_every_list_page_takes_its_columns_from_the_catalog():
+    assert page_problems(sorted((ROOT / "ui" / "pages").glob("*.py")), kinds.KINDS) == []
+
+
+def test_the_page_check_sees_a_kind_without_columns_and_a_page_with_its_own(tmp_path):
+    page = tmp_path / "p.py"
+    page.write_text("class APage(RecordPage):\n    table = 'a'\n\n"
+                    "class BPage(RecordPage):\n    table = 'b'\n    def columns(self):\n        return []\n")
+    catalog = {"a": kinds.Kind("a", "甲"), "b": kinds.Kind("b", "乙", columns=(kinds.Column("名称", "name"),))}
+    assert page_problems([page], catalog) == ["APage: a declares no columns", "BPage: columns of its own"]

@@ -9,6 +9,8 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 
+from app import privacy
+from db import kinds
 from db.store import Row, Store
 from ui.ops import Ops
 
@@ -22,6 +24,28 @@ class Col:
     value: Callable[[Row], Any]
     width: int = 110
     sort: str | None = None  # the listing's sort name; None: this column does not sort
+
+
+def catalog_columns(table: str, formats: dict[str, Callable[[Row], Any]] | None = None,
+                    number: Callable[[Row, str], Any] | None = None) -> list[Col]:
+    """A kind's list columns as the catalog declares them (db/kinds.py). `formats` shows a field
+    its own way (hours, stars); `number` shows a masked one (default: always masked)."""
+    formats = formats or {}
+    number = number or (lambda row, key: privacy.mask_value(key, row.get(key)))
+
+    def value(column: kinds.Column) -> Callable[[Row], Any]:
+        if column.field in formats:
+            return formats[column.field]
+        if column.masked:
+            return lambda row: number(row, column.field)
+        return lambda row: row.get(column.field)
+
+    return [Col(c.header, value(c), c.width, c.sort) for c in kinds.KINDS[table].columns]
+
+
+def cell_text(column: Col, row: Row) -> str:
+    value = column.value(row)
+    return "" if value is None else str(value)
 
 
 class PagedModel(QAbstractTableModel):
@@ -134,8 +158,7 @@ class PagedModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            value = self.columns[index.column()].value(row)
-            return "" if value is None else str(value)
+            return cell_text(self.columns[index.column()], row)
         if role == Qt.ItemDataRole.ForegroundRole and self.color:
             color = self.color(row)
             return QColor(color) if color else None
@@ -147,12 +170,16 @@ class PagedModel(QAbstractTableModel):
         return None
 
 
-def list_table(headers: tuple[str, ...] | list[str], *, single: bool = True):
-    """A read-only QTableWidget of whole rows (a dialog's short list): headers, no row numbers."""
+def list_table(headers: tuple[str, ...] | list[str] | list[Col], *, single: bool = True):
+    """A read-only QTableWidget of whole rows (a dialog's short list): headers, no row numbers.
+    Given Cols (catalog_columns), it takes their titles and widths."""
     from PySide6.QtWidgets import QAbstractItemView, QTableWidget
 
     table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(list(headers))
+    table.setHorizontalHeaderLabels([h.title if isinstance(h, Col) else h for h in headers])
+    for i, header in enumerate(headers):
+        if isinstance(header, Col):
+            table.setColumnWidth(i, header.width)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     if single:

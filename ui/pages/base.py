@@ -26,13 +26,13 @@ from db.store import Row
 from ui.context import Context, touches
 from ui.forms import Field, FormDialog
 from ui.importer import choose_and_import, save_template
-from ui.table import Col, PagedModel
+from ui.table import Col, PagedModel, catalog_columns
 
 SEARCH_DELAY_MS = 150
 
 
 class RecordPage(QWidget):
-    """Subclasses declare the columns, the query, the form and the services."""
+    """Subclasses declare the query, the form and the services; the columns are the catalog's."""
 
     title = ""
     table = ""  # the table this page lists and writes
@@ -63,7 +63,12 @@ class RecordPage(QWidget):
     # -- for subclasses ---------------------------------------------------------------
 
     def columns(self) -> list[Col]:
-        raise NotImplementedError
+        """The list's columns as the catalog declares them for this page's kind (db/kinds.py)."""
+        return catalog_columns(self.table, self.formats(), self.number)
+
+    def formats(self) -> dict[str, Callable[[Row], Any]]:
+        """How the list shows a field that it does not show as it is (hours, stars, joined parts), by field."""
+        return {}
 
     def query(self, search: str, filters: dict[str, str]) -> tuple[Callable, bool]:
         """(fetch(store, after=, limit=, sort=, descending=), pageable) for the search and filters."""

@@ -30,7 +30,6 @@ from app.errors import UserError, ValidationError
 from ui.context import Context
 from ui.forms import Field, PersonPicker
 from ui.pages.base import RecordPage
-from ui.table import Col
 
 CARE_TABLES = frozenset({"care_members", "care_groups", "elders", "people", "visits", "visit_findings", "referrals"})
 
@@ -360,20 +359,8 @@ class CarePage(RecordPage):
         QShortcut(QKeySequence("Ctrl+T"), self, activated=self.show_referrals)
         return [self.group_filter, self.visit_button, self.history_button, self.referral_button]
 
-    def columns(self):
-        return [
-            Col("姓名", lambda r: r["name"], 80, "name"),
-            Col("类别", lambda r: r.get("group_name"), 100, "group"),
-            Col("性别", lambda r: r.get("gender"), 45),
-            Col("出生日期", lambda r: r.get("birth_date"), 95, "birth_date"),
-            Col("联系电话", lambda r: self.number(r, "phone"), 105),
-            Col("监护人电话", lambda r: self.number(r, "guardian_phone"), 105),
-            Col("证件号码", self.card_number, 175),
-            Col("风险等级", lambda r: r.get("risk_level"), 70, "risk_level"),
-            Col("状态", lambda r: r.get("status"), 70, "status"),
-            Col("责任探访人", lambda r: r.get("responsible_visitor"), 90, "responsible_visitor"),
-            Col("最近探访", lambda r: r.get("last_visit"), 95, "last_visit"),
-        ]
+    def formats(self):
+        return {"card_number": self.card_number}
 
     def card_number(self, row) -> str:
         """残疾证号 or 低保/特困 证号, masked unless the row was revealed."""

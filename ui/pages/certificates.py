@@ -22,14 +22,16 @@ from app.paths import documents_dir
 from app.validation import Collector, required_text
 from ui.context import Context
 from ui.forms import Field, FormDialog
-from ui.table import list_table
+from ui.table import catalog_columns, cell_text, list_table
 
-COLUMNS = ("证明编号", "持证人", "服务时长（小时）", "服务时段", "出具日期", "经办人", "状态")
 ALL_YEARS = "全部年份"
 
 
 def state_text(entry: dict[str, Any]) -> str:
     return f"已作废（{entry['voided_on']}，{entry['void_reason']}）" if entry["voided"] else "有效"
+
+
+COLUMNS = catalog_columns("certificates", {"hours": lambda e: f"{e['hours']:.2f}", "state": state_text})
 
 
 def verdict_text(entry: dict[str, Any]) -> str:
@@ -65,8 +67,6 @@ class CertificateRegisterDialog(QDialog):
         top.addWidget(self.print_button)
 
         self.table = list_table(COLUMNS)
-        for column, width in ((0, 110), (1, 70), (2, 110), (3, 190), (4, 95), (5, 80)):
-            self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setStretchLastSection(True)  # 已作废（日期，原因） takes what is left
         self.table.itemSelectionChanged.connect(self._selection_changed)
 
@@ -129,9 +129,8 @@ class CertificateRegisterDialog(QDialog):
         self.entries = register["entries"]
         self.table.setRowCount(len(self.entries))
         for r, e in enumerate(self.entries):
-            cells = (e["number"], e["holder"], f"{e['hours']:.2f}", e["period"], e["issued_on"], e["handler"],
-                     state_text(e))
-            for c, text in enumerate(cells):
+            for c, column in enumerate(COLUMNS):
+                text = cell_text(column, e)
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(r, c, item)

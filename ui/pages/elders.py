@@ -10,7 +10,6 @@ from PySide6.QtWidgets import QPushButton
 from app import elders, people
 from ui.forms import Field, FormDialog
 from ui.pages.base import RecordPage
-from ui.table import Col
 
 VISIT_FIELDS = [
     Field("elder_id", "老人", "person", required=True, search=elders.search_elders),
@@ -61,17 +60,8 @@ class EldersPage(RecordPage):
     empty_hint = "还没有登记老年人。先在“居民”中登记本人，再按 Ctrl+N 纳入特殊困难老年人名册。"
     filters = {"状态": ("", *elders.STATUSES), "类别": ("", *elders.CATEGORIES)}
 
-    def columns(self):
-        return [
-            Col("姓名", lambda r: r["name"], 80, "name"),
-            Col("性别", lambda r: r.get("gender"), 45),
-            Col("出生日期", lambda r: r.get("birth_date"), 95, "birth_date"),
-            Col("类别", lambda r: "、".join(json.loads(r.get("categories") or "[]")), 170),
-            Col("风险等级", lambda r: r.get("risk_level"), 70, "risk_level"),
-            Col("状态", lambda r: r.get("status"), 70, "status"),
-            Col("责任探访人", lambda r: r.get("responsible_visitor"), 90, "responsible_visitor"),
-            Col("最近探访", lambda r: r.get("last_visit"), 95, "last_visit"),
-        ]
+    def formats(self):
+        return {"categories": lambda r: "、".join(json.loads(r.get("categories") or "[]"))}
 
     def extra_buttons(self):
         self.visit_button = QPushButton("登记探访 (Ctrl+R)")

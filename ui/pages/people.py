@@ -5,7 +5,6 @@ from __future__ import annotations
 from app import people
 from ui.forms import Field
 from ui.pages.base import RecordPage
-from ui.table import Col
 
 
 def address(row: dict) -> str:
@@ -21,16 +20,8 @@ class PeoplePage(RecordPage):
     revealable = True
     empty_hint = "还没有居民。按 Ctrl+N 登记第一位居民；志愿者、老年人都从居民中选。"
 
-    def columns(self) -> list[Col]:
-        return [
-            Col("姓名", lambda r: r["name"], 90, "name"),
-            Col("性别", lambda r: r.get("gender"), 50, "gender"),
-            Col("身份证号", lambda r: self.number(r, "id_number"), 170),
-            Col("出生日期", lambda r: r.get("birth_date"), 100, "birth_date"),
-            Col("联系电话", lambda r: self.number(r, "phone"), 120),
-            Col("住址", address, 220, "address"),
-            Col("网格", lambda r: r.get("grid"), 90, "grid"),
-        ]
+    def formats(self):
+        return {"address": address}
 
     def query(self, search, filters):
         return (lambda store, **options: people.people_page(store, search=search, **options)), not search

@@ -11,7 +11,6 @@ from app.timebank import hours_text
 from app.dates import month_span, recent_months
 from ui.forms import Field, FormDialog
 from ui.pages.base import RecordPage
-from ui.table import Col
 
 ACTIVITY_FIELDS = [
     Field("name", "活动名称", required=True),
@@ -44,17 +43,12 @@ class ServicePage(RecordPage):
     noun = "志愿活动"
     empty_hint = "还没有志愿活动。按 Ctrl+N 登记一次活动，勾选参加的志愿者，一次保存全部服务时长。"
 
-    def columns(self):
-        return [
-            Col("日期", lambda r: r["date"], 95, "date"),
-            Col("活动名称", lambda r: r["name"], 180, "name"),
-            Col("类别", lambda r: r.get("category"), 80, "category"),
-            Col("地点", lambda r: r.get("location"), 150, "location"),
-            Col("时间", lambda r: f"{r.get('start_time') or ''}–{r.get('end_time') or ''}", 100),
-            Col("人数", lambda r: r.get("volunteers"), 50),
-            Col("总时长", lambda r: hours_text(r.get("minutes") or 0), 90),
-            Col("待审核", lambda r: r.get("pending") or "", 60),
-        ]
+    def formats(self):
+        return {
+            "time": lambda r: f"{r.get('start_time') or ''}–{r.get('end_time') or ''}",
+            "minutes": lambda r: hours_text(r.get("minutes") or 0),
+            "pending": lambda r: r.get("pending") or "",
+        }
 
     def row_color(self, row):
         return "#b9770e" if row.get("pending") else None

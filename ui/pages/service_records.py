@@ -17,9 +17,12 @@ from app import service, volunteers
 from app.timebank import hours_text
 from ui.context import Context
 from ui.forms import Field, FormDialog
-from ui.table import list_table
+from ui.table import catalog_columns, cell_text, list_table
 
-COLUMNS = ("姓名", "时长", "审核状态", "审核意见", "补录", "服务内容")
+COLUMNS = catalog_columns("service_records", {
+    "minutes": lambda r: hours_text(r["minutes"]),
+    "is_backfill": lambda r: "补录" if r.get("is_backfill") else "",
+})
 RECORD_FIELDS = [
     Field("minutes", "服务时长", required=True, placeholder="如 2小时、90（分钟）、1小时30分"),
     Field("content", "服务内容"),
@@ -76,10 +79,8 @@ class RecordsDialog(QDialog):
         self.records = rows
         self.table.setRowCount(len(rows))
         for r, row in enumerate(rows):
-            cells = (row["name"], hours_text(row["minutes"]), row["review_state"], row.get("review_note") or "",
-                     "补录" if row.get("is_backfill") else "", row.get("content") or "")
-            for c, text in enumerate(cells):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+            for c, column in enumerate(COLUMNS):
+                self.table.setItem(r, c, QTableWidgetItem(cell_text(column, row)))
         if rows:
             self.table.selectRow(min(keep, len(rows) - 1))
         self.table.setFocus()

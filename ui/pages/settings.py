@@ -23,7 +23,6 @@ from ui.pages.backups import BackupsPanel
 from ui.pages.care_groups import GroupsPanel
 from ui.forms import Field
 from ui.pages.base import RecordPage
-from ui.table import Col
 
 TEXT_FIELDS = (
     ("community_name", "社区（村）名称"),
@@ -41,14 +40,8 @@ class ChecklistPanel(RecordPage):
     searchable = False
     filters = {"类别": ("", *stamps.KINDS)}
 
-    def columns(self):
-        return [
-            Col("类别", lambda r: "负面清单" if r["kind"] == "负面" else "保留事项", 80),
-            Col("事项", lambda r: r["name"], 260),
-            Col("承办部门（一次告知）", lambda r: r.get("department"), 260),
-            Col("依据", lambda r: r.get("basis"), 200),
-            Col("关键词", lambda r: r.get("keywords"), 200),
-        ]
+    def formats(self):
+        return {"kind": lambda r: "负面清单" if r["kind"] == "负面" else "保留事项"}
 
     def query(self, search, filters):
         kind = filters.get("类别") or None

@@ -9,7 +9,6 @@ from app import stamps
 from app.dates import month_span, recent_months
 from ui.forms import Field
 from ui.pages.base import RecordPage
-from ui.table import Col
 
 
 class StampsPage(RecordPage):
@@ -21,18 +20,6 @@ class StampsPage(RecordPage):
     editable = False  # a register entry is not edited: delete it (its serial stays taken) and register anew
     empty_hint = "还没有盖章登记。按 Ctrl+N 登记；输入申请事项时会提示它是否在负面清单中、应到哪里办理。"
     checklist: list[dict] = []
-
-    def columns(self):
-        return [
-            Col("编号", lambda r: r["serial"], 90, "serial"),
-            Col("日期", lambda r: r["date"], 95, "date"),
-            Col("申请人", lambda r: r["applicant"], 80, "applicant"),
-            Col("身份证号", lambda r: self.number(r, "id_number"), 170),
-            Col("申请事项", lambda r: r["matter"], 200, "matter"),
-            Col("办理结果", lambda r: r["result"], 80, "result"),
-            Col("告知去向", lambda r: r.get("referral"), 200),
-            Col("经办人", lambda r: r.get("handler"), 80, "handler"),
-        ]
 
     def row_color(self, row):
         return "#c0392b" if row["result"] == "不予盖章" else None

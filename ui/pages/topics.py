@@ -11,7 +11,6 @@ from app.errors import ValidationError
 from app.validation import parse_date
 from ui.forms import Field, FormDialog
 from ui.pages.base import RecordPage
-from ui.table import Col
 
 MEETING_FIELDS = [
     Field("date", "会议日期", "date", required=True),
@@ -36,17 +35,6 @@ class TopicsPage(RecordPage):
     noun = "议题"
     empty_hint = "还没有议题。居民提出的事项按 Ctrl+N 登记，然后按流程受理、协商、形成决议、落实、评议。"
     filters = {"状态": ("", *c.STATES)}
-
-    def columns(self):
-        return [
-            Col("提出日期", lambda r: r["proposed_on"], 95, "proposed_on"),
-            Col("议题", lambda r: r["title"], 240, "title"),
-            Col("程序", lambda r: r.get("procedure"), 90, "procedure"),
-            Col("状态", lambda r: r.get("state"), 80, "state"),
-            Col("提出人", lambda r: r.get("proposer"), 80, "proposer"),
-            Col("决议公开", lambda r: r.get("resolution_published_on"), 95),
-            Col("结果公开", lambda r: r.get("result_published_on"), 95),
-        ]
 
     search_hint = "搜索：议题名称或提出人 (Ctrl+F)"
 

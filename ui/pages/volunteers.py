@@ -11,7 +11,6 @@ from app.validation import Collector, normalize_phone, parse_date, required_text
 from app.timebank import hours_text
 from ui.forms import Field, FormDialog
 from ui.pages.base import RecordPage
-from ui.table import Col
 
 
 class VolunteersPage(RecordPage):
@@ -25,19 +24,12 @@ class VolunteersPage(RecordPage):
     filters = {"状态": ("", *volunteers.STATUSES)}
     star_hours = settings.DEFAULT_STAR_HOURS
 
-    def columns(self):
-        return [
-            Col("姓名", lambda r: r["name"], 90, "name"),
-            Col("编号", lambda r: r.get("volunteer_no"), 100, "volunteer_no"),
-            Col("服务队", lambda r: r.get("team"), 110, "team"),
-            Col("政治面貌", lambda r: r.get("political_status"), 90, "political_status"),
-            Col("联系电话", lambda r: self.number(r, "phone"), 120),
-            Col("注册日期", lambda r: r.get("registered_on"), 100, "registered_on"),
-            Col("状态", lambda r: r.get("status"), 60, "status"),
-            Col("确认时长", lambda r: hours_text(r.get("confirmed_minutes") or 0), 100, "minutes"),
-            Col("星级", lambda r: "★" * volunteers.star_level(r.get("confirmed_minutes") or 0, self.star_hours)
-                or "未达一星", 90),
-        ]
+    def formats(self):
+        return {
+            "confirmed_minutes": lambda r: hours_text(r.get("confirmed_minutes") or 0),
+            "star": lambda r: "★" * volunteers.star_level(r.get("confirmed_minutes") or 0, self.star_hours)
+            or "未达一星",
+        }
 
     def extra_buttons(self):
         button = QPushButton("开具服务证明…")
