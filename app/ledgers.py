@@ -19,7 +19,7 @@ from app.consultation import FOUR_STEPS
 from app.elders import elder_contacts, month_duty
 from app.settings import INTERVALS
 from app.stamps import checklist
-from app.stats import month_stats
+from app.stats import month_work
 from app.validation import mask_id_number, mask_phone
 from app.volunteers import star_level
 from db import ledgers as queries
@@ -365,7 +365,7 @@ def monthly_summary(store: Store, period: Period, mask: Masker) -> Ledger:
     months = []
     for m in range(1, period.month + 1):
         duty = month_duty(store, period.year, m, today=period.today)
-        figures = month_stats(store, period.year, m, today=period.today, duty=duty)
+        figures = month_work(store, period.year, m, today=period.today, duty=duty)
         start, end = month_bounds(period.year, m)
         home = queries.home_visited_elders(store, start.isoformat(), end.isoformat())
         figures["elders_visited_home"] = sum(1 for line in duty.lines if line.visited and line.elder_id in home)

@@ -13,25 +13,41 @@ from db import consultation, elders, people, service, stamps, volunteers
 from db.store import Store
 
 
+_SERVICE = ("activities", "service_records", "service_hours", "service_hours_confirmed")  # month_stats' order
+
+
 def month_stats(store: Store, year: int, month: int, *, today: date | None = None,
                 duty: MonthDuty | None = None, overdue: list | None = None) -> dict[str, Any]:
     """The month's figures; pass the month's duty (and its overdue lines) when already computed."""
     today = today or store.clock.today()
-    start, end = month_bounds(year, month)
-    span = (start.isoformat(), end.isoformat())
-    work = service.month_figures(store, *span)
     duty = duty or month_duty(store, year, month, today=today)
-    overdue = duty.overdue if overdue is None else overdue  # sorts every line: once per refresh
-    requests = stamps.month_counts(store, *span)
+    work = month_work(store, year, month, today=today, duty=duty, overdue=overdue)
     return {
         "month": f"{year:04d}-{month:02d}",
         "people_total": people.count(store),
         "volunteers_total": volunteers.count_volunteers(store, "在册"),
+        **{key: work[key] for key in _SERVICE},
+        "elders_total": elders.count_elders(store, "在册"),
+        **{key: value for key, value in work.items() if key not in _SERVICE},
+        # 组名 → total, due, visited, visit_rate, home_visits, overdue (the elders_* keys are 特殊困难老年人)
+        "groups": care.groups_figures(store, year, month, today=today, elder_duty=duty),
+    }
+
+
+def month_work(store: Store, year: int, month: int, *, today: date, duty: MonthDuty,
+               overdue: list | None = None) -> dict[str, Any]:
+    """What was done in the month, module by module (the 月度工作汇总表 needs only these):
+    no totals of the registers, no 关爱对象 groups."""
+    start, end = month_bounds(year, month)
+    span = (start.isoformat(), end.isoformat())
+    work = service.month_figures(store, *span)
+    overdue = duty.overdue if overdue is None else overdue  # sorts every line: once per refresh
+    requests = stamps.month_counts(store, *span)
+    return {
         "activities": work["activities"],
         "service_records": work["records"],
         "service_hours": round(work["minutes"] / 60, 2),
         "service_hours_confirmed": round(work["confirmed"] / 60, 2),
-        "elders_total": elders.count_elders(store, "在册"),
         "elders_due": duty.due,
         "elders_visited": duty.visited,
         "visit_rate": round(duty.rate, 4),
@@ -41,10 +57,7 @@ def month_stats(store: Store, year: int, month: int, *, today: date | None = Non
         "meetings": consultation.count_meetings_between(store, *span),
         "stamp_requests": requests["requests"],
         "stamp_refused": requests["refused"],
-        # 组名 → total, due, visited, visit_rate, home_visits, overdue (the elders_* keys are 特殊困难老年人)
-        "groups": care.groups_figures(store, year, month, today=today, elder_duty=duty),
     }
-
 
 LABELS = {
     "month": "月份",
