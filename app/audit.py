@@ -155,14 +155,6 @@ def summary(row: Row) -> str:
     return f"{name}：{detail}" if detail else name
 
 
-# The fields that name a record of each kind for a person reading the log (not personal numbers).
-_LABEL_FIELDS = {
-    "people": ("name",), "topics": ("title",), "activities": ("date", "name"), "stamp_items": ("name",),
-    "stamp_requests": ("serial",), "certificates": ("serial",), "meetings": ("date", "form"),
-    "visits": ("date",), "topic_events": ("date", "to_state"), "topic_steps": ("step",),
-    "followups": ("date",), "redemptions": ("date",), "meeting_participants": ("name",),
-    "service_records": ("date",), "referrals": ("referred_on",), "care_groups": ("name",),
-}
 # Whose record it is: the column holding a resident's id, or the id of a record with a resident behind it.
 _OWNER_COLUMNS = {"person_id": None, "volunteer_id": "volunteers", "elder_id": "elders", "visit_id": "visits"}
 
@@ -195,7 +187,8 @@ def _labels(store: Store, rows: list[Row]) -> list[str]:
         if table == "accounts":
             labels.append(str(values.get("username") or ""))
             continue
-        parts = [str(values.get(k) or "") for k in _LABEL_FIELDS.get(table, ())]
+        kind = catalog.KINDS.get(table)
+        parts = [str(values.get(k) or "") for k in (kind.log_fields if kind else ())]
         who = names.get(owner[0], {}).get(owner[1], "") if owner else ""
         if who and who not in parts:
             parts.append(who)

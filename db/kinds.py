@@ -2,9 +2,9 @@
 
 Sync, the audit, the 回收站, privacy and the pages all read this one table instead of
 keeping lists of their own, so adding a kind touches this catalog and the kind's own module.
-Plain data only (no app/ or Qt): storage facts, the words a person reads, what a kind's
-record stands on when it comes back from the 回收站 (app/trash.py applies it) and the columns
-its list shows (ui/pages/base.py builds the table from them).
+Plain data only (no app/ or Qt): storage facts, the words a person reads (its name, how the
+回收站 and the 操作日志 name one record), what a record stands on when it comes back from the
+回收站 (app/trash.py applies it) and the columns its list shows (ui/table.catalog_columns).
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class Kind:
     in_log: bool = True  # listed in the 操作日志 (False: the program's own bookkeeping)
     restore: Restore | None = None  # every kind in the 回收站 says how it comes back (tests/test_house.py)
     columns: tuple[Column, ...] = ()  # its list page's columns, in order
+    log_fields: tuple[str, ...] = ()  # name a record in the 操作日志 with its resident's name (never personal numbers)
 
 
 _PERSON_NAME = "(SELECT name FROM people WHERE id = t.person_id)"
@@ -88,6 +89,7 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
             Column("身份证号", "id_number", 170, masked=True), _sorted("出生日期", "birth_date", 100),
             Column("联系电话", "phone", 120, masked=True), _sorted("住址", "address", 220), _sorted("网格", "grid", 90),
         ),
+        log_fields=("name",),
     ),
     Kind(
         "volunteers", "志愿者", _PERSON_NAME, in_bin=True, numbers=_PERSON_NUMBERS, numbers_on_person=True,
@@ -111,6 +113,7 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
             _sorted("地点", "location", 150), Column("时间", "time", 100), Column("人数", "volunteers", 50),
             Column("总时长", "minutes", 90), Column("待审核", "pending", 60),
         ),
+        log_fields=("date", "name"),
     ),
     Kind(
         "service_records", "服务记录",
@@ -123,8 +126,9 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
             Column("姓名", "name", 100), Column("时长", "minutes", 100), Column("审核状态", "review_state", 100),
             Column("审核意见", "review_note", 100), Column("补录", "is_backfill", 100), Column("服务内容", "content", 100),
         ),
+        log_fields=("date",),
     ),
-    Kind("redemptions", "时长兑换"),
+    Kind("redemptions", "时长兑换", log_fields=("date",)),
     Kind(
         "elders", "老年人", _PERSON_NAME, in_bin=True,
         numbers=(*_PERSON_NUMBERS, "emergency_phone", "supporter_phone"), numbers_on_person=True,
@@ -141,6 +145,7 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
     Kind(
         "visits", "探访记录", "t.date || ' ' || (SELECT name FROM people WHERE id = t.person_id)", in_bin=True,
         restore=Restore(stands_on=(_ON_PERSON, Link("elders", "elder_id"))),
+        log_fields=("date",),
     ),
     Kind(
         "topics", "议题", "title", in_bin=True,
@@ -150,15 +155,17 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
             _sorted("状态", "state", 80), _sorted("提出人", "proposer", 80),
             Column("决议公开", "resolution_published_on", 95), Column("结果公开", "result_published_on", 95),
         ),
+        log_fields=("title",),
     ),
-    Kind("topic_events", "议题流程"),
-    Kind("topic_steps", "四议两公开步骤"),
+    Kind("topic_events", "议题流程", log_fields=("date", "to_state")),
+    Kind("topic_steps", "四议两公开步骤", log_fields=("step",)),
     Kind(
         "meetings", "协商会议", "date || ' ' || form", in_bin=True,
         restore=Restore(stands_on=(Link("topics", "topic_id"),)),
+        log_fields=("date", "form"),
     ),
-    Kind("meeting_participants", "参会人员"),
-    Kind("followups", "落实情况"),
+    Kind("meeting_participants", "参会人员", log_fields=("name",)),
+    Kind("followups", "落实情况", log_fields=("date",)),
     Kind(
         "stamp_items", "清单事项", "name", in_bin=True,
         restore=Restore(),
@@ -166,6 +173,7 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
             Column("类别", "kind", 80), Column("事项", "name", 260), Column("承办部门（一次告知）", "department", 260),
             Column("依据", "basis", 200), Column("关键词", "keywords", 200),
         ),
+        log_fields=("name",),
     ),
     Kind(
         # A request keeps its applicant and matter as registered: it comes back whatever
@@ -177,6 +185,7 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
             Column("身份证号", "id_number", 170, masked=True), _sorted("申请事项", "matter", 200),
             _sorted("办理结果", "result", 80), Column("告知去向", "referral", 200), _sorted("经办人", "handler", 80),
         ),
+        log_fields=("serial",),
     ),
     Kind(
         "certificates", "服务证明",
@@ -185,8 +194,9 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
             Column("服务时段", "period", 190), Column("出具日期", "issued_on", 95), Column("经办人", "handler", 80),
             Column("状态", "state"),
         ),
+        log_fields=("serial",),
     ),
-    Kind("care_groups", "关爱对象类别", "name", in_bin=True, restore=Restore()),
+    Kind("care_groups", "关爱对象类别", "name", in_bin=True, restore=Restore(), log_fields=("name",)),
     Kind(
         "care_members", "关爱对象",
         "(SELECT name FROM people WHERE id = t.person_id) || '（' || "
@@ -212,6 +222,7 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
         "t.referred_on || ' ' || (SELECT name FROM people WHERE id = t.person_id) || ' → ' || t.target",
         in_bin=True,
         restore=Restore(stands_on=(_ON_PERSON,)),
+        log_fields=("referred_on",),
     ),
     # Local to one PC: its serial counters and its accounts are never carried elsewhere.
     Kind("counters", "登记编号", synced=False, in_log=False),

@@ -180,3 +180,10 @@ def test_the_page_check_sees_a_kind_without_columns_and_a_page_with_its_own(tmp_
                     "class BPage(RecordPage):\n    table = 'b'\n    def columns(self):\n        return []\n")
     catalog = {"a": kinds.Kind("a", "甲"), "b": kinds.Kind("b", "乙", columns=(kinds.Column("名称", "name"),))}
     assert page_problems([page], catalog) == ["APage: a declares no columns", "BPage: columns of its own"]
+
+
+def test_the_log_names_records_by_columns_that_exist_and_are_no_personal_numbers(store):
+    numbers = {n for kind in kinds.KINDS.values() for n in kind.numbers}
+    for kind in kinds.KINDS.values():
+        columns = set(store.db[kind.table].columns_dict)
+        assert set(kind.log_fields) <= columns - numbers, kind.table
