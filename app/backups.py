@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from app import community_key, sealed_backups
 from app.access import require_admin
 from app.database import database_file
+from app.logs import log
 from db import accounts as account_queries
 from db import audit as audit_queries
 from db import backup as files
@@ -31,6 +33,7 @@ from db.errors import (
     primary_code,
 )
 from db.store import Store, open_store
+from db.writer_lock import held_here
 
 FOLDER = "backups"
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
@@ -96,8 +99,10 @@ def make_backup(store: Store, *, now: datetime | None = None, kind: str = AUTO) 
     now = now or store.clock.local_now()
     db_file = database_file(store)
     path = _backup_path(db_file, now, kind)
-    _write(store, path)
-    store.log_event("backup", detail={"file": path.name})
+    # The audit row is committed on the finished copy just before it takes its name: a kill
+    # before leaves a `.part` and no row (the next start deletes it), a kill after leaves the
+    # row and the `.part`, which the next start names (tidy_leftovers).
+    _write(store, path, record=lambda: store.log_event("backup", detail={"file": path.name}))
     made = Backup(path, _taken_at(path), kind, path.stat().st_size)
     prune(db_file)
     return made
@@ -150,19 +155,24 @@ def _check_writable(out: Path) -> None:
         raise StorageError(f"无法写入备份“{out}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。") from None
 
 
-def _write(store: Store, path: Path) -> None:
+def _write(store: Store, path: Path, *, record: Callable[[], None] | None = None) -> None:
     """Write a backup and check it: a copy of a damaged page is damaged, so this is also the
-    daily check of the database itself (the start-up check is skipped after a clean close)."""
+    daily check of the database itself (the start-up check is skipped after a clean close).
+    `record` runs once the copy passed its check, before it is given its name."""
+
+    def checked(part: Path) -> None:
+        try:
+            files.check_file(part)
+        except DamagedDatabase:
+            raise DamagedDatabase("检查发现数据库文件已损坏，这次备份没有保存。请关闭程序后重新打开："
+                                  "程序会检查数据库，并提供最近的完好备份。") from None
+        if record is not None:
+            record()
+
     try:
-        files.write_copy(store.db.conn, path)
+        files.write_copy(store.db.conn, path, before_rename=checked)
     except OSError as exc:
         raise StorageError(f"无法写入备份“{path}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。") from None
-    try:
-        files.check_file(path)
-    except DamagedDatabase:
-        path.unlink(missing_ok=True)
-        raise DamagedDatabase("检查发现数据库文件已损坏，这次备份没有保存。请关闭程序后重新打开："
-                              "程序会检查数据库，并提供最近的完好备份。") from None
 
 
 def changed_since(store: Store, moment: datetime) -> bool:
@@ -537,3 +547,51 @@ def lost_with_backups(db_file: Path) -> bool:
     if db_file.exists() and db_file.stat().st_size > 0:
         return False
     return bool(list_backups(db_file))
+
+
+def tidy_leftovers(store: Store) -> list[Path]:
+    """At the start of the one writer: what a killed backup or restore left behind goes.
+
+    A restore's half-built file and the scratch copies of sealed backups are deleted. A
+    backup's `.part` whose audit row was committed was finished (checked and synced) before
+    the kill, so it is given its name; any other `.part` is deleted. Returns what was deleted.
+    Only the holder of the writer lock tidies (a reading command may be writing a backup of
+    its own): called by anyone else, it does nothing.
+    """
+    db_file = database_file(store)
+    if not held_here(db_file):
+        return []
+    removed = [p for p in (_restoring_path(db_file), _restoring_path(db_file).with_name(
+        _restoring_path(db_file).name + "-journal")) if p.exists()]
+    folder = backups_dir(db_file)
+    if folder.is_dir():
+        for path in folder.iterdir():
+            name = path.name
+            if name.startswith(("restoring-", ".sealing-")) or name.endswith((".part-journal",)):
+                removed.append(path)
+            elif name.endswith(".part") and not _finish_recorded(store, path):
+                removed.append(path)
+    for path in removed:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass  # in use by another program (Windows): the next start tries again
+    if removed:
+        log.info("removed %d leftover files of an interrupted backup or restore", len(removed))
+    return removed
+
+
+def _finish_recorded(store: Store, part: Path) -> bool:
+    """Name a backup's `.part` whose audit row is there (the kill came between the two)."""
+    final = part.with_name(part.name[: -len(".part")])
+    if final.exists() or not audit_queries.backup_recorded(store, final.name):
+        return False
+    try:
+        if files.checksum_matches(part) is not True:
+            return False
+        os.replace(part, final)
+    except OSError:
+        return False
+    files.fsync_folder(part.parent)
+    log.info("finished a backup interrupted after it was recorded")
+    return True

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlite_utils
@@ -21,15 +22,23 @@ def refuse_special_file(dest: Path) -> None:
         raise StorageError(f"“{dest}”不是普通文件，不能把文件写到那里，请换一个文件名或文件夹。")
 
 
-def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True) -> None:
+def part_path(dest: Path) -> Path:
+    """Where a copy is written before it is renamed to dest."""
+    return dest.with_name(dest.name + ".part")
+
+
+def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True,
+               before_rename: Callable[[Path], None] | None = None) -> None:
     """A consistent copy of an open database (even while it is in use) into dest.
 
     Written beside dest and renamed into place, so a power cut leaves either the old file
     or the whole new one. The copy is a single self-contained file (no WAL beside it).
+    `before_rename(part)` runs on the finished, synced copy just before the rename (to check
+    it, and to record it); when it raises, the copy is deleted.
     """
     refuse_special_file(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
+    part = part_path(dest)
     part.unlink(missing_ok=True)
     try:
         target = sqlite3.connect(str(part))
@@ -47,6 +56,12 @@ def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True)
         part.unlink(missing_ok=True)
         raise
     fsync_file(part)
+    if before_rename is not None:
+        try:
+            before_rename(part)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
     os.replace(part, dest)
 
 

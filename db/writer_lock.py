@@ -26,6 +26,14 @@ from db.errors import DatabaseInUse
 
 OPEN = "open"
 
+# The lock files held by this program: whoever holds the lock may tidy up after others.
+_HELD: set[Path] = set()
+
+
+def held_here(db_file: str | Path) -> bool:
+    """Whether this program holds the writer lock of the file."""
+    return lock_path(db_file) in _HELD
+
 
 def lock_path(db_file: str | Path) -> Path:
     """`ledger.db.lock` beside the real file, whatever name the database was opened by."""
@@ -91,6 +99,7 @@ class WriterLock:
             ) from None
         self.previous = self._read()
         self._write({"state": OPEN, "pid": os.getpid()})
+        _HELD.add(self.path)
         return self
 
     def _try_acquire(self) -> bool:
@@ -121,6 +130,7 @@ class WriterLock:
         """Give the lock up; `clean` after the database was closed normally."""
         if self._handle is None:
             return
+        _HELD.discard(self.path)
         if clean:
             self._write({"state": "closed", "file": file_stamp(self.db_file)})
         try:
