@@ -9,7 +9,7 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -258,6 +258,10 @@ class Carried:
     device_id: str
     serial_prefix: str | None
     community: tuple[str, str]  # (code, name): to refuse another community's backup
+    # This PC's sync partners and history: kept when the backup is another PC's, whose peers
+    # and packages are that PC's (db/sync.py sync_peers, sync_exchanges).
+    peers: list[dict] = field(default_factory=list)
+    exchanges: list[dict] = field(default_factory=list)
 
 
 def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None = None,
@@ -382,6 +386,8 @@ def prepare_restore(source: Path, part: Path, carried: Carried | None) -> None:
 
 def _put_carried(store: Store, carried: Carried) -> None:
     conn = store.db.conn
+    if store.device_id != carried.device_id:
+        _keep_this_pcs_sync(store, carried)
     sync_queries.raise_seq_floor(conn, carried.seq_floor)
     # Accounts belong to this computer, not to the records: a restore keeps today's, so an old
     # backup cannot bring back an old password or switch sign-in off.
@@ -392,6 +398,14 @@ def _put_carried(store: Store, carried: Carried) -> None:
         conn.execute("DELETE FROM meta WHERE key = 'serial_prefix'")
     else:
         sync_queries.set_serial_prefix(store, carried.serial_prefix)
+
+
+def _keep_this_pcs_sync(store: Store, carried: Carried) -> None:
+    """Another PC's backup: its peers and package history are that PC's, and its change numbers
+    count that PC's writes, so this PC keeps its own peers and history, and each peer's next
+    package is a full one (what was sent before says nothing about these records)."""
+    sync_queries.replace_peers(store, [{**peer, "last_sent_seq": 0} for peer in carried.peers])
+    sync_queries.replace_exchanges(store, carried.exchanges)
 
 
 def _own_problems(store: Store, carried: Carried | None) -> list[str]:
@@ -491,7 +505,8 @@ def _carried_from(store: Store) -> Carried:
     prefix = conn.execute("SELECT value FROM meta WHERE key = 'serial_prefix'").fetchone()
     return Carried(account_queries.every_row(store), sync_queries.next_seq(conn), store.device_id,
                    prefix[0] if prefix else None,
-                   ((store.setting("community_code") or "").strip(), (store.setting("community_name") or "").strip()))
+                   ((store.setting("community_code") or "").strip(), (store.setting("community_name") or "").strip()),
+                   peers=sync_queries.every_peer(store), exchanges=sync_queries.every_exchange(store))
 
 
 def _carried(db_file: Path) -> Carried | None:
