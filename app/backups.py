@@ -343,8 +343,13 @@ def _restoring_path(db_file: Path) -> Path:
 
 
 def _remove_restoring(part: Path) -> None:
-    for path in (part, part.with_name(part.name + "-journal")):
+    for path in _restoring_files(part):
         path.unlink(missing_ok=True)
+
+
+def _restoring_files(part: Path) -> list[Path]:
+    """The half-built restore, its log, and the copy on its way to becoming it (copy_file's `.part`)."""
+    return [part.with_name(part.name + suffix) for suffix in ("", "-journal", ".part", ".part-journal")]
 
 
 def _storage(exc: OSError, where: Path) -> StorageError:
@@ -576,8 +581,7 @@ def tidy_leftovers(store: Store) -> list[Path]:
     db_file = database_file(store)
     if not held_here(db_file):
         return []
-    removed = [p for p in (_restoring_path(db_file), _restoring_path(db_file).with_name(
-        _restoring_path(db_file).name + "-journal")) if p.exists()]
+    removed = [p for p in _restoring_files(_restoring_path(db_file)) if p.exists()]
     folder = backups_dir(db_file)
     if folder.is_dir():
         for path in folder.iterdir():
