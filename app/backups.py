@@ -9,9 +9,11 @@ import re
 import shutil
 import sqlite3
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from app import community_key, sealed_backups
 from app.access import require_admin
@@ -276,24 +278,98 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None 
 
 def _restore_into(store: Store, source: Path, name: str, *, now: datetime | None, other_community: bool) -> Backup:
     now = now or store.clock.local_now()
-    files.verify_file(source)
     carried = _carried_from(store)
-    refuse_other_community(source, carried, allowed=other_community)
-    part = _restoring_path(database_file(store))
+    db_file = database_file(store)
+    part = _restoring_path(db_file)
     try:
-        prepare_restore(source, part, carried)
-        try:
-            before = make_backup(store, now=now, kind=BEFORE_RESTORE)
-        except DamagedDatabase:
-            before = _keep_damaged(store, now)  # the reason for restoring: kept, not a reason to stop
+        before = _built_and_checked(source, part, carried, other_community=other_community,
+                                    keep=lambda: _before_restore(store, now)).finish()
         _log_restore(part, store.author, store.clock, name, before.path)
-        # One transaction replaces every page: a kill leaves the old records or the new ones.
-        files.copy_into(part, store.db)
+        # The window's connection lets go of the file, the restored file is renamed over it in
+        # one step (as on the command line: no second copy of every page through a log), and
+        # the window carries on with the file that is there: the restored one, or the old one
+        # when the swap was refused.
+        store.db.close()
+        try:
+            _swap_in(part, db_file)
+        finally:
+            reopened = connection.connect(db_file)
+            connection.enable_wal(reopened)  # the restored header says rollback journal, like every backup
+            store.reconnected(reopened)
     finally:
         _remove_restoring(part)
-    connection.enable_wal(store.db)  # the copied header says rollback journal, like every backup
-    store.reopened()
     return before
+
+
+@dataclass
+class _Kept:
+    """The copy of the database about to be replaced, written as a `.part` while the backup is
+    being checked; named (`finish`) once the restore goes ahead, deleted (`discard`) if not."""
+
+    finish: Callable[[], Any]
+    part: Path | None = None
+
+    def discard(self) -> None:
+        if self.part is not None:
+            self.part.unlink(missing_ok=True)
+
+
+def _built_and_checked(source: Path, part: Path, carried: Carried | None, *, other_community: bool,
+                       keep: Callable[[], _Kept] | None) -> _Kept:
+    """The restored file built at `part` and the current database kept (`keep`), while the backup
+    gets its full check (SQLite's integrity_check and the foreign keys) on a second connection in
+    another thread: SQLite lets go of Python's lock while it reads, so on two cores the check
+    costs no time of its own. The copy checks the backup's checksum as it reads. A failed check
+    stops the restore and leaves nothing behind; it is the reason given, whatever else failed."""
+    files.check_file(source, quick=False)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checking = pool.submit(files.full_check_file, source)
+        kept = None
+        try:
+            if carried is not None:
+                refuse_other_community(source, carried, allowed=other_community)
+            prepare_restore(source, part, carried)
+            kept = keep() if keep is not None else _Kept(lambda: None)
+        except BaseException:
+            problems = checking.result()
+            if kept is not None:
+                kept.discard()
+            if problems:
+                raise _damaged_source(source, problems) from None
+            raise
+        problems = checking.result()
+    if problems:
+        kept.discard()
+        raise _damaged_source(source, problems)
+    return kept
+
+
+def _damaged_source(source: Path, problems: list[str]) -> DamagedDatabase:
+    return DamagedDatabase(f"备份“{source.name}”已损坏（{problems[0][:60]}），请选择另一个备份。")
+
+
+def _before_restore(store: Store, now: datetime) -> _Kept:
+    """The open database's backup before a restore (its audit row is written when it is named);
+    a damaged database is copied as it is instead (the reason for restoring: kept, not a reason
+    to stop)."""
+    path = _backup_path(database_file(store), now, BEFORE_RESTORE)
+    try:
+        part = files.write_part(store.db.conn, path)
+    except DamagedDatabase:
+        return _Kept(lambda: _keep_damaged(store, now))
+    except OSError as exc:
+        raise _storage(exc, path.parent) from None
+    try:
+        files.check_file(part)
+    except DamagedDatabase:
+        part.unlink(missing_ok=True)
+        return _Kept(lambda: _keep_damaged(store, now))
+
+    def finish() -> Backup:
+        files.finish_part(part, path, before_rename=lambda _: store.log_event("backup", detail={"file": path.name}))
+        return Backup(path, _taken_at(path), BEFORE_RESTORE, path.stat().st_size)
+
+    return _Kept(finish, part)
 
 
 def _keep_damaged(store: Store, now: datetime) -> Backup:
@@ -322,15 +398,12 @@ def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime, clock
 
 def _restore_file(db_file: Path, source: Path, name: str, *, now: datetime, clock: Clock | None, user: str,
                   other_community: bool) -> Path | None:
-    files.verify_file(source)
     existing = db_file.is_file() and db_file.stat().st_size > 0
     carried = _carried(db_file) if existing else None
-    if carried is not None:
-        refuse_other_community(source, carried, allowed=other_community)
     part = _restoring_path(db_file)
     try:
-        prepare_restore(source, part, carried)
-        kept_as = _keep_current(db_file, now) if existing else None
+        kept_as = _built_and_checked(source, part, carried, other_community=other_community,
+                                     keep=(lambda: _keep_current(db_file, now)) if existing else None).finish()
         _log_restore(part, user, clock, name, kept_as)
         _swap_in(part, db_file)
     finally:
@@ -362,7 +435,7 @@ def prepare_restore(source: Path, part: Path, carried: Carried | None) -> None:
     (schema exactly ours, integrity, foreign keys) before anything else is touched."""
     _remove_restoring(part)
     try:
-        files.copy_file(source, part, checksum=False)
+        files.copy_checked(source, part)
     except OSError as exc:
         raise _storage(exc, part.parent) from None
     not_ours = NotLedgerDatabase(f"文件“{source.name}”不是社区台账的备份，请选择 .db 备份文件。")
@@ -528,23 +601,33 @@ def _carried(db_file: Path) -> Carried | None:
         store.close()
 
 
-def _keep_current(db_file: Path, now: datetime) -> Path:
-    """Keep the database about to be replaced: a backup when it is sound, else a copy of its
-    bytes (with its log) as a damaged copy. Either way the file itself is not touched."""
+def _keep_current(db_file: Path, now: datetime) -> _Kept:
+    """Keep the database about to be replaced: a backup when it is sound (written now, named by
+    `finish`), else a copy of its bytes (with its log) as a damaged copy, made by `finish`.
+    Either way the file itself is not touched."""
     try:
         db = connection.open_existing(db_file)
         try:
             sound = not connection.integrity_problems(db, quick=True)
             if sound:
                 path = _backup_path(db_file, now, BEFORE_RESTORE)
-                files.write_copy(db.conn, path)
-                return path
+                part = files.write_part(db.conn, path)
+
+                def finish() -> Path:
+                    files.finish_part(part, path)
+                    return path
+
+                return _Kept(finish, part)
         finally:
             db.close()
     except StorageError:
         pass
     except OSError as exc:
         raise _storage(exc, backups_dir(db_file)) from None
+    return _Kept(lambda: _keep_damaged_file(db_file, now))
+
+
+def _keep_damaged_file(db_file: Path, now: datetime) -> Path:
     path = _backup_path(db_file, now, DAMAGED)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -97,16 +97,6 @@ def copy_file(source_file: Path, dest: Path, *, checksum: bool = True) -> None:
         source.close()
 
 
-def copy_into(source_file: Path, db: sqlite_utils.Database) -> None:
-    """Replace every page of the open database with the file's: a restore that keeps the
-    connection (and the window) open. SQLite does it in one transaction."""
-    source = sqlite3.connect(f"file:{source_file}?mode=ro", uri=True)
-    try:
-        source.backup(db.conn)
-    finally:
-        source.close()
-
-
 def check_file(path: Path, *, quick: bool = True) -> None:
     """Refuse a file that is not a sound ledger database of this version or older. `quick=False`
     leaves SQLite's quick check out, for a caller about to run the full one."""
