@@ -8,13 +8,17 @@ import os
 import re
 import shutil
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from app import community_key, sealed_backups
 from app.access import require_admin
 from app.database import database_file
+from app.logs import log
 from db import accounts as account_queries
 from db import audit as audit_queries
 from db import backup as files
@@ -31,6 +35,7 @@ from db.errors import (
     primary_code,
 )
 from db.store import Store, open_store
+from db.writer_lock import held_here
 
 FOLDER = "backups"
 KEEP_DAILY, KEEP_WEEKLY, KEEP_MONTHLY = 7, 4, 12
@@ -96,8 +101,10 @@ def make_backup(store: Store, *, now: datetime | None = None, kind: str = AUTO) 
     now = now or store.clock.local_now()
     db_file = database_file(store)
     path = _backup_path(db_file, now, kind)
-    _write(store, path)
-    store.log_event("backup", detail={"file": path.name})
+    # The audit row is committed on the finished copy just before it takes its name: a kill
+    # before leaves a `.part` and no row (the next start deletes it), a kill after leaves the
+    # row and the `.part`, which the next start names (tidy_leftovers).
+    _write(store, path, record=lambda: store.log_event("backup", detail={"file": path.name}))
     made = Backup(path, _taken_at(path), kind, path.stat().st_size)
     prune(db_file)
     return made
@@ -150,19 +157,24 @@ def _check_writable(out: Path) -> None:
         raise StorageError(f"无法写入备份“{out}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。") from None
 
 
-def _write(store: Store, path: Path) -> None:
+def _write(store: Store, path: Path, *, record: Callable[[], None] | None = None) -> None:
     """Write a backup and check it: a copy of a damaged page is damaged, so this is also the
-    daily check of the database itself (the start-up check is skipped after a clean close)."""
+    daily check of the database itself (the start-up check is skipped after a clean close).
+    `record` runs once the copy passed its check, before it is given its name."""
+
+    def checked(part: Path) -> None:
+        try:
+            files.check_file(part)
+        except DamagedDatabase:
+            raise DamagedDatabase("检查发现数据库文件已损坏，这次备份没有保存。请关闭程序后重新打开："
+                                  "程序会检查数据库，并提供最近的完好备份。") from None
+        if record is not None:
+            record()
+
     try:
-        files.write_copy(store.db.conn, path)
+        files.write_copy(store.db.conn, path, before_rename=checked)
     except OSError as exc:
         raise StorageError(f"无法写入备份“{path}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。") from None
-    try:
-        files.check_file(path)
-    except DamagedDatabase:
-        path.unlink(missing_ok=True)
-        raise DamagedDatabase("检查发现数据库文件已损坏，这次备份没有保存。请关闭程序后重新打开："
-                              "程序会检查数据库，并提供最近的完好备份。") from None
 
 
 def changed_since(store: Store, moment: datetime) -> bool:
@@ -248,6 +260,10 @@ class Carried:
     device_id: str
     serial_prefix: str | None
     community: tuple[str, str]  # (code, name): to refuse another community's backup
+    # This PC's sync partners and history: kept when the backup is another PC's, whose peers
+    # and packages are that PC's (db/sync.py sync_peers, sync_exchanges).
+    peers: list[dict] = field(default_factory=list)
+    exchanges: list[dict] = field(default_factory=list)
 
 
 def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None = None,
@@ -262,24 +278,98 @@ def restore_into(store: Store, backup_file: str | Path, *, now: datetime | None 
 
 def _restore_into(store: Store, source: Path, name: str, *, now: datetime | None, other_community: bool) -> Backup:
     now = now or store.clock.local_now()
-    files.verify_file(source)
     carried = _carried_from(store)
-    refuse_other_community(source, carried, allowed=other_community)
-    part = _restoring_path(database_file(store))
+    db_file = database_file(store)
+    part = _restoring_path(db_file)
     try:
-        prepare_restore(source, part, carried)
-        try:
-            before = make_backup(store, now=now, kind=BEFORE_RESTORE)
-        except DamagedDatabase:
-            before = _keep_damaged(store, now)  # the reason for restoring: kept, not a reason to stop
+        before = _built_and_checked(source, part, carried, other_community=other_community,
+                                    keep=lambda: _before_restore(store, now)).finish()
         _log_restore(part, store.author, store.clock, name, before.path)
-        # One transaction replaces every page: a kill leaves the old records or the new ones.
-        files.copy_into(part, store.db)
+        # The window's connection lets go of the file, the restored file is renamed over it in
+        # one step (as on the command line: no second copy of every page through a log), and
+        # the window carries on with the file that is there: the restored one, or the old one
+        # when the swap was refused.
+        store.db.close()
+        try:
+            _swap_in(part, db_file)
+        finally:
+            reopened = connection.connect(db_file)
+            connection.enable_wal(reopened)  # the restored header says rollback journal, like every backup
+            store.reconnected(reopened)
     finally:
         _remove_restoring(part)
-    connection.enable_wal(store.db)  # the copied header says rollback journal, like every backup
-    store.reopened()
     return before
+
+
+@dataclass
+class _Kept:
+    """The copy of the database about to be replaced, written as a `.part` while the backup is
+    being checked; named (`finish`) once the restore goes ahead, deleted (`discard`) if not."""
+
+    finish: Callable[[], Any]
+    part: Path | None = None
+
+    def discard(self) -> None:
+        if self.part is not None:
+            self.part.unlink(missing_ok=True)
+
+
+def _built_and_checked(source: Path, part: Path, carried: Carried | None, *, other_community: bool,
+                       keep: Callable[[], _Kept] | None) -> _Kept:
+    """The restored file built at `part` and the current database kept (`keep`), while the backup
+    gets its full check (SQLite's integrity_check and the foreign keys) on a second connection in
+    another thread: SQLite lets go of Python's lock while it reads, so on two cores the check
+    costs no time of its own. The copy checks the backup's checksum as it reads. A failed check
+    stops the restore and leaves nothing behind; it is the reason given, whatever else failed."""
+    files.check_file(source, quick=False)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        checking = pool.submit(files.full_check_file, source)
+        kept = None
+        try:
+            if carried is not None:
+                refuse_other_community(source, carried, allowed=other_community)
+            prepare_restore(source, part, carried)
+            kept = keep() if keep is not None else _Kept(lambda: None)
+        except BaseException:
+            problems = checking.result()
+            if kept is not None:
+                kept.discard()
+            if problems:
+                raise _damaged_source(source, problems) from None
+            raise
+        problems = checking.result()
+    if problems:
+        kept.discard()
+        raise _damaged_source(source, problems)
+    return kept
+
+
+def _damaged_source(source: Path, problems: list[str]) -> DamagedDatabase:
+    return DamagedDatabase(f"备份“{source.name}”已损坏（{problems[0][:60]}），请选择另一个备份。")
+
+
+def _before_restore(store: Store, now: datetime) -> _Kept:
+    """The open database's backup before a restore (its audit row is written when it is named);
+    a damaged database is copied as it is instead (the reason for restoring: kept, not a reason
+    to stop)."""
+    path = _backup_path(database_file(store), now, BEFORE_RESTORE)
+    try:
+        part = files.write_part(store.db.conn, path)
+    except DamagedDatabase:
+        return _Kept(lambda: _keep_damaged(store, now))
+    except OSError as exc:
+        raise _storage(exc, path.parent) from None
+    try:
+        files.check_file(part)
+    except DamagedDatabase:
+        part.unlink(missing_ok=True)
+        return _Kept(lambda: _keep_damaged(store, now))
+
+    def finish() -> Backup:
+        files.finish_part(part, path, before_rename=lambda _: store.log_event("backup", detail={"file": path.name}))
+        return Backup(path, _taken_at(path), BEFORE_RESTORE, path.stat().st_size)
+
+    return _Kept(finish, part)
 
 
 def _keep_damaged(store: Store, now: datetime) -> Backup:
@@ -308,15 +398,12 @@ def restore_file(db_file: Path, backup_file: str | Path, *, now: datetime, clock
 
 def _restore_file(db_file: Path, source: Path, name: str, *, now: datetime, clock: Clock | None, user: str,
                   other_community: bool) -> Path | None:
-    files.verify_file(source)
     existing = db_file.is_file() and db_file.stat().st_size > 0
     carried = _carried(db_file) if existing else None
-    if carried is not None:
-        refuse_other_community(source, carried, allowed=other_community)
     part = _restoring_path(db_file)
     try:
-        prepare_restore(source, part, carried)
-        kept_as = _keep_current(db_file, now) if existing else None
+        kept_as = _built_and_checked(source, part, carried, other_community=other_community,
+                                     keep=(lambda: _keep_current(db_file, now)) if existing else None).finish()
         _log_restore(part, user, clock, name, kept_as)
         _swap_in(part, db_file)
     finally:
@@ -329,8 +416,13 @@ def _restoring_path(db_file: Path) -> Path:
 
 
 def _remove_restoring(part: Path) -> None:
-    for path in (part, part.with_name(part.name + "-journal")):
+    for path in _restoring_files(part):
         path.unlink(missing_ok=True)
+
+
+def _restoring_files(part: Path) -> list[Path]:
+    """The half-built restore, its log, and the copy on its way to becoming it (copy_file's `.part`)."""
+    return [part.with_name(part.name + suffix) for suffix in ("", "-journal", ".part", ".part-journal")]
 
 
 def _storage(exc: OSError, where: Path) -> StorageError:
@@ -343,7 +435,7 @@ def prepare_restore(source: Path, part: Path, carried: Carried | None) -> None:
     (schema exactly ours, integrity, foreign keys) before anything else is touched."""
     _remove_restoring(part)
     try:
-        files.copy_file(source, part, checksum=False)
+        files.copy_checked(source, part)
     except OSError as exc:
         raise _storage(exc, part.parent) from None
     not_ours = NotLedgerDatabase(f"文件“{source.name}”不是社区台账的备份，请选择 .db 备份文件。")
@@ -372,6 +464,8 @@ def prepare_restore(source: Path, part: Path, carried: Carried | None) -> None:
 
 def _put_carried(store: Store, carried: Carried) -> None:
     conn = store.db.conn
+    if store.device_id != carried.device_id:
+        _keep_this_pcs_sync(store, carried)
     sync_queries.raise_seq_floor(conn, carried.seq_floor)
     # Accounts belong to this computer, not to the records: a restore keeps today's, so an old
     # backup cannot bring back an old password or switch sign-in off.
@@ -382,6 +476,14 @@ def _put_carried(store: Store, carried: Carried) -> None:
         conn.execute("DELETE FROM meta WHERE key = 'serial_prefix'")
     else:
         sync_queries.set_serial_prefix(store, carried.serial_prefix)
+
+
+def _keep_this_pcs_sync(store: Store, carried: Carried) -> None:
+    """Another PC's backup: its peers and package history are that PC's, and its change numbers
+    count that PC's writes, so this PC keeps its own peers and history, and each peer's next
+    package is a full one (what was sent before says nothing about these records)."""
+    sync_queries.replace_peers(store, [{**peer, "last_sent_seq": 0} for peer in carried.peers])
+    sync_queries.replace_exchanges(store, carried.exchanges)
 
 
 def _own_problems(store: Store, carried: Carried | None) -> list[str]:
@@ -481,7 +583,8 @@ def _carried_from(store: Store) -> Carried:
     prefix = conn.execute("SELECT value FROM meta WHERE key = 'serial_prefix'").fetchone()
     return Carried(account_queries.every_row(store), sync_queries.next_seq(conn), store.device_id,
                    prefix[0] if prefix else None,
-                   ((store.setting("community_code") or "").strip(), (store.setting("community_name") or "").strip()))
+                   ((store.setting("community_code") or "").strip(), (store.setting("community_name") or "").strip()),
+                   peers=sync_queries.every_peer(store), exchanges=sync_queries.every_exchange(store))
 
 
 def _carried(db_file: Path) -> Carried | None:
@@ -498,23 +601,33 @@ def _carried(db_file: Path) -> Carried | None:
         store.close()
 
 
-def _keep_current(db_file: Path, now: datetime) -> Path:
-    """Keep the database about to be replaced: a backup when it is sound, else a copy of its
-    bytes (with its log) as a damaged copy. Either way the file itself is not touched."""
+def _keep_current(db_file: Path, now: datetime) -> _Kept:
+    """Keep the database about to be replaced: a backup when it is sound (written now, named by
+    `finish`), else a copy of its bytes (with its log) as a damaged copy, made by `finish`.
+    Either way the file itself is not touched."""
     try:
         db = connection.open_existing(db_file)
         try:
             sound = not connection.integrity_problems(db, quick=True)
             if sound:
                 path = _backup_path(db_file, now, BEFORE_RESTORE)
-                files.write_copy(db.conn, path)
-                return path
+                part = files.write_part(db.conn, path)
+
+                def finish() -> Path:
+                    files.finish_part(part, path)
+                    return path
+
+                return _Kept(finish, part)
         finally:
             db.close()
     except StorageError:
         pass
     except OSError as exc:
         raise _storage(exc, backups_dir(db_file)) from None
+    return _Kept(lambda: _keep_damaged_file(db_file, now))
+
+
+def _keep_damaged_file(db_file: Path, now: datetime) -> Path:
     path = _backup_path(db_file, now, DAMAGED)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -537,3 +650,50 @@ def lost_with_backups(db_file: Path) -> bool:
     if db_file.exists() and db_file.stat().st_size > 0:
         return False
     return bool(list_backups(db_file))
+
+
+def tidy_leftovers(store: Store) -> list[Path]:
+    """At the start of the one writer: what a killed backup or restore left behind goes.
+
+    A restore's half-built file and the scratch copies of sealed backups are deleted. A
+    backup's `.part` whose audit row was committed was finished (checked and synced) before
+    the kill, so it is given its name; any other `.part` is deleted. Returns what was deleted.
+    Only the holder of the writer lock tidies (a reading command may be writing a backup of
+    its own): called by anyone else, it does nothing.
+    """
+    db_file = database_file(store)
+    if not held_here(db_file):
+        return []
+    removed = [p for p in _restoring_files(_restoring_path(db_file)) if p.exists()]
+    folder = backups_dir(db_file)
+    if folder.is_dir():
+        for path in folder.iterdir():
+            name = path.name
+            if name.startswith(("restoring-", ".sealing-")) or name.endswith((".part-journal",)):
+                removed.append(path)
+            elif name.endswith(".part") and not _finish_recorded(store, path):
+                removed.append(path)
+    for path in removed:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass  # in use by another program (Windows): the next start tries again
+    if removed:
+        log.info("removed %d leftover files of an interrupted backup or restore", len(removed))
+    return removed
+
+
+def _finish_recorded(store: Store, part: Path) -> bool:
+    """Name a backup's `.part` whose audit row is there (the kill came between the two)."""
+    final = part.with_name(part.name[: -len(".part")])
+    if final.exists() or not audit_queries.backup_recorded(store, final.name):
+        return False
+    try:
+        if files.checksum_matches(part) is not True:
+            return False
+        os.replace(part, final)
+    except OSError:
+        return False
+    files.fsync_folder(part.parent)
+    log.info("finished a backup interrupted after it was recorded")
+    return True

@@ -186,6 +186,10 @@ def _opened(args: argparse.Namespace, clock: Clock, *, must_exist: bool, writes:
             lock.release(clean=False)
         raise
     try:
+        if lock:
+            from app.backups import tidy_leftovers
+
+            tidy_leftovers(store)  # what a killed backup or restore left behind
         _sign_in(store, args)
         yield store
     finally:

@@ -139,6 +139,10 @@ def save(store: Store, data: dict[str, Any]) -> Settings:
         c.field("visit_intervals", _visit_intervals, data["visit_intervals"])
     if "idle_lock_minutes" in data:
         c.field("idle_lock_minutes", _idle_lock_minutes, data["idle_lock_minutes"])
+    if "community_code" in data and not str(data["community_code"] or "").strip() and load(store).community_code:
+        # The code tells this community's backups, packages and reports from another's: once
+        # given, emptying it would switch those checks off (a restore would fall back to names).
+        c.error("community_code", "社区代码不能清空：已填写的社区代码只能改成正确的代码（统计用区划代码）。")
     values = c.done()
     with store.transaction():
         for key, value in values.items():

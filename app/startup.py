@@ -91,6 +91,7 @@ def open_session(db_file: Path, *, ask_restore: AskRestore,
             backups.restore_file(db_file, offered.path, now=clock.local_now(), clock=clock, other_community=True)
             log.info("restored a backup at start-up")
         store = open_ledger(db_file, clock=clock)
+        backups.tidy_leftovers(store)  # what a killed backup or restore left behind
     except BaseException:
         lock.release(clean=False)
         raise

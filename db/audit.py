@@ -84,3 +84,10 @@ def names_through(store: Store, table: str, ids: list[str]) -> dict[str, str]:
     rows = store.query(f"SELECT t.id, p.name FROM {table} t JOIN people p ON p.id = t.person_id "
                        f"WHERE t.id IN ({marks})", ids)
     return {r["id"]: r["name"] for r in rows}
+
+
+def backup_recorded(store: Store, file_name: str) -> bool:
+    """Whether a backup of this file name is in the audit (newest first: the row sought is recent)."""
+    return store.db.execute(
+        "SELECT 1 FROM audit WHERE action = 'backup' AND json_extract(after, '$.file') = ? ORDER BY at DESC LIMIT 1",
+        [file_name]).fetchone() is not None

@@ -6,7 +6,9 @@ import hashlib
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -21,15 +23,28 @@ def refuse_special_file(dest: Path) -> None:
         raise StorageError(f"“{dest}”不是普通文件，不能把文件写到那里，请换一个文件名或文件夹。")
 
 
-def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True) -> None:
+def part_path(dest: Path) -> Path:
+    """Where a copy is written before it is renamed to dest."""
+    return dest.with_name(dest.name + ".part")
+
+
+def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True,
+               before_rename: Callable[[Path], None] | None = None) -> None:
     """A consistent copy of an open database (even while it is in use) into dest.
 
     Written beside dest and renamed into place, so a power cut leaves either the old file
     or the whole new one. The copy is a single self-contained file (no WAL beside it).
+    `before_rename(part)` runs on the finished, synced copy just before the rename (to check
+    it, and to record it); when it raises, the copy is deleted.
     """
+    finish_part(write_part(source, dest, checksum=checksum), dest, before_rename=before_rename)
+
+
+def write_part(source: sqlite3.Connection, dest: Path, *, checksum: bool = True) -> Path:
+    """The first half of write_copy: the finished, synced copy beside dest (its `.part`)."""
     refuse_special_file(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
+    part = part_path(dest)
     part.unlink(missing_ok=True)
     try:
         target = sqlite3.connect(str(part))
@@ -40,13 +55,24 @@ def write_copy(source: sqlite3.Connection, dest: Path, *, checksum: bool = True)
             target.close()
         if checksum:
             stamp_checksum(part)
+        fsync_file(part)
     except sqlite3.DatabaseError as exc:
         part.unlink(missing_ok=True)
         raise _copy_failed(exc, dest) from None
     except BaseException:
         part.unlink(missing_ok=True)
         raise
-    fsync_file(part)
+    return part
+
+
+def finish_part(part: Path, dest: Path, *, before_rename: Callable[[Path], None] | None = None) -> None:
+    """The second half: `before_rename(part)`, then the rename (the part is deleted when it raises)."""
+    if before_rename is not None:
+        try:
+            before_rename(part)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
     os.replace(part, dest)
 
 
@@ -71,18 +97,9 @@ def copy_file(source_file: Path, dest: Path, *, checksum: bool = True) -> None:
         source.close()
 
 
-def copy_into(source_file: Path, db: sqlite_utils.Database) -> None:
-    """Replace every page of the open database with the file's: a restore that keeps the
-    connection (and the window) open. SQLite does it in one transaction."""
-    source = sqlite3.connect(f"file:{source_file}?mode=ro", uri=True)
-    try:
-        source.backup(db.conn)
-    finally:
-        source.close()
-
-
-def check_file(path: Path) -> None:
-    """Refuse a file that is not a sound ledger database of this version or older."""
+def check_file(path: Path, *, quick: bool = True) -> None:
+    """Refuse a file that is not a sound ledger database of this version or older. `quick=False`
+    leaves SQLite's quick check out, for a caller about to run the full one."""
     if not path.is_file():
         raise StorageError(f"找不到备份文件“{path}”，请检查路径。")
     not_ours = NotLedgerDatabase(f"文件“{path.name}”不是社区台账的备份，请选择 .db 备份文件。")
@@ -101,7 +118,7 @@ def check_file(path: Path) -> None:
             raise not_ours from None
         if "people" not in tables:
             raise not_ours
-        problems = connection.integrity_problems(db, quick=True)
+        problems = connection.integrity_problems(db, quick=True) if quick else []
         if problems:
             raise DamagedDatabase(f"备份“{path.name}”已损坏（{problems[0][:60]}），请选择另一个备份。")
     finally:
@@ -169,6 +186,10 @@ def _file_checksum(path: Path) -> int:
         digest.update(head)
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
+    return _checksum_value(digest)
+
+
+def _checksum_value(digest: Any) -> int:
     return int.from_bytes(digest.digest()[:4], "big") & 0x7FFF_FFFF  # user_version is signed
 
 
@@ -198,9 +219,19 @@ def clear_checksum(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA user_version = 0")
 
 
-def checksum_matches(path: Path) -> bool | None:
+def checksum_matches(path: Path, *, value: int | None = None) -> bool | None:
     """Whether the file's bytes are those it was written with (None: a copy from before
-    checksums, which carries none)."""
+    checksums, which carries none). `value`: the checksum of its bytes, when already computed."""
+    mark, stored, marked = _checksum_mark(path)
+    if mark is None:
+        return False
+    if mark != CHECKSUM_MARK and not marked:
+        return None
+    return mark == CHECKSUM_MARK and stored == (_file_checksum(path) if value is None else value)
+
+
+def _checksum_mark(path: Path) -> tuple[int | None, int, bool]:
+    """(application_id, user_version, meta says checksummed); None for an unreadable file."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         mark = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -210,31 +241,60 @@ def checksum_matches(path: Path) -> bool | None:
         except sqlite3.DatabaseError:
             marked = False
     except sqlite3.DatabaseError:
-        return False
+        return None, 0, False
     finally:
         conn.close()
-    if mark != CHECKSUM_MARK and not marked:
-        return None
-    return mark == CHECKSUM_MARK and stored == _file_checksum(path)
+    return mark, stored, marked
+
+
+def copy_checked(source: Path, dest: Path) -> None:
+    """Copy a backup file to dest, checking its checksum on the way: one read of the file does
+    both. A copy from before checksums is copied through SQLite instead (which also takes in a
+    log beside it); a file whose bytes are not those it was made with is refused."""
+    mark, _, marked = _checksum_mark(source)
+    if mark is not None and mark != CHECKSUM_MARK and not marked:
+        copy_file(source, dest, checksum=False)
+        return
+    digest = hashlib.sha256()
+    with open(source, "rb") as reading, open(dest, "wb") as writing:
+        head = reading.read(100)
+        writing.write(head)
+        head = bytearray(head)
+        for start, end in _SKIPPED:
+            head[start:end] = bytes(end - start)
+        digest.update(head)
+        while chunk := reading.read(1 << 20):
+            digest.update(chunk)  # hashlib lets other threads run while it hashes a chunk
+            writing.write(chunk)
+    if checksum_matches(source, value=_checksum_value(digest)) is not True:
+        dest.unlink(missing_ok=True)
+        raise DamagedDatabase(f"备份“{source.name}”已损坏（内容与制作时不符），请选择另一个备份。")
 
 
 def verify_file(path: Path) -> None:
     """check_file, then everything that reads the whole file: its checksum, SQLite's full
-    integrity check and the foreign keys. For a file about to be restored."""
-    check_file(path)
+    integrity check and the foreign keys. For a file about to be restored. (The full check
+    covers everything the quick one does, so check_file leaves it out.)"""
+    check_file(path, quick=False)
     damaged = DamagedDatabase(f"备份“{path.name}”已损坏（内容与制作时不符），请选择另一个备份。")
     try:
         if checksum_matches(path) is False:
             raise damaged
     except OSError as exc:
         raise StorageError(f"无法读取备份“{path.name}”（{os_reason(exc)}），请检查文件。") from None
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    try:
-        problems = full_check(conn)
-    finally:
-        conn.close()
+    problems = full_check_file(path)
     if problems:
         raise DamagedDatabase(f"备份“{path.name}”已损坏（{problems[0][:60]}），请选择另一个备份。")
+
+
+def full_check_file(path: Path) -> list[str]:
+    """full_check of a file that is not open, through a connection of its own (so another
+    thread can use it: SQLite lets go of Python's lock while it reads)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return full_check(conn)
+    finally:
+        conn.close()
 
 
 # Reading the file through memory mapping makes the full check three times faster; the mapped

@@ -305,6 +305,11 @@ class Store:
         self._upserts.clear()
         self.note_change(EVERYTHING)
 
+    def reconnected(self, db: sqlite_utils.Database) -> None:
+        """Carry on with a connection to a file swapped in for the old one (a restore)."""
+        self.db = db
+        self.reopened()
+
     def close(self) -> None:
         self.db.close()
 

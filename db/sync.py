@@ -204,12 +204,40 @@ def save_peer(store: Store, name: str, last_sent_seq: int, offered_prefix: str |
     store.note_change("sync")
 
 
-def add_exchange(store: Store, values: Row) -> None:
+def every_peer(store: Store) -> list[Row]:
+    return store.query("SELECT * FROM sync_peers ORDER BY name")
+
+
+def every_exchange(store: Store) -> list[Row]:
+    return store.query("SELECT * FROM sync_exchanges ORDER BY rowid")
+
+
+def replace_peers(store: Store, rows: list[Row]) -> None:
+    """The whole peer list, as given (a restore keeping this PC's own)."""
+    store.db.conn.execute("DELETE FROM sync_peers")
+    for row in rows:
+        _insert(store, "sync_peers", row)
+    store.note_change("sync")
+
+
+def replace_exchanges(store: Store, rows: list[Row]) -> None:
+    """The whole package history, as given (a restore keeping this PC's own)."""
+    store.db.conn.execute("DELETE FROM sync_exchanges")
+    for row in rows:
+        _insert(store, "sync_exchanges", row)
+    store.note_change("sync")
+
+
+def _insert(store: Store, table: str, values: Row) -> None:
     names = list(values)
     store.db.conn.execute(
-        f"INSERT INTO sync_exchanges ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
         [values[n] for n in names],
     )
+
+
+def add_exchange(store: Store, values: Row) -> None:
+    _insert(store, "sync_exchanges", values)
     store.note_change("sync")
 
 

@@ -1,6 +1,12 @@
 """One writer per database file: a lock file beside it, held while a window or a writing
 command has the database open.
 
+The lock belongs to the file, not to the name it was opened by: the lock file is named from the
+real path (a symlink, `./x.db` or `sub/../x.db` lead to the same one), and a second lock file
+named from the file's identity (device and inode number) stops a hard link from opening a second
+writer. The identity lock sits in the real file's folder, so it catches a hard link made in the
+same folder; it is removed when released (a restore gives the database a new identity).
+
 The operating system drops the lock when the process ends, however it ends, so a killed
 program never leaves a stale lock. The lock file also remembers whether the last session
 closed cleanly and what the database file looked like then, so a start after a clean close
@@ -20,10 +26,32 @@ from db.errors import DatabaseInUse
 
 OPEN = "open"
 
+# The lock files held by this program: whoever holds the lock may tidy up after others.
+_HELD: set[Path] = set()
+
+
+def held_here(db_file: str | Path) -> bool:
+    """Whether this program holds the writer lock of the file."""
+    return lock_path(db_file) in _HELD
+
 
 def lock_path(db_file: str | Path) -> Path:
-    db_file = Path(db_file)
-    return db_file.with_name(db_file.name + ".lock")
+    """`ledger.db.lock` beside the real file, whatever name the database was opened by."""
+    real = Path(os.path.realpath(db_file))
+    return real.with_name(real.name + ".lock")
+
+
+def identity_lock_path(db_file: str | Path) -> Path | None:
+    """The lock file named from the database file's identity (None while there is no file, or
+    where the file system gives no identity)."""
+    real = Path(os.path.realpath(db_file))
+    try:
+        info = os.stat(real)
+    except OSError:
+        return None
+    if not info.st_ino:
+        return None
+    return real.with_name(f".ledger-{info.st_dev:x}-{info.st_ino:x}.lock")
 
 
 def file_stamp(db_file: str | Path) -> dict[str, int] | None:
@@ -42,6 +70,7 @@ class WriterLock:
         self.db_file = Path(db_file)
         self.path = lock_path(self.db_file)
         self._handle: IO[str] | None = None
+        self._identity: tuple[Path, IO[str]] | None = None
         self.previous: dict[str, Any] = {}
 
     @property
@@ -57,25 +86,40 @@ class WriterLock:
         if self._handle is not None:
             return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+", encoding="utf-8")
         deadline = time.monotonic() + wait
         while True:
-            try:
-                _lock(handle)
+            if self._try_acquire():
                 break
-            except OSError:
-                if time.monotonic() < deadline:
-                    time.sleep(0.1)
-                    continue
-                handle.close()
-                raise DatabaseInUse(
-                    f"数据库“{self.db_file.name}”已在另一个社区台账窗口或程序中打开。"
-                    "请切换到那个窗口继续；如果确实没有打开，请重新启动电脑后再试。"
-                ) from None
-        self._handle = handle
+            if time.monotonic() < deadline:
+                time.sleep(0.1)
+                continue
+            raise DatabaseInUse(
+                f"数据库“{self.db_file.name}”已在另一个社区台账窗口或程序中打开。"
+                "请切换到那个窗口继续；如果确实没有打开，请重新启动电脑后再试。"
+            ) from None
         self.previous = self._read()
         self._write({"state": OPEN, "pid": os.getpid()})
+        _HELD.add(self.path)
         return self
+
+    def _try_acquire(self) -> bool:
+        """Both locks, or neither."""
+        handle = open(self.path, "a+", encoding="utf-8")
+        try:
+            _lock(handle)
+        except OSError:
+            handle.close()
+            return False
+        identity = identity_lock_path(self.db_file)
+        if identity is not None:
+            taken = _take_removable(identity)
+            if taken is None:
+                _unlock(handle)
+                handle.close()
+                return False
+            self._identity = (identity, taken)
+        self._handle = handle
+        return True
 
     def closed_cleanly(self) -> bool:
         """The last session ended by release(clean=True) and the file is as it left it."""
@@ -86,9 +130,13 @@ class WriterLock:
         """Give the lock up; `clean` after the database was closed normally."""
         if self._handle is None:
             return
+        _HELD.discard(self.path)
         if clean:
             self._write({"state": "closed", "file": file_stamp(self.db_file)})
         try:
+            if self._identity is not None:
+                _give_back_removable(*self._identity)
+                self._identity = None
             _unlock(self._handle)
         finally:
             self._handle.close()
@@ -111,6 +159,42 @@ class WriterLock:
         self._handle.write(json.dumps(value))
         self._handle.flush()
         os.fsync(self._handle.fileno())
+
+
+def _take_removable(path: Path) -> IO[str] | None:
+    """Lock a lock file that its holder deletes on release; None when another holds it.
+
+    Whoever opened the file just before it was deleted locks a file no longer at the path,
+    so the lock counts only when the path still names the locked file."""
+    handle = open(path, "a+", encoding="utf-8")
+    try:
+        _lock(handle)
+    except OSError:
+        handle.close()
+        return None
+    try:
+        same = os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+    except OSError:
+        same = False
+    if not same:
+        _unlock(handle)
+        handle.close()
+        return _take_removable(path)
+    return handle
+
+
+def _give_back_removable(path: Path, handle: IO[str]) -> None:
+    if sys.platform != "win32":
+        path.unlink(missing_ok=True)  # while still locked: see _take_removable
+    try:
+        _unlock(handle)
+    finally:
+        handle.close()
+    if sys.platform == "win32":
+        try:  # Windows deletes no open file: another program waiting on it keeps it
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
 
 if sys.platform == "win32":

@@ -136,3 +136,17 @@ def test_checklist_item_added_in_settings_is_matched(qtbot, window):
     assert not dialog.isVisible()
     advice = stamps.check_matter(window.store, "养犬证明")
     assert advice.refused and "犬类管理" in advice.message
+
+
+def test_settings_refuse_emptying_the_community_code(qtbot, window):
+    page = window.go("设置")
+    settle(qtbot, window)
+    code = page.edits["community_code"].text()
+    assert code
+    page.edits["community_code"].setText("")
+    page.edits["reviewer"].setText("钱书记")
+    page.save_button.click()
+    settle(qtbot, window)
+    assert "社区代码不能清空" in page.message.text()
+    config = settings.load(window.store)
+    assert config.community_code == code and config.reviewer != "钱书记"
