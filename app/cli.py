@@ -561,7 +561,8 @@ def cmd_sync(args: argparse.Namespace, clock: Clock) -> int:
 def cmd_recovery_code(args: argparse.Namespace, clock: Clock) -> int:
     from app import community_key
 
-    with _opened(args, clock, must_exist=True, writes=True) as store:
+    with _opened(args, clock, must_exist=True, writes=True) as store, store.transaction():
+        # One transaction: a sheet that cannot be written leaves no new key and no log line behind.
         sheet = community_key.recovery_sheet(store)
         if args.pdf:
             community_key.print_recovery_sheet(store, args.pdf)
@@ -575,8 +576,11 @@ def cmd_recovery_code(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, clock: Clock) -> int:
-    from app import backups
+    from app import backups, sealed_backups
+    from app.paths import refuse_other_file
 
+    if args.out:
+        refuse_other_file(args.out, (sealed_backups.SUFFIX,), "加密备份文件")
     with _opened(args, clock, must_exist=True) as store:
         out = backups.save_copy(store, args.out) if args.out else backups.backup_now(store).path
     print(f"已备份到：{out}")
@@ -626,8 +630,16 @@ def cmd_street(args: argparse.Namespace, clock: Clock) -> int:
         print(f"本社区的密钥指纹：{result.fingerprint}（街道首次导入时会电话核对）")
         return EXIT_OK
     if args.street_command == "import":
-        with _street(args, must_exist=False, writes=True) as db:
-            lines = street.import_summaries(db, args.files, clock=clock)
+        path = _db_path(args)
+        fresh = not path.exists()
+        try:
+            with _street(args, must_exist=False, writes=True) as db:
+                lines = street.import_summaries(db, args.files, clock=clock)
+        except BaseException:
+            if fresh:  # a refused first import leaves no empty street database behind
+                for made in (path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))):
+                    made.unlink(missing_ok=True)
+            raise
         for line in lines:
             print(line.text())
         return EXIT_OK

@@ -89,7 +89,11 @@ def write_certificate(store: Store, certificate_id: str, path: str | Path, *, ma
 
 
 def write_safely(write, path: str | Path) -> None:
-    """Run a document writer; a file that cannot be written becomes a message the user can act on."""
+    """Run a PDF writer; a file that cannot be written becomes a message the user can act on, and an
+    existing file that is no PDF is never written over."""
+    from app.paths import refuse_other_file
+
+    refuse_other_file(path, (".pdf",), "PDF 文件")
     try:
         write()
     except PermissionError:

@@ -36,3 +36,13 @@ def documents_dir() -> Path:
     from platformdirs import user_documents_dir
 
     return Path(user_documents_dir()) / "社区台账"
+
+
+def refuse_other_file(path: str | Path, suffixes: tuple[str, ...], what: str) -> None:
+    """A file is written over only when it is one of ours (an older report of the same kind): a
+    document someone named by mistake (工作总结.docx), or a device, is refused, never replaced."""
+    from app.errors import UserError
+
+    path = Path(path)
+    if path.exists() and not path.is_dir() and (not path.is_file() or path.suffix.lower() not in suffixes):
+        raise UserError(f"“{path.name}”是一个已有的文件，不是{what}：请换一个文件名，或选择保存{what}的文件夹")

@@ -14,6 +14,7 @@ from typing import Any
 
 from app import care, elders, people, volunteers
 from app.errors import UserError, ValidationError
+from app.paths import refuse_other_file
 from app.validation import normalize_id_number
 from db import care as care_queries
 from db import elders as elder_queries
@@ -142,6 +143,7 @@ def write_template(kind: str, path: str | Path, *, group: care.Group | None = No
 
     if kind == "care" and group is None:
         raise UserError("关爱对象花名册要指明类别")
+    refuse_other_file(path, (".xlsx",), "花名册")
     title = f"{group.name}花名册" if kind == "care" else f"{KINDS[kind]}花名册"
     columns = care_template_headers(group) if kind == "care" else TEMPLATE_HEADERS[kind]
     # Written in the temporary folder first and then copied: a destination that fails half-way
@@ -164,14 +166,15 @@ def _text(value: Any) -> Any:
     return value
 
 
-def _formula_without_value(raw: dict[str, Any], labels: dict[str, list[str]]) -> None:
-    """Refuse a row whose field is a formula the file holds no result for: its value is unknown."""
-    from exports.roster import FORMULA_WITHOUT_VALUE
+def _unreadable_cells(raw: dict[str, Any], written: dict[str, str]) -> None:
+    """Refuse a row with a field the file holds no value for: a formula without its result, an error
+    value (#REF!, #N/A …), a date before 1900. The reason names the column. The 序号 is never
+    imported, so whatever it holds (often =ROW()-2) refuses nothing."""
+    from exports.roster import UnreadableCell
 
     for key, value in raw.items():
-        if value is FORMULA_WITHOUT_VALUE:
-            raise ValidationError(f"“{labels[key][0]}”是公式，文件中没有保存计算结果：请用 Excel 或 WPS 打开文件、"
-                                  "保存后再导入（或把这一列“粘贴为数值”）")
+        if key != "no" and isinstance(value, UnreadableCell):
+            raise ValidationError(f"“{written[key]}”{value.problem}")
 
 
 def _id_number(raw: Any, today: date) -> str | None:
@@ -200,6 +203,7 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
     if "name" in sheet.missing:
         raise UserError("表格中找不到“姓名”列，请检查表头（可用“下载模板”得到标准表头）")
     report = ImportReport(dry_run=dry_run)
+    written = {key: sheet.written.get(key) or aliases[0] for key, aliases in labels.items()}  # as the user named it
     seen: dict[str, int] = {}
     new_people: list[dict[str, Any]] = []
     # Each row's ID number checked first, so that the registered ones are looked up in a few
@@ -209,7 +213,7 @@ def import_roster(store: Store, kind: str, path: str | Path, *, update_existing:
         if _not_a_person(raw):
             continue
         try:
-            _formula_without_value(raw, labels)
+            _unreadable_cells(raw, written)
             if isinstance(raw.get("disability_no"), (int, float)) and not isinstance(raw["disability_no"], bool):
                 raise ValidationError("残疾证号被 Excel 存成了数字，末几位已丢失，请把该列设为文本后重新填写")
             rows.append((row_number, raw, _id_number(raw.get("id_number"), today)))

@@ -29,6 +29,7 @@ from app import signing
 from app.dates import add_months, month_bounds
 from app.elders import month_duty
 from app.errors import UserError
+from app.paths import refuse_other_file
 from app.stats import LABELS, month_stats
 from app.validation import mask_id_number
 from db import elders as elder_queries
@@ -155,6 +156,7 @@ def export_summary(store: Store, year: int, month: int, out: str | Path) -> Expo
     path = Path(out)
     if path.is_dir():
         path = path / file_name(summary["community"]["code"], summary["month"])
+    refuse_other_file(path, (SUFFIX,), "街道月报")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(path.name + ".part")
@@ -331,7 +333,9 @@ def read_summary(path: str | Path) -> Checked:
     problem = _summary_problem(envelope["summary"])
     if problem:
         raise _refuse(path, problem)
-    if _PERSONAL.search(text.decode("utf-8")):
+    # The community's own code is a 12-digit 统计用区划代码 (320505001001): a number, but nobody's.
+    code = envelope["summary"]["community"]["code"]
+    if any(found.group() != code for found in _PERSONAL.finditer(text.decode("utf-8"))):
         raise _refuse(path, "含有未遮盖的身份证号或电话号码")
     return Checked(envelope["summary"], text.decode("utf-8"), key, signature)
 

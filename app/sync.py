@@ -42,6 +42,7 @@ from app.access import is_admin, require_admin
 from app.settings import label as settings_label
 from app.accounts import enabled as accounts_enabled
 from app.errors import NotFound, SyncError, UserError
+from app.paths import refuse_other_file
 from app.sealing import SealError
 from db import schema
 from db import kinds
@@ -186,8 +187,7 @@ def _export(store: Store, peer: str, out: str | Path, *, full: bool, invite_code
     if not code:
         raise SyncError("请先在“设置”中填写社区代码，再制作同步包（对方据此确认是同一个社区）")
     out = Path(out)
-    if out.exists() and not out.is_dir() and out.suffix != SUFFIX:
-        raise SyncError(f"“{out.name}”是一个已有的文件，不是同步包：请换一个文件名，或选择保存同步包的文件夹")
+    refuse_other_file(out, (SUFFIX,), "同步包")
     with store.transaction():
         # Made here on the first package: a package that cannot be written leaves no key behind.
         key = community_key.ensure_key(store)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import warnings
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
@@ -36,6 +38,7 @@ class RosterSheet:
     unknown_headers: list[str] = field(default_factory=list)  # headers matching no alias, as written
     missing: list[str] = field(default_factory=list)  # keys whose column was not found
     rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    written: dict[str, str] = field(default_factory=dict)  # key -> its header as the file writes it
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
         return iter(self.rows)
@@ -87,15 +90,60 @@ TOO_BIG = (f"花名册太大：一个文件最多读取 {MAX_ROWS} 行、每格�
            "请检查文件，或把名单拆成几个文件分批导入")
 
 
-class FormulaWithoutValue:
+class UnreadableCell:
+    """A cell whose value cannot be imported as it is; `problem` says why, to follow the column's name
+    (the importer refuses the row, naming the column)."""
+
+    problem = ""
+
+
+class FormulaWithoutValue(UnreadableCell):
     """A cell holding a formula whose result the file does not keep (made by a program, never opened
     in Excel): its value is unknown, so the row cannot be imported as it is."""
+
+    problem = "是公式，文件中没有保存计算结果：请用 Excel 或 WPS 打开文件、保存后再导入（或把这一列“粘贴为数值”）"
 
     def __repr__(self) -> str:
         return "FORMULA_WITHOUT_VALUE"
 
 
 FORMULA_WITHOUT_VALUE = FormulaWithoutValue()
+# Excel's error values: a cell showing one holds no value (a broken reference, a failed lookup …).
+EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"})
+# Excel shows no date before 1900-01-01 (a negative serial number is "####"): such a date is damage.
+FIRST_DATE = datetime(1900, 1, 1)
+
+
+@dataclass(frozen=True)
+class ErrorValue(UnreadableCell):
+    """A cell showing one of Excel's error values (#REF!, #N/A …) instead of a value."""
+
+    code: str
+
+    @property
+    def problem(self) -> str:  # type: ignore[override]
+        return f"是错误值 {self.code}（公式出错或引用的内容已删除）：请在 Excel 或 WPS 中改正这一格后再导入"
+
+
+@dataclass(frozen=True)
+class DateBeforeExcel(UnreadableCell):
+    """A date cell before 1900 — a negative serial number, which Excel itself cannot show."""
+
+    shown: str
+
+    @property
+    def problem(self) -> str:  # type: ignore[override]
+        return f"的日期 {self.shown} 早于 1900 年，Excel 中显示为 ####：请改正这一格后再导入"
+
+
+def _cell(value: Any) -> Any:
+    """A raw value as read, or an UnreadableCell standing for it."""
+    if isinstance(value, str) and value in EXCEL_ERRORS:
+        return ErrorValue(value)
+    if isinstance(value, datetime) and value < FIRST_DATE:
+        return DateBeforeExcel(value.date().isoformat())
+    return value
 
 
 @dataclass
@@ -187,8 +235,7 @@ def _open(name: str, data_only: bool = True) -> Any:
     except MemoryError:
         raise RosterError(TOO_BIG) from None
     except Exception as exc:  # noqa: BLE001 — whatever the file's damage, the user gets one reason
-        raise RosterError(f"无法读取文件“{os.path.basename(name)}”：不是有效的 .xlsx 文件，或文件已损坏"
-                          f"（{type(exc).__name__}）") from exc
+        raise RosterError(f"无法读取文件“{os.path.basename(name)}”：不是有效的 .xlsx 文件，或文件已损坏") from exc
 
 
 def read_roster(path: str | os.PathLike, header_aliases: Mapping[str, Sequence[str]],
@@ -198,9 +245,20 @@ def read_roster(path: str | os.PathLike, header_aliases: Mapping[str, Sequence[s
     header_aliases: {key: [spellings]}, e.g. {'name': ['姓名', '名字']}. Values stay as Excel holds
     them: numbers as numbers (an ID Excel rounded to 3.20102E+17 arrives as a float), dates as
     datetime, a cell merged over several rows in each of them, and a formula whose result the file
-    does not hold as FORMULA_WITHOUT_VALUE. Without `sheet`, the first sheet that has a header row
-    is used. Reading is bounded: a file past the limits above is refused with TOO_BIG.
+    does not hold as FORMULA_WITHOUT_VALUE, an error value (#REF!, #N/A …) as ErrorValue and a date
+    before 1900 (a negative serial number) as DateBeforeExcel — each an UnreadableCell. Without
+    `sheet`, the first sheet that has a header row is used. Reading is bounded: a file past the
+    limits above is refused with TOO_BIG.
     """
+    with warnings.catch_warnings():
+        # openpyxl warns of what it makes of a damaged file (a date past 9999 read as #VALUE! …); the
+        # rows say it to the user instead, and a command prints nothing but its own lines.
+        warnings.simplefilter("ignore")
+        return _read_roster(path, header_aliases, sheet)
+
+
+def _read_roster(path: str | os.PathLike, header_aliases: Mapping[str, Sequence[str]],
+                 sheet: str | None) -> RosterSheet:
     lookup = {normalize_header(a): key for key, aliases in header_aliases.items() for a in [key, *aliases]}
     need = min(2, len(header_aliases))  # one matching cell could be a title; two make a header
     name = os.fspath(path)
@@ -211,8 +269,7 @@ def read_roster(path: str | os.PathLike, header_aliases: Mapping[str, Sequence[s
     except RosterError:
         raise
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as exc:
-        raise RosterError(f"无法读取文件“{os.path.basename(name)}”：不是有效的 .xlsx 文件，或文件已损坏"
-                          f"（{type(exc).__name__}）") from exc
+        raise RosterError(f"无法读取文件“{os.path.basename(name)}”：不是有效的 .xlsx 文件，或文件已损坏") from exc
     wb = _open(name)
     try:
         if sheet is not None and sheet not in wb.sheetnames:
@@ -224,17 +281,17 @@ def read_roster(path: str | os.PathLike, header_aliases: Mapping[str, Sequence[s
                 raw = _scan(z, parts[ws.title]) if ws.title in parts else _Sheet()
             found = _read_sheet(name, ws, raw, lookup, need)
             if found is not None:
-                header_row, columns, headers, rows = found
+                header_row, columns, headers, rows, written = found
                 unknown = [str(h).strip() for h in headers
                            if h not in (None, "") and normalize_header(h) not in lookup]
                 missing = [k for k in header_aliases if k not in columns]
-                return RosterSheet(ws.title, header_row, columns, unknown, missing, rows)
+                return RosterSheet(ws.title, header_row, columns, unknown, missing, rows, written)
     except RosterError:
         raise
     except MemoryError:
         raise RosterError(TOO_BIG) from None
     except Exception as exc:
-        raise RosterError(f"读取文件时出错：文件内容不完整或不是 Excel 的格式（{type(exc).__name__}），"
+        raise RosterError("读取文件时出错：文件内容不完整或不是 Excel 的格式，"
                           "请在 Excel 或 WPS 中打开并另存为 .xlsx 后再导入") from exc
     finally:
         wb.close()
@@ -296,10 +353,12 @@ def _read_sheet(name: str, ws: Any, raw: _Sheet, lookup: Mapping[str, str], need
     if not header_row:
         return None
     first = header_row + 1
+    written = {key: str(headers[col - 1]).strip() for key, col in columns.items()}
     # A two-row header (地址 over 小区/楼栋/室): the second row names more columns.
     extra = {k: c for k, c in _match_header(top.get(first, ()), lookup).items() if k not in columns}
     if extra:
         columns.update(extra)
+        written.update({key: str(top[first][col - 1]).strip() for key, col in extra.items()})
         headers += [v for v in top[first] if normalize_header(v) not in map(normalize_header, headers)]
         first += 1
     while headers and headers[-1] is None:
@@ -316,7 +375,7 @@ def _read_sheet(name: str, ws: Any, raw: _Sheet, lookup: Mapping[str, str], need
     for number, values in _rows(ws, first, width):
         last = number
         merged.fill(number, values, top)
-        record = {key: values[col - 1] for key, col in keys}
+        record = {key: _cell(values[col - 1]) for key, col in keys}
         filled = {k: v for k, v in record.items() if v is not None and not (isinstance(v, str) and not v.strip())}
         if not filled:
             continue  # an empty row
@@ -330,7 +389,7 @@ def _read_sheet(name: str, ws: Any, raw: _Sheet, lookup: Mapping[str, str], need
         index[number] = record
     if raw.has_formulas and rows:
         _mark_formulas(name, ws.title, first, last, keys, index)
-    return header_row, columns, headers, rows
+    return header_row, columns, headers, rows, written
 
 
 def _mark_formulas(name: str, title: str, first: int, last: int, keys: list[tuple[str, int]],

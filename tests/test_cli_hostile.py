@@ -7,6 +7,7 @@ import hashlib
 import io
 import os
 import random
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -246,3 +247,182 @@ def test_read_only_database_and_folder(tmp_path, ledger_folder, capsys):
     finally:
         for path in made:
             release(path) if os.geteuid() == 0 else path.chmod(0o755)
+
+
+# -- every command, from the CLI's own help ---------------------------------------------------------
+
+NUMBERS = ["99999999999", "-1", "0", "1e9", "9" * 40, "0x10", "２０２６", "", "2026"]
+TEXTS = ["", " ", "x" * 5000, "🙂", "-1", "../../etc/passwd", "%s%n{}", "' OR 1=1 --", "ZM2026-A0001", "\t\n"]
+GROUPS = ["困境儿童", "特殊困难老年人", "", "查无此类", "x" * 300]
+PEERS = ["", " ", "x" * 41, "笔记本", "../笔记本", "🙂" * 40]
+SERIALS = ["", "ZM2026-A0001", "ZM9999999999-Z9999", "x" * 2000, "-1", "ZM2026-"]
+
+
+def _help_of(*path: str) -> str:
+    import contextlib
+
+    from app.cli import build_parser
+
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text), pytest.raises(SystemExit):
+        build_parser().parse_args([*path, "--help"])
+    return text.getvalue()
+
+
+def _section(text: str) -> list[str]:
+    """The lines of the help's positional-arguments section."""
+    lines = text.split("positional arguments:", 1)[-1].splitlines() if "positional arguments:" in text else []
+    out = []
+    for line in lines[1:]:
+        if not line.strip() or not line.startswith(" "):
+            break
+        out.append(line)
+    return out
+
+
+def command_paths(*path: str) -> set[tuple[str, ...]]:
+    """Every command and subcommand the help lists; a first argument with choices ({list,verify,void})
+    makes one path per choice (and the bare command too where the choice may be left out)."""
+    text = _help_of(*path)
+    lines = _section(text)
+    subs = [m.group(1) for line in lines if (m := re.match(r"^ {4}(\S+)", line))]
+    if subs:
+        return set().union(*(command_paths(*path, sub) for sub in subs))
+    choices = next((m for line in lines if (m := re.match(r"^ {2}\{([^}]+)\}", line))), None)
+    if choices is None:
+        return {path}
+    found = {(*path, choice) for choice in choices.group(1).split(",")}
+    usage = " ".join(text.split("\n\n", 1)[0].split())
+    return found | ({path} if f"[{{{choices.group(1)}}}]" in usage else set())
+
+
+class Places:
+    """Hostile places to write to and files to read, made once per test."""
+
+    def __init__(self, root: Path, chance: random.Random) -> None:
+        self.chance = chance
+        root.mkdir()
+        self.plain = root / "普通文件.txt"
+        self.plain.write_text("不是文件夹", encoding="utf-8")
+        self.report = root / "工作总结.docx"  # someone's document: no command may write over it
+        self.report.write_bytes(b"PK\x03\x04" + chance.randbytes(3000))
+        self.folder = root / "空文件夹"
+        self.folder.mkdir()
+        self.links = []
+        for device in ("/dev/full", "/dev/null", "/dev/zero"):
+            if Path(device).is_char_device():
+                # Through a link: a writer that renamed over it would replace the link, never the device.
+                link = root / f"设备{Path(device).name}.pdf"
+                link.symlink_to(device)
+                self.links.append(link)
+        self.inputs = random_files(root / "随机文件", chance) + [self.plain, self.folder, self.report, *self.links]
+        self.outputs = [self.plain, self.report, self.plain / "下一级" / "x.pdf", *self.links,
+                        root / "不存在的文件夹" / "x.pdf", root / ("长" * 300 + ".pdf"), Path("")]
+        self.writable = root / "可写"  # where a command may succeed
+        self.keep = {p: p.read_bytes() for p in (self.plain, self.report)}
+        self.names, self.dates = list(NAMES), list(DATES)  # and what the ledger holds, to find
+
+    def learn(self, db: Path) -> None:
+        """Names and meeting dates the ledger holds, so that some commands get as far as writing."""
+        store = open_ledger(db, clock=pinned_clock())
+        try:
+            self.names += [r["name"] for r in store.query(
+                "SELECT p.name FROM volunteers v JOIN people p ON p.id = v.person_id LIMIT 2")]
+            self.names += [r["name"] for r in store.query(
+                "SELECT p.name FROM care_members m JOIN people p ON p.id = m.person_id LIMIT 2")]
+            self.dates += [r["date"] for r in store.query("SELECT date FROM meetings LIMIT 2")]
+        finally:
+            store.close()
+
+    def out(self) -> str:
+        if self.chance.random() < 0.1:
+            return str(self.writable / f"输出{self.chance.randrange(10**6)}")
+        return str(self.chance.choice(self.outputs + [self.folder]))
+
+    def infile(self) -> str:
+        return str(self.chance.choice(self.inputs))
+
+    def maybe(self, option: str, values: list[str]) -> list[str]:
+        return [option, self.chance.choice(values)] if self.chance.random() < 0.6 else []
+
+    def flag(self, option: str) -> list[str]:
+        return [option] if self.chance.random() < 0.5 else []
+
+
+def makers(p: Places) -> dict[tuple[str, ...], object]:
+    """One maker of hostile arguments for each command path."""
+    ch = p.chance
+    cases = {
+        ("demo",): lambda: ["demo", *p.maybe("--seed", NUMBERS)],
+        ("stats",): lambda: ["stats", *p.maybe("--month", MONTHS), *p.flag("--json")],
+        ("check",): lambda: ["check", *p.flag("--json")],
+        ("export",): lambda: ["export", "--month", ch.choice(MONTHS + ["2026-10"]), "--out", p.out(),
+                              *p.maybe("--format", ["xlsx", "pdf", "both", "docx", ""]), *p.flag("--unmasked")],
+        ("certificate",): lambda: ["certificate", *p.maybe("--volunteer", p.names), *p.maybe("--from", p.dates),
+                                   *p.maybe("--to", p.dates), *p.maybe("--handler", TEXTS), *p.maybe("--contact", TEXTS),
+                                   *p.maybe("--out", [p.out()]), *p.flag("--masked")],
+        ("certificate", "list"): lambda: ["certificate", "list", *p.maybe("--year", NUMBERS),
+                                          *p.maybe("--out", [p.out()]), *p.flag("--json")],
+        ("certificate", "verify"): lambda: ["certificate", "verify", ch.choice(SERIALS), *p.flag("--json")],
+        ("certificate", "void"): lambda: ["certificate", "void", ch.choice(SERIALS), *p.maybe("--reason", TEXTS)],
+        ("timebank", "statement"): lambda: ["timebank", "statement", "--volunteer", ch.choice(p.names),
+                                            *p.maybe("--until", p.dates), "--out", p.out()],
+        ("care", "history"): lambda: ["care", "history", "--person", ch.choice(p.names), "--out", p.out(),
+                                      *p.flag("--unmasked")],
+        ("minutes",): lambda: ["minutes", "--date", ch.choice(p.dates), *p.maybe("--topic", TEXTS),
+                               "--out", p.out()],
+        ("backup",): lambda: ["backup", *p.maybe("--out", [p.out()])],
+        ("restore",): lambda: ["restore", p.infile(), *p.flag("--other-community"),
+                               *p.maybe("--recovery-code", TEXTS)],
+        ("settings",): lambda: ["settings", *[a for _ in range(ch.randint(1, 2)) for a in ("--set", ch.choice(SETTINGS))]],
+        ("sync", "export"): lambda: ["sync", "export", "--peer", ch.choice(PEERS), "--out", p.out(), *p.flag("--full")],
+        ("sync", "import"): lambda: ["sync", "import", p.infile(), *p.maybe("--code", TEXTS), *p.flag("--json")],
+        ("sync", "preview"): lambda: ["sync", "preview", p.infile(), *p.flag("--json")],
+        ("sync", "invite"): lambda: ["sync", "invite", "--peer", ch.choice(PEERS), "--out", p.out(), *p.flag("--json")],
+        ("recovery-code",): lambda: ["recovery-code", *p.flag("--json"), *p.maybe("--pdf", [p.out()])],
+        ("street", "export"): lambda: ["street", "export", "--month", ch.choice(MONTHS + ["2026-10"]), "--out", p.out()],
+        ("street", "import"): lambda: ["street", "import", *[p.infile() for _ in range(ch.randint(1, 3))]],
+        ("street", "report"): lambda: ["street", "report", "--month", ch.choice(MONTHS + ["2026-10"]),
+                                       "--out", p.out(), *p.flag("--json")],
+    }
+    for kind in ("people", "volunteers", "elders", "care"):
+        cases[("import", kind)] = lambda kind=kind: ["import", kind, p.infile(), *p.maybe("--group", GROUPS),
+                                                     *p.flag("--dry-run"), *p.flag("--json"), *p.flag("--skip-existing")]
+        cases[("template", kind)] = lambda kind=kind: ["template", kind, p.out(), *p.maybe("--group", GROUPS)]
+    return cases
+
+
+def test_every_command_has_hostile_cases(tmp_path):
+    listed = command_paths()
+    assert ("sync", "preview") in listed and ("certificate",) in listed and ("import", "care") in listed
+    assert set(makers(Places(tmp_path / "地方", random.Random(1)))) == listed
+
+
+def test_random_arguments_to_every_command(demo_path, tmp_path, capsys, monkeypatch):
+    """Every command path, a few times each, on the demo community (certificates, meetings, care
+    members to find): refused in one Chinese line with the database folder as it was, or done;
+    never a traceback, an apology, or a file of the user's written over."""
+    monkeypatch.chdir(tmp_path)  # an empty --out is the current folder
+    db = tmp_path / "数据" / "ledger.db"
+    db.parent.mkdir()
+    shutil.move(demo_path, db)
+    places = Places(tmp_path / "地方", random.Random(int(os.environ.get("HOSTILE_SEED", "20261205"))))
+    places.learn(db)
+    before = digest_of(db.parent)
+    for path, make in sorted(makers(places).items()):
+        for _ in range(int(os.environ.get("HOSTILE_ROUNDS", "6"))):
+            args = make()
+            code = main(["--db", str(db), *args], clock=pinned_clock())
+            out, err = capsys.readouterr()
+            assert "Traceback" not in err and "抱歉" not in err, (args, err)
+            if code == 2:
+                assert_refused(args, code, err)
+                assert digest_of(db.parent) == before, args
+            elif code == 1:  # a roster with refused rows: a report, not a failure
+                assert path[0] == "import" and not err and "拒绝" in out, (args, out, err)
+                before = digest_of(db.parent)
+            else:
+                assert code == 0 and not err, (args, code, err)
+                before = digest_of(db.parent)
+            for kept, data in places.keep.items():
+                assert kept.read_bytes() == data, (args, kept.name)

@@ -4,7 +4,6 @@ are) with a Chinese reason, quickly and in bounded memory, and the database stay
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -17,38 +16,8 @@ from app.rosters import import_roster
 from db.clock import FixedClock
 from exports import roster as roster_module
 from exports.roster import MAX_CELL_CHARS, MAX_ROWS, RosterError, read_roster
+from tests.handmade_xlsx import HEADER, text_cell, xlsx
 from tests.test_rosters import CJK, TODAY, ZHANG, one_chinese_line
-
-NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-HEADER = '<row r="1"><c r="A1" t="inlineStr"><is><t>姓名</t></is></c><c r="B1" t="inlineStr"><is><t>身份证号</t></is></c></row>'
-
-
-def _text(ref: str, text: str) -> str:
-    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
-
-
-def xlsx(path: Path, sheet_data: str, after: str = "", shared: list[str] | None = None) -> Path:
-    """A minimal workbook written part by part, as a hostile program could write it."""
-    wb = Workbook()
-    wb.active.title = "花名册"
-    wb.save(path)
-    with zipfile.ZipFile(path) as z:
-        parts = {name: z.read(name) for name in z.namelist()}
-    parts["xl/worksheets/sheet1.xml"] = (
-        f'<worksheet xmlns="{NS}"><sheetData>{sheet_data}</sheetData>{after}</worksheet>').encode()
-    if shared is not None:
-        items = "".join(f"<si><t>{s}</t></si>" for s in shared)
-        parts["xl/sharedStrings.xml"] = f'<sst xmlns="{NS}">{items}</sst>'.encode()
-        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-            b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-                         b'officedocument.spreadsheetml.sharedStrings+xml" /></Types>')
-        parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-            b"</Relationships>", b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                                 b'relationships/sharedStrings" Target="sharedStrings.xml" Id="rId9" /></Relationships>')
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
-    return path
 
 
 @pytest.fixture
@@ -81,7 +50,7 @@ def _refused(db, capsys, path, *extra: str) -> str:
 
 
 def test_a_merged_range_over_the_whole_sheet_fills_only_the_rows_there_are(tmp_path):
-    path = xlsx(tmp_path / "merged.xlsx", HEADER + f'<row r="2">{_text("A2", "张三")}</row>',
+    path = xlsx(tmp_path / "merged.xlsx", HEADER + f'<row r="2">{text_cell("A2", "张三")}</row>',
                 '<mergeCells count="1"><mergeCell ref="A2:XFD1048576"/></mergeCells>')
     assert path.stat().st_size < 6000  # openpyxl's styles and theme make most of it
     roster = read_roster(path, {"name": ["姓名"], "id_number": ["身份证号"]})
@@ -89,7 +58,7 @@ def test_a_merged_range_over_the_whole_sheet_fills_only_the_rows_there_are(tmp_p
 
 
 def test_a_merged_title_over_the_whole_sheet_finds_no_header(db, tmp_path, capsys):
-    path = xlsx(tmp_path / "merged.xlsx", f'<row r="1">{_text("A1", "姓名")}</row>',
+    path = xlsx(tmp_path / "merged.xlsx", f'<row r="1">{text_cell("A1", "姓名")}</row>',
                 '<mergeCells count="1"><mergeCell ref="A1:XFD1048576"/></mergeCells>')
     assert "表头" in _refused(db, capsys, path)
 
@@ -98,7 +67,7 @@ def test_a_merged_title_over_the_whole_sheet_finds_no_header(db, tmp_path, capsy
 def test_a_huge_cell_is_refused(db, tmp_path, capsys, where):
     huge = "很" * 5_000_000  # 15 MB unpacked, a few kilobytes packed
     if where == "inline":
-        path = xlsx(tmp_path / "huge.xlsx", HEADER + f'<row r="2">{_text("A2", huge)}</row>')
+        path = xlsx(tmp_path / "huge.xlsx", HEADER + f'<row r="2">{text_cell("A2", huge)}</row>')
     else:
         path = xlsx(tmp_path / "huge.xlsx", HEADER + '<row r="2"><c r="A2" t="s"><v>0</v></c></row>', shared=[huge])
     assert path.stat().st_size < 100_000
@@ -107,25 +76,25 @@ def test_a_huge_cell_is_refused(db, tmp_path, capsys, where):
 
 
 def test_a_cell_just_past_excels_limit_is_refused(db, tmp_path, capsys):
-    path = xlsx(tmp_path / "long.xlsx", HEADER + f'<row r="2">{_text("A2", "名" * (MAX_CELL_CHARS + 1))}</row>')
+    path = xlsx(tmp_path / "long.xlsx", HEADER + f'<row r="2">{text_cell("A2", "名" * (MAX_CELL_CHARS + 1))}</row>')
     assert "太大" in _refused(db, capsys, path)
 
 
 def test_a_part_that_unpacks_past_the_limit_is_refused_before_reading(db, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(roster_module, "MAX_SHEET_BYTES", 10_000)
-    rows = "".join(f'<row r="{n}">{_text(f"A{n}", "张三")}</row>' for n in range(2, 400))
+    rows = "".join(f'<row r="{n}">{text_cell(f"A{n}", "张三")}</row>' for n in range(2, 400))
     path = xlsx(tmp_path / "big.xlsx", HEADER + rows)
     assert "太大" in _refused(db, capsys, path)
 
 
 def test_a_row_past_excels_last_row_is_refused(db, tmp_path, capsys):
-    path = xlsx(tmp_path / "far.xlsx", HEADER + f'<row r="2">{_text("A2", "张三")}</row>'
-                f'<row r="20000000">{_text("A20000000", "李四")}</row>')
+    path = xlsx(tmp_path / "far.xlsx", HEADER + f'<row r="2">{text_cell("A2", "张三")}</row>'
+                f'<row r="20000000">{text_cell("A20000000", "李四")}</row>')
     assert "1048576" in _refused(db, capsys, path)
 
 
 def test_more_rows_than_a_roster_may_hold_are_refused_in_a_dry_run_too(db, tmp_path, capsys):
-    rows = "".join(f'<row r="{n}">{_text(f"A{n}", "张三")}</row>' for n in range(2, MAX_ROWS + 3))
+    rows = "".join(f'<row r="{n}">{text_cell(f"A{n}", "张三")}</row>' for n in range(2, MAX_ROWS + 3))
     path = xlsx(tmp_path / "many.xlsx", HEADER + rows)
     assert path.stat().st_size < 500_000
     err = _refused(db, capsys, path, "--dry-run")
@@ -160,20 +129,20 @@ def test_a_formula_without_a_result_in_the_id_column_is_a_refused_row(db, tmp_pa
 
 
 def test_a_formula_with_its_result_kept_reads_the_result(tmp_path):
-    path = xlsx(tmp_path / "kept.xlsx", HEADER + f'<row r="2">{_text("A2", "张三")}'
+    path = xlsx(tmp_path / "kept.xlsx", HEADER + f'<row r="2">{text_cell("A2", "张三")}'
                 f'<c r="B2" t="str"><f>"32010219900101"&amp;"1234"</f><v>{ZHANG}</v></c></row>')
     assert list(read_roster(path, {"name": ["姓名"], "id_number": ["身份证号"]})) == [
         (2, {"name": "张三", "id_number": ZHANG})]
 
 
 def test_a_row_reaching_the_last_column_reads_only_the_roster_columns(tmp_path):
-    path = xlsx(tmp_path / "wide.xlsx", HEADER + f'<row r="2">{_text("A2", "张三")}{_text("XFD2", "远")}</row>')
+    path = xlsx(tmp_path / "wide.xlsx", HEADER + f'<row r="2">{text_cell("A2", "张三")}{text_cell("XFD2", "远")}</row>')
     assert list(read_roster(path, {"name": ["姓名"], "id_number": ["身份证号"]})) == [
         (2, {"name": "张三", "id_number": None})]
 
 
 def test_every_refusal_says_why(tmp_path):
-    path = xlsx(tmp_path / "huge.xlsx", HEADER + f'<row r="2">{_text("A2", "很" * 300_000)}</row>')
+    path = xlsx(tmp_path / "huge.xlsx", HEADER + f'<row r="2">{text_cell("A2", "很" * 300_000)}</row>')
     with pytest.raises(RosterError) as caught:
         read_roster(path, {"name": ["姓名"], "id_number": ["身份证号"]})
     assert str(caught.value).strip() and CJK.search(str(caught.value))

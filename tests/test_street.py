@@ -353,6 +353,22 @@ def test_hostile_files_are_refused_in_one_line_and_change_nothing(tmp_path, caps
     assert snapshot(db) == before
 
 
+def test_a_twelve_digit_community_code_is_no_personal_number(tmp_path, capsys):
+    """统计用区划代码 have 12 digits (320505001001): the street takes them; a phone elsewhere is still refused."""
+    a = community(tmp_path / "a.db", "320505001001", "星湖社区", refused=1)
+    good = export(a, tmp_path, "good.json")
+    summary = street.build_summary(a, *OCTOBER)
+    summary["refused"][0]["matter"] = "证明 13812345678"
+    bad = tmp_path / "bad.json"
+    bad.write_bytes(_signed(a, summary))
+    a.close()
+    db = tmp_path / "street.db"
+    code, out, err = street_run(["--db", str(db), "street", "import", str(good)], capsys)
+    assert code == 0 and "星湖社区" in out, err
+    code, out, err = street_run(["--db", str(db), "street", "import", str(bad)], capsys)
+    assert code == 2 and "未遮盖" in err
+
+
 # -- the two kinds of database ----------------------------------------------------------------
 
 

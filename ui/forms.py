@@ -43,6 +43,13 @@ MULTI_PER_ROW = 4
 FRAME_ROOM = 60  # points a dialog leaves free in the screen's height: its title bar and a margin
 
 
+def resize_within_screen(dialog: QWidget, width: int, height: int) -> None:
+    """The size a dialog would like, but no larger than the screen it opens on (1366×768 at 150 %
+    leaves about 910×470 points): what does not fit scrolls inside it."""
+    screen = (dialog.parentWidget() or dialog).screen().availableGeometry()
+    dialog.resize(min(width, screen.width() - 20), max(min(height, screen.height() - FRAME_ROOM), 200))
+
+
 def error_line() -> QLabel:
     """The red line under a field that says what to fix (hidden while the field is fine)."""
     label = QLabel("")

@@ -34,3 +34,18 @@ def test_new_record_forms_are_no_taller_than_the_screen_and_keep_their_buttons_i
         assert buttons.y() <= dialog.height(), name
         dialog.discard()
         settle(qtbot, window)
+
+
+def test_the_care_visit_dialog_fits_a_1366_screen_at_150_percent(qtbot, window):
+    """1366×768 at 150 % is 910×512 points; less the taskbar and the title bar the dialog may ask
+    for no more than this, and it opens no larger than the screen it is on."""
+    page = window.go("关爱对象")
+    settle(qtbot, window)
+    dialog = page.record_visit()
+    settle(qtbot, window)
+    needed = dialog.minimumSizeHint()
+    assert needed.width() <= 910 and needed.height() <= 512 - 40 - 30, needed
+    screen = window.screen().availableGeometry()
+    assert dialog.height() <= screen.height() - FRAME_ROOM and dialog.width() <= screen.width(), dialog.size()
+    dialog.reject()
+    settle(qtbot, window)

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from app import care, people
 from app.errors import UserError, ValidationError
 from ui.context import Context
-from ui.forms import Field, PersonPicker
+from ui.forms import Field, PersonPicker, resize_within_screen
 from ui.pages.base import RecordPage
 
 CARE_TABLES = frozenset({"care_members", "care_groups", "elders", "people", "visits", "visit_findings", "referrals"})
@@ -148,7 +148,7 @@ class CareVisitDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.resize(1000, 640)
+        resize_within_screen(self, 1000, 640)
         if person:
             self.person.set_person(person["id"], person.get("name", ""))
             self._picked(person["id"])
@@ -221,7 +221,7 @@ class HistoryDialog(QDialog):
             QShortcut(QKeySequence("Ctrl+P"), self, activated=on_print)
             layout.addWidget(self.print_button)
         layout.addWidget(close)
-        self.resize(640, 560)
+        resize_within_screen(self, 640, 560)
 
 
 def referral_line(r: dict[str, Any]) -> str:
@@ -265,7 +265,7 @@ class ReferralDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
-        self.resize(640, 420)
+        resize_within_screen(self, 640, 420)
         self.reload()
 
     def reload(self, keep: str | None = None) -> None:
