@@ -32,6 +32,7 @@ ADDRESS_FIELDS = {
     "village_group": "村民小组",
     "grid": "网格",
 }
+_TEXT_FIELDS = (*ADDRESS_FIELDS.items(), ("note", "备注"))
 
 
 def clean_person(data: dict[str, Any], *, today: date) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def clean_person(data: dict[str, Any], *, today: date) -> dict[str, Any]:
         c.field("phone", normalize_phone, data["phone"])
     else:
         c.values["phone"] = None
-    for key, label in {**ADDRESS_FIELDS, "note": "备注"}.items():
+    for key, label in _TEXT_FIELDS:
         c.field(key, optional_text, data.get(key), field=label, max_length=500)
     return c.done()
 
