@@ -17,7 +17,6 @@ from app.validation import (
     normalize_id_number,
     normalize_name,
     normalize_phone,
-    optional_text,
     parse_date,
 )
 from db import people as queries
@@ -69,8 +68,7 @@ def clean_person(data: dict[str, Any], *, today: date) -> dict[str, Any]:
         c.field("phone", normalize_phone, data["phone"])
     else:
         c.values["phone"] = None
-    for key, label in _TEXT_FIELDS:
-        c.field(key, optional_text, data.get(key), field=label, max_length=500)
+    c.texts(data, _TEXT_FIELDS, max_length=500)
     return c.done()
 
 

@@ -256,6 +256,15 @@ class Collector:
         self.values[name] = value
         return value
 
+    def texts(self, data: dict, labels, *, max_length: int) -> None:
+        """optional_text for each (key, label) of `data`: many free-text fields at once (an address),
+        without field()'s call for each."""
+        for key, label in labels:
+            try:
+                self.values[key] = optional_text(data.get(key), field=label, max_length=max_length)
+            except ValidationError as exc:
+                self.errors[key] = str(exc)
+
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)
 
