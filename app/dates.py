@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from functools import lru_cache
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -25,6 +26,7 @@ def age_on(birth: date, today: date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
+@lru_cache(maxsize=8192)  # the duty rule asks it for thousands of people a refresh, on few distinct days
 def add_interval(day: date, interval: str) -> date:
     if interval == "week":
         return day + timedelta(days=7)

@@ -256,7 +256,7 @@ def visits_of(store: Store, elder_id: str, *, limit: int = 100) -> list[Row]:
 # -- the month's duty ------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)  # thousands a 工作台 refresh: slots make each smaller and quicker to build
 class DutyLine:
     elder_id: str
     name: str
@@ -335,10 +335,9 @@ def duty_line(member: Row, interval: str, month_visits, end: date, reference: da
     due_on = add_interval(anchor, interval)
     if due_on > end or (left and due_on > left):
         return None
-    reference_text = reference.isoformat()
-    visits = [date.fromisoformat(d) for d in month_visits if d <= reference_text]
-    if left:
-        visits = [d for d in visits if d <= left]
+    # ISO dates compare as text: the month's visits up to the reference day (and the day they left).
+    last_text = min(reference, left).isoformat() if left else reference.isoformat()
+    visits = [date.fromisoformat(d) for d in month_visits if d <= last_text] if month_visits else []
     next_due = add_interval(visits[-1], interval) if visits else due_on
     ref = min(reference, left + timedelta(days=1)) if left else reference
     visited = bool(visits) and next_due >= ref

@@ -17,7 +17,6 @@ from app.validation import (
     normalize_id_number,
     normalize_name,
     normalize_phone,
-    optional_text,
     parse_date,
 )
 from db import people as queries
@@ -32,6 +31,7 @@ ADDRESS_FIELDS = {
     "village_group": "村民小组",
     "grid": "网格",
 }
+_TEXT_FIELDS = (*ADDRESS_FIELDS.items(), ("note", "备注"))
 
 
 def clean_person(data: dict[str, Any], *, today: date) -> dict[str, Any]:
@@ -68,8 +68,7 @@ def clean_person(data: dict[str, Any], *, today: date) -> dict[str, Any]:
         c.field("phone", normalize_phone, data["phone"])
     else:
         c.values["phone"] = None
-    for key, label in {**ADDRESS_FIELDS, "note": "备注"}.items():
-        c.field(key, optional_text, data.get(key), field=label, max_length=500)
+    c.texts(data, _TEXT_FIELDS, max_length=500)
     return c.done()
 
 

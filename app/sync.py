@@ -397,6 +397,25 @@ def _records(scratch: IO[bytes]) -> Iterator[tuple[str, dict[str, int], Row]]:
             yield table, vv, row
 
 
+CHECK_AHEAD = 500  # records read, and checked, ahead of their merging
+
+
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    chunk: list = []
+    try:
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    except SyncError:
+        if chunk:  # the records before a damaged one are merged first, as when read one by one
+            yield chunk
+        raise
+    if chunk:
+        yield chunk
+
+
 def _key_for_packages(store: Store) -> bytes:
     key = community_key.key_of(store)
     if key is None:
@@ -429,8 +448,10 @@ class _Merge:
         self.result = ImportResult("", sender or "")
         self.aside = queries.set_aside_records(store)
 
-    def apply(self, table: str, vv: dict[str, int], row: Row, *, count: bool = True) -> str:
-        """Merge one incoming version: 'unchanged', 'applied', 'conflict' or 'parked'."""
+    def apply(self, table: str, vv: dict[str, int], row: Row, *, count: bool = True,
+              why: Any = sync_checks.LATER) -> str:
+        """Merge one incoming version: 'unchanged', 'applied', 'conflict' or 'parked'.
+        `why` is the record's sync_checks.problem() when already known (sync_checks.problems_ahead)."""
         store = self.store
         if table not in self.tables or not isinstance(row, dict) or not isinstance(row.get("id"), str):
             raise SyncError(DAMAGED.format(what="含有本程序不认识的记录"))
@@ -444,7 +465,8 @@ class _Merge:
         forged = sync_checks.forged(table, row, self.community_code)
         if forged:
             raise SyncError(f"{forged}，同步包可能被伪造，未导入任何记录。")
-        why = sync_checks.problem(store, table, row, self.community_code)
+        if why is sync_checks.LATER:
+            why = sync_checks.problem(store, table, row, self.community_code)
         if why:
             return self._set_aside(table, vv, row, why)
         if self.holds and table in ADMIN_TABLES and not table_is_bookkeeping(table, record_id) and (
@@ -712,9 +734,10 @@ def _merge_package(store: Store, manifest: dict, scratch: IO[bytes], file_name: 
     merge = _Merge(store, manifest["device_id"], adopting=adopting, manifest=manifest)
     result = merge.result
     result.package_id = manifest["package_id"]
-    for table, vv, row in _records(scratch):
-        merge.apply(table, vv, row)
-        result.records += 1
+    for chunk in _chunks(_records(scratch), CHECK_AHEAD):
+        for (table, vv, row), why in zip(chunk, sync_checks.problems_ahead(store, chunk, merge.community_code)):
+            merge.apply(table, vv, row, why=why)
+            result.records += 1
     merge.retry_parked()
     result.parked = queries.count_parked(store)
     result.counts = dict(manifest.get("counts") or {})
@@ -944,7 +967,7 @@ def incoming_label(store: Store, table: str, row: Row) -> str:
         values = {k: v if isinstance(v, (str, int, float)) or v is None else None for k, v in row.items()
                   if isinstance(k, str) and k.isidentifier()}
         columns = ", ".join(f"? AS [{k}]" for k in values)
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error, OverflowError):  # an integer beyond SQLite's 64 bits
             found = store.db.conn.execute(f"SELECT {kind.label_sql} FROM (SELECT {columns}) t",
                                           list(values.values())).fetchone()
             if found and found[0] not in (None, ""):

@@ -17,8 +17,22 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 
 
+# Compiled once: every typed field, and every field of every record a sync package brings, passes here.
+_SPACE = re.compile(r"\s")
+_ID_SEPARATORS = re.compile(r"[\s\-]")
+_ID_AS_NUMBER = re.compile(r"[0-9](\.[0-9]+)?E\+?[0-9]+")
+_ID_OLD = re.compile(r"[0-9]{15}")
+_ID_DIGITS = re.compile(r"[0-9]{17}[0-9X]")
+_PHONE_SEPARATORS = re.compile(r"[\s\-—()（）]")
+_PHONE_EXTENSION = re.compile(r"(\d+)(?:转|#|ext)(\d{1,6})", re.ASCII)
+_MOBILE = re.compile(r"1[3-9]\d{9}", re.ASCII)
+_LANDLINE = re.compile(r"(0(?:10|2\d|[3-9]\d{2}))([2-9]\d{6,7})", re.ASCII)
+
+
 def _halfwidth(text: str) -> str:
     """Full-width digits, letters and punctuation to their ASCII forms."""
+    if text.isascii():  # NFKC leaves ASCII as it is: most values, and no table lookups for them
+        return text
     return unicodedata.normalize("NFKC", text)
 
 
@@ -37,18 +51,18 @@ def normalize_id_number(text: str, today: date) -> str:
     if text is None:
         raise ValidationError("请填写身份证号")
     raw = _halfwidth(str(text))
-    value = re.sub(r"[\s\-]", "", raw).upper()
+    value = _ID_SEPARATORS.sub("", raw).upper()
     if not value:
         raise ValidationError("请填写身份证号")
-    if re.fullmatch(r"[0-9](\.[0-9]+)?E\+?[0-9]+", value):
+    if _ID_AS_NUMBER.fullmatch(value):
         raise ValidationError(
             "身份证号被 Excel 存成了数字，末几位已丢失，请把该列设为文本后重新填写"
         )
-    if re.fullmatch(r"[0-9]{15}", value):
+    if _ID_OLD.fullmatch(value):
         raise ValidationError("15 位旧身份证号已停用，请填写 18 位身份证号")
     if len(value) != 18:
         raise ValidationError(f"身份证号应为 18 位，现在是 {len(value)} 位")
-    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
+    if not _ID_DIGITS.fullmatch(value):
         raise ValidationError("身份证号前 17 位应为数字，最后一位为数字或 X")
     try:
         born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
@@ -93,20 +107,20 @@ def mask_phone(phone: str | None) -> str:
 
 def normalize_phone(text: str) -> str:
     """A mobile (11 digits, 1[3-9]…) or a landline with area code (`0512-67521234`)."""
-    value = re.sub(r"[\s\-—()（）]", "", _halfwidth(str(text or "")))
+    value = _PHONE_SEPARATORS.sub("", _halfwidth(str(text or "")))
     if not value:
         raise ValidationError("请填写联系电话")
     if value.startswith("+86"):
         value = value[3:]
     ext = ""
-    m = re.fullmatch(r"(\d+)(?:转|#|ext)(\d{1,6})", value, re.ASCII)
+    m = _PHONE_EXTENSION.fullmatch(value)
     if m:
         value, ext = m.group(1), m.group(2)
-    if re.fullmatch(r"1[3-9]\d{9}", value, re.ASCII) and not ext:
+    if _MOBILE.fullmatch(value) and not ext:
         return value
     if value.startswith("1"):
         raise ValidationError("手机号应为 1 开头的 11 位数字（第二位 3–9）")
-    landline = re.fullmatch(r"(0(?:10|2\d|[3-9]\d{2}))([2-9]\d{6,7})", value, re.ASCII)
+    landline = _LANDLINE.fullmatch(value)
     if landline:
         number = f"{landline.group(1)}-{landline.group(2)}"
         return f"{number}转{ext}" if ext else number
@@ -130,7 +144,14 @@ def parse_date(text: str | date, *, field: str = "日期") -> date:
         return text.date()  # a datetime is a date too, but it cannot be compared with one
     if isinstance(text, date):
         return text
-    value = re.sub(r"\s", "", _halfwidth(str(text or "")))
+    if type(text) is str and len(text) == 10 and text.isascii() and text[4] == text[7] == "-" and (
+            text[:4] + text[5:7] + text[8:]).isdigit():
+        value = text  # 2026-05-01 as stored: the first pattern's match without the regex and the space removal
+        try:
+            return date(int(value[:4]), int(value[5:7]), int(value[8:]))
+        except ValueError:
+            raise ValidationError(f"{field}不存在，请核对年月日") from None
+    value = _SPACE.sub("", _halfwidth(str(text or "")))
     if not value:
         raise ValidationError(f"请填写{field}")
     for pattern in _DATE_PATTERNS:
@@ -164,8 +185,9 @@ _LATIN_NAME = re.compile(r"[A-Za-z]+(?:[ .\-'][A-Za-z]+)*")
 def normalize_name(text: str, *, field: str = "姓名") -> str:
     """A person's name: Chinese (minority names joined by ·) or Latin letters."""
     value = _halfwidth(str(text or "")).strip()
-    if _NAME.fullmatch(re.sub(r"\s", "", value)):
-        value = re.sub(r"\s", "", value).replace("•", "·")
+    joined = _SPACE.sub("", value)
+    if _NAME.fullmatch(joined):
+        value = joined.replace("•", "·")
     if not value:
         raise ValidationError(f"请填写{field}")
     if not (_NAME.fullmatch(value) or _LATIN_NAME.fullmatch(value)):
@@ -233,6 +255,15 @@ class Collector:
             return None
         self.values[name] = value
         return value
+
+    def texts(self, data: dict, labels, *, max_length: int) -> None:
+        """optional_text for each (key, label) of `data`: many free-text fields at once (an address),
+        without field()'s call for each."""
+        for key, label in labels:
+            try:
+                self.values[key] = optional_text(data.get(key), field=label, max_length=max_length)
+            except ValidationError as exc:
+                self.errors[key] = str(exc)
 
     def error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, message)

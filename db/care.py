@@ -86,12 +86,14 @@ def register_page(store: Store, *, group_id: str | None = None, status: str | No
 
 
 def duty_rows(store: Store, group_id: str, start: str, end: str, counting: dict[str, list[str]],
-              every_method: list[str]) -> list[Row]:
+              every_method: list[str], *, month: bool = True) -> list[Row]:
     """A group's members in care for at least one day of [start, end], each with what its duty needs:
     last_before (the last visit before start by a method that counts for the member's risk tier),
     month_dates (that tier's counted visits in the month, comma-separated, by date) and home (上门
     visits in the month while in the group). One query: two short index seeks per member on
-    visits_person instead of reading every visit of the last months into Python."""
+    visits_person instead of reading every visit of the last months into Python.
+    Without `month` only last_before: the 工作台 reads the month's visits of every group at once
+    (`visits_by_person`)."""
     params: dict = {"group": group_id, "start": start, "end": end}
     tiers = []
     for number, (tier, methods) in enumerate(counting.items()):
@@ -107,22 +109,36 @@ def duty_rows(store: Store, group_id: str, start: str, end: str, counting: dict[
     counts = f"(CASE m.risk_level {' '.join(tiers)} ELSE {default} END)" if tiers else default
     table = "elders" if group_id == ELDER_GROUP_ID else "care_members"
     group_clause = "" if group_id == ELDER_GROUP_ID else "AND m.group_id = :group"
-    return store.query(
-        f"""SELECT m.id, m.person_id, m.risk_level, m.status, m.joined_on, m.left_on, m.responsible_visitor,
-                   p.name, p.sort_key,
-                   (SELECT v.date FROM visits v WHERE v.person_id = m.person_id AND v.deleted_at IS NULL
-                      AND v.date < :start AND {counts} ORDER BY v.date DESC LIMIT 1) AS last_before,
+    in_month = f""",
                    (SELECT group_concat(d) FROM (SELECT v.date AS d FROM visits v
                       WHERE v.person_id = m.person_id AND v.deleted_at IS NULL AND v.date >= :start
                         AND v.date <= :end AND {counts} ORDER BY v.date)) AS month_dates,
                    (SELECT count(*) FROM visits v WHERE v.person_id = m.person_id AND v.deleted_at IS NULL
                       AND v.method = '上门' AND v.date >= max(:start, m.joined_on)
-                      AND v.date <= min(:end, coalesce(m.left_on, :end))) AS home
+                      AND v.date <= min(:end, coalesce(m.left_on, :end))) AS home""" if month else ""
+    return store.query(
+        f"""SELECT m.id, m.person_id, m.risk_level, m.status, m.joined_on, m.left_on, m.responsible_visitor,
+                   p.name, p.sort_key,
+                   (SELECT v.date FROM visits v WHERE v.person_id = m.person_id AND v.deleted_at IS NULL
+                      AND v.date < :start AND {counts} ORDER BY v.date DESC LIMIT 1) AS last_before{in_month}
             FROM {table} m JOIN people p ON p.id = m.person_id
             WHERE m.deleted_at IS NULL AND p.deleted_at IS NULL {group_clause}
               AND m.joined_on <= :end AND (m.left_on IS NULL OR m.left_on >= :start)""",
         params,
     )
+
+
+def visits_by_person(store: Store, start: str, end: str) -> dict[str, list[tuple[str, str]]]:
+    """person id → (date, method) of their visits dated in [start, end], by date. One range read of
+    the narrow index (date, person_id, method): the planner's other choice, (date, elder_id), would
+    look up every visit's row for its person and method."""
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for person_id, day, method in store.db.conn.execute(
+        "SELECT person_id, date, method FROM visits INDEXED BY visits_live_person_date"
+        " WHERE deleted_at IS NULL AND date >= ? AND date <= ? ORDER BY date", [start, end]
+    ):
+        found[person_id].append((day, method))
+    return found
 
 
 def elders_home_visits(store: Store, start: str, end: str) -> int:

@@ -184,6 +184,9 @@ def test_a_forged_version_counter_cannot_drop_or_revert_real_edits(office, lapto
     (lambda r: {**r, "name": None}, "姓名"),
     (lambda r: {**r, "gender": "未知"}, "性别"),
     (lambda r: {**r, "phone": ["13812345678"]}, "取值类型"),
+    (lambda r: {**r, "note": True}, "取值类型"),
+    (lambda r: {**r, "room": 2**63}, "数值超出范围"),
+    (lambda r: {**r, "note": "很" * 100_001}, "内容太长"),
     (lambda r: {**r, "sort_key": None}, "缺少必填内容"),  # passes the form's check, breaks NOT NULL
 ])
 def test_records_that_the_form_would_refuse_are_set_aside_and_the_rest_imports(
@@ -203,6 +206,18 @@ def test_records_that_the_form_would_refuse_are_set_aside_and_the_rest_imports(
     assert listed["label"] in ("王大爷", "（没有名称）")
     for shown in (listed["label"], listed["reason"]):
         assert ID not in shown and "13812345678" not in shown and listed["record_id"][:8] not in shown
+
+
+def test_a_record_is_checked_against_the_records_before_it_in_the_package(office, laptop, folder):
+    """An elder's check reads their person: one arriving in the same package, just before, counts
+    (the checks that read only their own record run ahead of the writes; this one may not)."""
+    young = office.insert("people", person("小张", birth_date="1990-05-01"))
+    office.insert("elders", {"person_id": young["id"], "categories": '["独居"]', "risk_level": "一般",
+                             "status": "在册", "joined_on": "2026-01-01"})
+    result = sync.import_package(laptop, sync.export_package(office, "笔记本", folder).path)
+    [aside] = result.set_aside
+    assert aside["kind_label"] == "老年人" and "未满 60 周岁" in aside["reason"]
+    assert laptop.get("people", young["id"]) and not laptop.query("SELECT id FROM elders")
 
 
 def _resigned(package, key, dest, change_row, change_version=None):
