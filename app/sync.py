@@ -997,6 +997,8 @@ def conflicts(store: Store) -> list[dict[str, Any]]:
             "table_label": kinds.noun(c["table_name"]),
             "label": queries.record_label(store, c["table_name"], c["record_id"]) or _guess_label(theirs),
             "differences": differences, "detected_at": c["detected_at"], "from_device": c["from_device"],
+            "can_merge": c["kind"] == "duplicate" and c["table_name"] == "people"
+            and _duplicate_of(store, theirs) is not None,
         })
     return found
 

@@ -108,6 +108,9 @@ def hostile_cases(chance: random.Random, files: list[Path], readonly: Path | Non
         lambda: ["sync", "import", str(chance.choice(files + [plain]))],
         lambda: ["sync", "preview", str(chance.choice(files + [plain])), *chance.choice([[], ["--json"]])],
         lambda: ["sync"],
+        lambda: ["sync", "conflicts", *chance.choice([[], ["--json"], ["--nonsense"]])],
+        lambda: ["sync", "merge", chance.choice(["", "zzzzzzzz", "0", "x" * 300]),
+                 *chance.choice([["--keep", "mine"], ["--keep", "theirs"], ["--keep", "都要"], []])],
         lambda: [chance.choice(["stat", "导出", "", "--", "-x", "restore", "export", "sync", "import", "certificate"])],
         lambda: ["stats", chance.choice(["--json=1", "--month", "--nonsense", "extra"])],
     ]

@@ -218,10 +218,10 @@ def test_cli_lists_conflicts_and_merges_one(office, laptop, folder, tmp_path, ca
     assert cli.main(["--db", path, "sync", "conflicts", "--json"]) == 0
     [listed] = json.loads(capsys.readouterr().out)
     assert listed["kind"] == "duplicate" and listed["table"] == "people"
-    assert cli.main(["--db", path, "sync", "merge", listed["id"][:8], "--keep", "nobody"]) == 2
-    assert cli.main(["--db", path, "sync", "merge", "zzzzzzzz", "--keep", "mine"]) == 2
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1
+    for wrong in (["--keep", "nobody"], ["zzzzzzzz", "--keep", "mine"], ["", "--keep", "mine"]):
+        args = wrong if len(wrong) == 3 else [listed["id"][:8], *wrong]
+        assert cli.main(["--db", path, "sync", "merge", *args]) == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1  # one Chinese line
     assert cli.main(["--db", path, "sync", "merge", listed["id"][:8], "--keep", "mine"]) == 0
     assert "已合并" in capsys.readouterr().out
     assert cli.main(["--db", path, "sync", "conflicts", "--json"]) == 0
