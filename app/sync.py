@@ -1131,6 +1131,32 @@ def merge_duplicate(store: Store, conflict_id: str, keep: str) -> Row:
         return merges.record(store, kept_id, merged_id)
 
 
+# The columns of a person shown side by side before a merge (the search keys are the name's).
+_PAIR_HIDDEN = (*queries.COMMON, "pinyin", "initials", "sort_key")
+
+
+def duplicate_pair(store: Store, conflict_id: str) -> dict[str, Any]:
+    """A duplicate resident's two records side by side, for choosing which to keep: each field's
+    label, this PC's value and the other's (ID numbers and phones masked for a 工作人员)."""
+    from app.privacy import for_role
+
+    c = queries.conflict(store, conflict_id)
+    if c is None or c["resolved_at"]:
+        raise NotFound("找不到该冲突，可能已经处理过")
+    theirs = json.loads(c["theirs"])
+    mine = _duplicate_of(store, theirs) if c["table_name"] == "people" else None
+    if mine is None:
+        raise UserError("只有两台电脑登记了同一身份证号的居民（重复）才能合并")
+    shown_mine, shown_theirs = for_role(store, [mine, {k: v for k, v in theirs.items() if isinstance(v, (str, int, float)) or v is None}])
+    fields = [{"field": k, "label": kinds.field_label(k), "mine": _shown(k, shown_mine.get(k)),
+               "theirs": _shown(k, shown_theirs.get(k))}
+              for k in queries.columns(store, "people") if k not in _PAIR_HIDDEN]
+    return {"conflict_id": conflict_id, "mine_id": mine["id"], "theirs_id": theirs.get("id"), "fields": fields,
+            "mine_records": sum(store.scalar(f"SELECT count(*) FROM [{t}] WHERE [{col}] = ? AND deleted_at IS NULL",
+                                             [mine["id"]]) for t, col in merges.person_references(store)),
+            "theirs_waiting": sum(1 for p in queries.parked(store) if theirs.get("id") in p["row"])}
+
+
 def _duplicate_of(store: Store, theirs: Row) -> Row | None:
     """The person here holding the ID number an incoming person clashed with."""
     if not theirs.get("id_number"):
