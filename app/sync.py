@@ -461,7 +461,7 @@ class _Merge:
             return self._count("unchanged", count)  # a newer version of theirs already waits
         if table == merges.TABLE:
             self._bring_in_kept(row)
-        if self._missing_parent(table, row):
+        if self.missing_parent(table, row):
             return self._park(table, vv, row, count)
         if local is None or ours is None or covers(vv, ours):
             if local is not None and _stamp(local) == _stamp(row) and content(local, row.keys()) == content(row):
@@ -509,7 +509,7 @@ class _Merge:
             setattr(self.result, attr[outcome], getattr(self.result, attr[outcome]) + 1)
         return outcome
 
-    def _missing_parent(self, table: str, row: Row) -> bool:
+    def missing_parent(self, table: str, row: Row) -> bool:
         return any(row.get(column) and not queries.exists(self.store, parent, row[column])
                    for column, parent in self.parents[table])
 
@@ -671,7 +671,7 @@ class _Merge:
             progress = False
             for waiting in queries.parked(self.store):
                 row = json.loads(waiting["row"])
-                if self._missing_parent(waiting["table_name"], row):
+                if self.missing_parent(waiting["table_name"], row):
                     continue
                 queries.unpark(self.store, waiting["id"])
                 sender, self.sender = self.sender, waiting["from_device"]
@@ -1070,7 +1070,7 @@ def resolve(store: Store, conflict_id: str, choice: str | dict[str, str]) -> Row
         final = {**mine, **picked}
         if content(final) != content(mine):
             final.update(updated_at=now, device_id=store.device_id)
-            if _Merge(store, None)._missing_parent(table, final):
+            if _Merge(store, None).missing_parent(table, final):
                 raise UserError("对方版本引用的记录在本机还没有，请先导入更早的同步包")
             store.write_version(table, final, mine)
         queries.set_version(store, table, record_id, merged(ours, their_vv), bump_self=True)
@@ -1117,7 +1117,7 @@ def merge_duplicate(store: Store, conflict_id: str, keep: str) -> Row:
             # Theirs comes in already merged away: in the 回收站, without the ID number it shares.
             gone = {**theirs, "id_number": None, "deleted_at": store.now(), "updated_at": store.now(),
                     "device_id": store.device_id}
-            if merge._missing_parent("people", gone):
+            if merge.missing_parent("people", gone):
                 raise UserError("对方记录引用的内容在本机还没有，请先导入更早的同步包")
             store.write_version("people", gone, None)
             queries.set_version(store, "people", theirs["id"], their_vv, bump_self=True)
