@@ -93,15 +93,11 @@ def repoint(store: Store, kept_id: str, merged_id: str) -> int:
     return moved
 
 
-def follow_all(store: Store) -> int:
-    """Records that arrived naming a person merged away (typed on a PC that had not heard of the
-    merge yet) follow it to the kept person; returns how many moved."""
-    moved = 0
-    for merge in store.query(f"SELECT kept_id, merged_id FROM {TABLE} WHERE deleted_at IS NULL ORDER BY rowid"):
-        merged = store.get("people", merge["merged_id"], include_deleted=True)
-        if merged is not None and merged["deleted_at"] and store.get("people", merge["kept_id"], include_deleted=True):
-            moved += repoint(store, merge["kept_id"], merge["merged_id"])
-    return moved
+def merged_away(store: Store) -> dict[str, str]:
+    """Every person merged away here whose kept person is here: merged id -> kept id."""
+    return {m["merged_id"]: m["kept_id"] for m in store.query(
+        f"SELECT m.merged_id, m.kept_id FROM {TABLE} m JOIN people p ON p.id = m.kept_id"
+        f" WHERE m.deleted_at IS NULL ORDER BY m.rowid")}
 
 
 def merged_into(store: Store, person_id: str) -> Row | None:

@@ -428,7 +428,12 @@ class _Merge:
         self.parents = {t: queries.foreign_keys(store, t) for t in self.tables}
         self.result = ImportResult("", sender or "")
         self.aside = queries.set_aside_records(store)
-        self.merges_later: list[tuple[Row, Row | None, dict]] = []
+        self.merges_later: list[tuple[Row, Row | None, dict, bool]] = []
+        # People merged away here (merged id -> kept id), and those a record just written names:
+        # only their records are looked for at the end (follow_merged_away), not every merge's.
+        self.merged_away = merges.merged_away(store)
+        self.person_columns = {t: [c for c, parent in self.parents[t] if parent == "people"] for t in self.tables}
+        self.named_merged: set[str] = set()
 
     def apply(self, table: str, vv: dict[str, int], row: Row, *, count: bool = True) -> str:
         """Merge one incoming version: 'unchanged', 'applied', 'conflict' or 'parked'."""
@@ -470,7 +475,7 @@ class _Merge:
             elif table == merges.TABLE:
                 # Followed once the rest of the package (and what waited for it) is in: the records
                 # the other PC already moved arrive moved, and only what is left moves here.
-                self.merges_later.append((row, local, vv))
+                self.merges_later.append((row, local, vv, count))
                 outcome = "applied"
             else:
                 outcome = self._write(table, row, local, vv)
@@ -525,13 +530,23 @@ class _Merge:
             return "conflict"
         self._version(table, row["id"], vv)
         self._note_effect(table, row, local)
+        if self.merged_away:
+            self.named_merged.update(row[c] for c in self.person_columns[table] if row.get(c) in self.merged_away)
         return "applied"
+
+    def follow_merged_away(self) -> None:
+        """Records typed on a PC that had not heard of a merge, naming the person merged away,
+        follow the kept person."""
+        for merged_id in sorted(self.named_merged):
+            merges.repoint(self.store, self.merged_away[merged_id], merged_id)
+        self.named_merged.clear()
+        self.seq = None
 
     def follow_merges(self) -> None:
         """Write and follow the merges of people this import brought (see apply)."""
         while self.merges_later:
-            row, local, vv = self.merges_later.pop(0)
-            if self._write_merge(row, local, vv) == "set_aside":
+            row, local, vv, counted = self.merges_later.pop(0)
+            if self._write_merge(row, local, vv) == "set_aside" and counted:
                 self.result.applied -= 1
 
     def _write_merge(self, row: Row, local: Row | None, vv: dict) -> str:
@@ -543,6 +558,7 @@ class _Merge:
                 if outcome == "applied" and not row.get("deleted_at"):
                     self._close_person_conflicts(row["merged_id"])
                     merges.follow(self.store, row["kept_id"], row["merged_id"])
+                    self.merged_away[row["merged_id"]] = row["kept_id"]
         except UserError as exc:
             return self._set_aside(merges.TABLE, vv, row, str(exc))
         finally:
@@ -788,7 +804,7 @@ def _merge_package(store: Store, manifest: dict, scratch: IO[bytes], file_name: 
     merge.retry_parked()
     merge.follow_merges()
     merge.retry_parked()
-    merges.follow_all(store)  # records typed elsewhere on a person merged away follow the kept one
+    merge.follow_merged_away()
     result.parked = queries.count_parked(store)
     result.counts = dict(manifest.get("counts") or {})
     if adopting:
