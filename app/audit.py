@@ -156,7 +156,8 @@ def summary(row: Row) -> str:
 
 
 # Whose record it is: the column holding a resident's id, or the id of a record with a resident behind it.
-_OWNER_COLUMNS = {"person_id": None, "volunteer_id": "volunteers", "elder_id": "elders", "visit_id": "visits"}
+_OWNER_COLUMNS = {"person_id": None, "volunteer_id": "volunteers", "elder_id": "elders", "visit_id": "visits",
+                  "kept_id": None}  # a merge of two people: named by the person kept
 
 
 def _owner(values: dict[str, Any]) -> tuple[str | None, str] | None:

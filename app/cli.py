@@ -120,7 +120,7 @@ def build_parser() -> ChineseArgumentParser:
     conf.add_argument("--set", dest="changes", action="append", default=[], metavar="键=值",
                       help="如 --set idle_lock_minutes=15；可用的键见 community-ledger settings")
     sync = sub.add_parser("sync", help="同步包：在两台电脑之间用 U 盘交换记录")
-    sync_sub = sync.add_subparsers(dest="sync_command", metavar="export|import|preview|invite",
+    sync_sub = sync.add_subparsers(dest="sync_command", metavar="export|import|preview|invite|conflicts|merge",
                                    parser_class=ChineseArgumentParser)
     sync_export = sync_sub.add_parser("export", help="把上次发给对方之后的全部变化写进一个同步包")
     sync_export.add_argument("--peer", required=True, help="对方电脑的名称，如“村委会笔记本”")
@@ -137,6 +137,12 @@ def build_parser() -> ChineseArgumentParser:
     sync_invite.add_argument("--peer", required=True, help="新电脑的名称，如“村委会笔记本”")
     sync_invite.add_argument("--out", required=True, help="邀请包文件，或保存它的文件夹（如 U 盘）")
     sync_invite.add_argument("--json", action="store_true", help='以 JSON 输出 {"file": …, "code": …}')
+    sync_conflicts = sync_sub.add_parser("conflicts", help="列出等待决定的同步冲突（含两台电脑登记了同一身份证号的居民）")
+    sync_conflicts.add_argument("--json", action="store_true", help="以 JSON 输出")
+    sync_merge = sync_sub.add_parser("merge", help="把重复的两位居民合并为一人：另一人的探访、服务记录、关爱对象等全部随之转过来")
+    sync_merge.add_argument("conflict", metavar="冲突编号", help="sync conflicts 列出的编号（前 8 位即可）")
+    sync_merge.add_argument("--keep", required=True, choices=["mine", "theirs"],
+                            help="mine 保留本机的记录，theirs 保留对方的记录")
     recovery = sub.add_parser("recovery-code", help="显示恢复码（仅管理员；新电脑恢复加密备份时需要）")
     recovery.add_argument("--json", action="store_true", help="以 JSON 输出")
     recovery.add_argument("--pdf", metavar="FILE", help="同时写出一页的恢复码单（PDF），打印后放在保险柜里")
@@ -524,14 +530,25 @@ def cmd_sync(args: argparse.Namespace, clock: Clock) -> int:
     from app import sync
 
     if args.sync_command is None:
-        raise UsageError("请指定 sync export、sync import、sync preview 或 sync invite。"
+        raise UsageError("请指定 sync export、sync import、sync preview、sync invite、sync conflicts 或 sync merge。"
                          "运行 community-ledger sync --help 查看用法。")
     if args.sync_command == "preview":
         with _opened(args, clock, must_exist=True) as store:
             result = sync.preview_package(store, args.file)
         print(json.dumps(sync.result_json(result), ensure_ascii=False) if args.json else sync.preview_text(result))
         return EXIT_OK
+    if args.sync_command == "conflicts":
+        with _opened(args, clock, must_exist=True) as store:
+            found = sync.conflicts(store)
+        _print_conflicts(found, as_json=args.json)
+        return EXIT_OK
     with _opened(args, clock, must_exist=args.sync_command != "import", writes=True) as store:
+        if args.sync_command == "merge":
+            merge = sync.merge_duplicate(store, _conflict_id(sync.conflicts(store), args.conflict), args.keep)
+            kept = store.get("people", merge["kept_id"])
+            print(f"已合并：保留“{kept['name']}”，另一条记录的探访、服务记录、关爱对象等已随之转来；"
+                  "下次交换同步包后其他电脑同样合并。")
+            return EXIT_OK
         if args.sync_command == "export":
             result = sync.export_package(store, args.peer, args.out, full=args.full)
             print(f"已制作同步包：{result.path}（{result.records} 条记录）")
@@ -556,6 +573,30 @@ def cmd_sync(args: argparse.Namespace, clock: Clock) -> int:
     if pending:
         print(f"有 {pending} 条冲突等待处理：请在窗口的“数据同步”页逐条决定。")
     return EXIT_OK
+
+
+def _print_conflicts(found: list[dict], *, as_json: bool) -> None:
+    if as_json:  # no personal numbers: the kind, the record's name and what differs
+        print(json.dumps([{"id": c["id"], "kind": c["kind"], "table": c["table_name"], "table_label": c["table_label"],
+                           "label": c["label"], "detected_at": c["detected_at"], "can_merge": c["can_merge"],
+                           "differences": [d["label"] for d in c["differences"]]} for c in found],
+                         ensure_ascii=False))
+        return
+    if not found:
+        print("没有等待处理的冲突。")
+    for c in found:
+        what = "重复（同一身份证号或编号）" if c["kind"] == "duplicate" else "、".join(d["label"] for d in c["differences"])
+        merge = "；可合并：sync merge " + c["id"][:8] + " --keep mine|theirs" if c["can_merge"] else ""
+        print(f"{c['id'][:8]}  {c['table_label']}“{c['label']}”  {what}{merge}")
+
+
+def _conflict_id(found: list[dict], text: str) -> str:
+    """The open conflict whose id starts with `text` (the 8 characters sync conflicts shows)."""
+    text = (text or "").strip().lower()
+    matches = [c["id"] for c in found if text and c["id"].startswith(text)]
+    if len(matches) != 1:
+        raise UsageError("找不到这个冲突编号（或有不止一条以它开头），请用 sync conflicts 查看编号后重试。")
+    return matches[0]
 
 
 def cmd_recovery_code(args: argparse.Namespace, clock: Clock) -> int:

@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from app import community_key, sealing, sync_checks
+from app import community_key, merges, sealing, sync_checks
 from app.access import is_admin, require_admin
 from app.settings import label as settings_label
 from app.accounts import enabled as accounts_enabled
@@ -447,6 +447,12 @@ class _Merge:
         self.parents = {t: queries.foreign_keys(store, t) for t in self.tables}
         self.result = ImportResult("", sender or "")
         self.aside = queries.set_aside_records(store)
+        self.merges_later: list[tuple[Row, Row | None, dict, bool]] = []
+        # People merged away here (merged id -> kept id), and those a record just written names:
+        # only their records are looked for at the end (follow_merged_away), not every merge's.
+        self.merged_away = merges.merged_away(store)
+        self.person_columns = {t: [c for c, parent in self.parents[t] if parent == "people"] for t in self.tables}
+        self.named_merged: set[str] = set()
 
     def apply(self, table: str, vv: dict[str, int], row: Row, *, count: bool = True,
               why: Any = sync_checks.LATER) -> str:
@@ -467,6 +473,7 @@ class _Merge:
             raise SyncError(f"{forged}，同步包可能被伪造，未导入任何记录。")
         if why is sync_checks.LATER:
             why = sync_checks.problem(store, table, row, self.community_code)
+        why = why or self._merged_away(table, row, local)
         if why:
             return self._set_aside(table, vv, row, why)
         if self.holds and table in ADMIN_TABLES and not table_is_bookkeeping(table, record_id) and (
@@ -480,11 +487,18 @@ class _Merge:
         pending = queries.open_conflicts(store, table, record_id) if (table, record_id) in self.pending else []
         if any(covers(json.loads(c["vv"]), vv) for c in pending):
             return self._count("unchanged", count)  # a newer version of theirs already waits
-        if self._missing_parent(table, row):
+        if table == merges.TABLE:
+            self._bring_in_kept(row)
+        if self.missing_parent(table, row):
             return self._park(table, vv, row, count)
         if local is None or ours is None or covers(vv, ours):
             if local is not None and _stamp(local) == _stamp(row) and content(local, row.keys()) == content(row):
                 self._version(table, record_id, vv)  # the same row: only the version is new
+                outcome = "applied"
+            elif table == merges.TABLE:
+                # Followed once the rest of the package (and what waited for it) is in: the records
+                # the other PC already moved arrive moved, and only what is left moves here.
+                self.merges_later.append((row, local, vv, count))
                 outcome = "applied"
             else:
                 outcome = self._write(table, row, local, vv)
@@ -523,7 +537,7 @@ class _Merge:
             setattr(self.result, attr[outcome], getattr(self.result, attr[outcome]) + 1)
         return outcome
 
-    def _missing_parent(self, table: str, row: Row) -> bool:
+    def missing_parent(self, table: str, row: Row) -> bool:
         return any(row.get(column) and not queries.exists(self.store, parent, row[column])
                    for column, parent in self.parents[table])
 
@@ -539,7 +553,80 @@ class _Merge:
             return "conflict"
         self._version(table, row["id"], vv)
         self._note_effect(table, row, local)
+        if self.merged_away:
+            self.named_merged.update(row[c] for c in self.person_columns[table] if row.get(c) in self.merged_away)
         return "applied"
+
+    def follow_merged_away(self) -> None:
+        """Records typed on a PC that had not heard of a merge, naming the person merged away,
+        follow the kept person."""
+        for merged_id in sorted(self.named_merged):
+            merges.repoint(self.store, self.merged_away[merged_id], merged_id)
+        self.named_merged.clear()
+        self.seq = None
+
+    def follow_merges(self) -> None:
+        """Write and follow the merges of people this import brought (see apply)."""
+        while self.merges_later:
+            row, local, vv, counted = self.merges_later.pop(0)
+            if self._write_merge(row, local, vv) == "set_aside" and counted:
+                self.result.applied -= 1
+
+    def _write_merge(self, row: Row, local: Row | None, vv: dict) -> str:
+        """A merge of two people made on another PC: written and followed here, or (when two of
+        their records would clash here) set aside with the reason, the rest of the package going on."""
+        try:
+            with self.store.transaction():  # a savepoint: a clash undoes the merge's writes only
+                outcome = self._write(merges.TABLE, row, local, vv)
+                if outcome == "applied" and not row.get("deleted_at"):
+                    self._close_person_conflicts(row["merged_id"])
+                    merges.follow(self.store, row["kept_id"], row["merged_id"])
+                    self.merged_away[row["merged_id"]] = row["kept_id"]
+        except UserError as exc:
+            return self._set_aside(merges.TABLE, vv, row, str(exc))
+        finally:
+            self.seq = None  # the merge's own writes took change numbers of their own
+        return outcome
+
+    def _close_person_conflicts(self, person_id: str) -> None:
+        """An edit conflict on a person merged away is decided by the merge: the merged person's
+        version descends from both (its non-empty fields then fill the kept person's empty ones)."""
+        for pending in queries.open_conflicts(self.store, "people", person_id):
+            ours = queries.version(self.store, "people", person_id) or {}
+            self._version("people", person_id, merged(ours, json.loads(pending["vv"])))
+            queries.close_conflict(self.store, pending["id"], "merged", self.store.now())
+
+    def _bring_in_kept(self, row: Row) -> None:
+        """The kept person may wait here as a duplicate conflict (it arrived while the merged person
+        still held the ID number): the merged person gives up the number and the kept one goes in."""
+        kept_id, merged_id = row.get("kept_id"), row.get("merged_id")
+        if not isinstance(kept_id, str) or not isinstance(merged_id, str) or row.get("deleted_at"):
+            return
+        if queries.exists(self.store, "people", kept_id):
+            return
+        merged_person = self.store.get("people", merged_id, include_deleted=True)
+        for pending in queries.open_conflicts(self.store, "people", kept_id):
+            theirs = json.loads(pending["theirs"])
+            if pending["kind"] != "duplicate" or merged_person is None or not theirs.get("id_number") or (
+                    theirs.get("id_number") != merged_person.get("id_number")):
+                continue
+            merges.rewrite(self.store, "people", merged_person, {
+                "deleted_at": merged_person["deleted_at"] or self.store.now(), "id_number": None})
+            self.seq = None  # that write took a change number of its own
+            queries.close_conflict(self.store, pending["id"], "merged", self.store.now())
+            self.pending.discard(("people", kept_id))
+            sender, self.sender = self.sender, pending["from_device"]
+            self.apply("people", json.loads(pending["vv"]), theirs, count=False)
+            self.sender = sender
+
+    def _merged_away(self, table: str, row: Row, local: Row | None) -> str | None:
+        """A later edit of a person merged away here is not written onto a person who is gone."""
+        if table != "people" or row.get("deleted_at") or local is None or not local.get("deleted_at"):
+            return None
+        kept = merges.merged_into(self.store, row["id"])
+        if kept is None:
+            return None
+        return f"这位居民已合并到“{kept['name']}”，这次修改未写入；如仍需要，请在“{kept['name']}”的记录上修改"
 
     def _note_effect(self, table: str, row: Row, local: Row | None) -> None:
         """Count what a written version changed here (for the preview and the import's report)."""
@@ -623,7 +710,7 @@ class _Merge:
             progress = False
             for waiting in queries.parked(self.store):
                 row = json.loads(waiting["row"])
-                if self._missing_parent(waiting["table_name"], row):
+                if self.missing_parent(waiting["table_name"], row):
                     continue
                 queries.unpark(self.store, waiting["id"])
                 sender, self.sender = self.sender, waiting["from_device"]
@@ -739,6 +826,9 @@ def _merge_package(store: Store, manifest: dict, scratch: IO[bytes], file_name: 
             merge.apply(table, vv, row, why=why)
             result.records += 1
     merge.retry_parked()
+    merge.follow_merges()
+    merge.retry_parked()
+    merge.follow_merged_away()
     result.parked = queries.count_parked(store)
     result.counts = dict(manifest.get("counts") or {})
     if adopting:
@@ -947,6 +1037,8 @@ def conflicts(store: Store) -> list[dict[str, Any]]:
             "table_label": kinds.noun(c["table_name"]),
             "label": queries.record_label(store, c["table_name"], c["record_id"]) or _guess_label(theirs),
             "differences": differences, "detected_at": c["detected_at"], "from_device": c["from_device"],
+            "can_merge": c["kind"] == "duplicate" and c["table_name"] == "people"
+            and _duplicate_of(store, theirs) is not None,
         })
     return found
 
@@ -1018,7 +1110,7 @@ def resolve(store: Store, conflict_id: str, choice: str | dict[str, str]) -> Row
         final = {**mine, **picked}
         if content(final) != content(mine):
             final.update(updated_at=now, device_id=store.device_id)
-            if _Merge(store, None)._missing_parent(table, final):
+            if _Merge(store, None).missing_parent(table, final):
                 raise UserError("对方版本引用的记录在本机还没有，请先导入更早的同步包")
             store.write_version(table, final, mine)
         queries.set_version(store, table, record_id, merged(ours, their_vv), bump_self=True)
@@ -1041,6 +1133,76 @@ def _resolve_duplicate(store: Store, c: Row, choice: Any, theirs: Row, their_vv:
             x["kind"] == "duplicate" for x in queries.open_conflicts(store, c["table_name"], c["record_id"])):
         raise UserError("对方的记录仍与本机另一条记录重复（如身份证号、编号相同），请先修改本机那条记录再采用对方")
     return store.get(c["table_name"], c["record_id"], include_deleted=True)
+
+
+def merge_duplicate(store: Store, conflict_id: str, keep: str) -> Row:
+    """Decide a duplicate conflict of two people (the same ID number entered on two PCs) by merging
+    them: `keep` is 'mine' or 'theirs'; every record of the other follows the kept one, here now
+    and on every PC after the next exchange (app/merges.py). Returns the merge record."""
+    with store.transaction():
+        c = queries.conflict(store, conflict_id)
+        if c is None or c["resolved_at"]:
+            raise NotFound("找不到该冲突，可能已经处理过")
+        if c["kind"] != "duplicate" or c["table_name"] != "people":
+            raise UserError("只有两台电脑登记了同一身份证号的居民（重复）才能合并")
+        theirs, their_vv = json.loads(c["theirs"]), json.loads(c["vv"])
+        mine = _duplicate_of(store, theirs)
+        if mine is None:
+            raise UserError("本机已没有与之重复的居民，请改用“采用对方”")
+        if keep not in ("mine", "theirs"):
+            raise UserError("请选择保留本机的记录还是对方的记录")
+        queries.close_conflict(store, conflict_id, "merged", store.now())
+        merge = _Merge(store, c["from_device"])
+        if keep == "mine":
+            # Theirs comes in already merged away: in the 回收站, without the ID number it shares.
+            gone = {**theirs, "id_number": None, "deleted_at": store.now(), "updated_at": store.now(),
+                    "device_id": store.device_id}
+            if merge.missing_parent("people", gone):
+                raise UserError("对方记录引用的内容在本机还没有，请先导入更早的同步包")
+            store.write_version("people", gone, None)
+            queries.set_version(store, "people", theirs["id"], their_vv, bump_self=True)
+            kept_id, merged_id = mine["id"], theirs["id"]
+        else:
+            merges.rewrite(store, "people", mine, {"deleted_at": store.now(), "id_number": None})
+            if merge.apply("people", their_vv, theirs, count=False) != "applied":
+                raise UserError("对方的记录仍与本机另一条记录重复，请先处理那条记录再合并")
+            kept_id, merged_id = theirs["id"], mine["id"]
+        merge.retry_parked()  # their records that waited for their person go in, then follow
+        return merges.record(store, kept_id, merged_id)
+
+
+# The columns of a person shown side by side before a merge (the search keys are the name's).
+_PAIR_HIDDEN = (*queries.COMMON, "pinyin", "initials", "sort_key")
+
+
+def duplicate_pair(store: Store, conflict_id: str) -> dict[str, Any]:
+    """A duplicate resident's two records side by side, for choosing which to keep: each field's
+    label, this PC's value and the other's (ID numbers and phones masked for a 工作人员)."""
+    from app.privacy import for_role
+
+    c = queries.conflict(store, conflict_id)
+    if c is None or c["resolved_at"]:
+        raise NotFound("找不到该冲突，可能已经处理过")
+    theirs = json.loads(c["theirs"])
+    mine = _duplicate_of(store, theirs) if c["table_name"] == "people" else None
+    if mine is None:
+        raise UserError("只有两台电脑登记了同一身份证号的居民（重复）才能合并")
+    shown_mine, shown_theirs = for_role(store, [mine, {k: v for k, v in theirs.items() if isinstance(v, (str, int, float)) or v is None}])
+    fields = [{"field": k, "label": kinds.field_label(k), "mine": _shown(k, shown_mine.get(k)),
+               "theirs": _shown(k, shown_theirs.get(k))}
+              for k in queries.columns(store, "people") if k not in _PAIR_HIDDEN]
+    return {"conflict_id": conflict_id, "mine_id": mine["id"], "theirs_id": theirs.get("id"), "fields": fields,
+            "mine_records": sum(store.scalar(f"SELECT count(*) FROM [{t}] WHERE [{col}] = ? AND deleted_at IS NULL",
+                                             [mine["id"]]) for t, col in merges.person_references(store)),
+            "theirs_waiting": sum(1 for p in queries.parked(store) if theirs.get("id") in p["row"])}
+
+
+def _duplicate_of(store: Store, theirs: Row) -> Row | None:
+    """The person here holding the ID number an incoming person clashed with."""
+    if not theirs.get("id_number"):
+        return None
+    found = store.query("SELECT * FROM people WHERE id_number = ? AND deleted_at IS NULL", [theirs["id_number"]])
+    return found[0] if found else None
 
 
 # -- for the window ---------------------------------------------------------------------------

@@ -144,6 +144,14 @@ def _service_record(store: Store, row: Row, today: date, code: str) -> None:
     service.clean_entry(row, {**activity, "date": today.isoformat()}, today=today)
 
 
+def _merge(store: Store, row: Row, today: date, code: str) -> None:
+    kept, merged = row.get("kept_id"), row.get("merged_id")
+    if not isinstance(kept, str) or not isinstance(merged, str) or not kept or not merged:
+        raise ValidationError("居民合并缺少要保留或要并入的居民")
+    if kept == merged:
+        raise ValidationError("居民合并的两方是同一条记录")
+
+
 CHECKS = {
     "settings": _settings,
     "people": _person,
@@ -157,4 +165,5 @@ CHECKS = {
     "meeting_participants": lambda store, row, today, code: consultation.clean_participant(row),
     "stamp_items": lambda store, row, today, code: stamps.clean_item(row),
     "stamp_requests": lambda store, row, today, code: stamps.clean_request(row, today=today),
+    "person_merges": _merge,
 }

@@ -224,6 +224,8 @@ KINDS: dict[str, Kind] = {k.table: k for k in (
         restore=Restore(stands_on=(_ON_PERSON,)),
         log_fields=("referred_on",),
     ),
+    Kind("person_merges", "居民合并",
+         "(SELECT name FROM people WHERE id = t.merged_id) || ' → ' || (SELECT name FROM people WHERE id = t.kept_id)"),
     # Local to one PC: its serial counters and its accounts are never carried elsewhere.
     Kind("counters", "登记编号", synced=False, in_log=False),
     Kind("accounts", "账号", synced=False),
@@ -267,6 +269,7 @@ FIELD_LABELS = {
     "from_state": "原状态", "to_state": "新状态", "period_start": "服务起始日期", "period_end": "服务截止日期",
     "issued_on": "开具日期", "contact": "联系电话", "username": "用户名", "password_hash": "密码",
     "failed_attempts": "连续失败次数", "retry_after": "限制登录至",
+    "kept_id": "保留的居民", "merged_id": "并入的居民",
 }
 
 

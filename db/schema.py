@@ -797,6 +797,24 @@ def m014_sync_set_aside(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX sync_set_aside_record ON sync_set_aside(table_name, record_id)")
 
 
+@migrations()
+def m015_person_merges(db: sqlite_utils.Database) -> None:
+    """Two records of one person merged into one (a duplicate ID number entered on two PCs): a synced
+    record, so every PC re-points the merged person's records to the kept one (app/merges.py)."""
+    db.execute(
+        """CREATE TABLE person_merges (
+    id TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted_at TEXT,
+    device_id TEXT NOT NULL,
+    kept_id TEXT NOT NULL REFERENCES people(id),
+    merged_id TEXT NOT NULL REFERENCES people(id)
+)"""
+    )
+    db.execute("CREATE INDEX person_merges_merged ON person_merges(merged_id)")
+
+
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows: all of them are pending on an empty database."""
     return [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]

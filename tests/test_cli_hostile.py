@@ -109,6 +109,9 @@ def hostile_cases(chance: random.Random, files: list[Path], readonly: Path | Non
         lambda: ["sync", "import", str(chance.choice(files + [plain]))],
         lambda: ["sync", "preview", str(chance.choice(files + [plain])), *chance.choice([[], ["--json"]])],
         lambda: ["sync"],
+        lambda: ["sync", "conflicts", chance.choice(["--nonsense", "extra", "--json=1"])],
+        lambda: ["sync", "merge", chance.choice(["", "zzzzzzzz", "0", "x" * 300]),
+                 *chance.choice([["--keep", "mine"], ["--keep", "theirs"], ["--keep", "都要"], []])],
         lambda: [chance.choice(["stat", "导出", "", "--", "-x", "restore", "export", "sync", "import", "certificate"])],
         lambda: ["stats", chance.choice(["--json=1", "--month", "--nonsense", "extra"])],
     ]
@@ -166,7 +169,8 @@ def test_hostile_arguments_and_files_against_every_command(ledger_folder, tmp_pa
                                      ["minutes", "--date", "2026-11-01", "--out", "会议.pdf"],
                                      ["certificate", "--volunteer", "张三丰", "--from", "2026-01-01",
                                       "--handler", "王", "--contact", "13800138000", "--out", "证明.pdf"],
-                                     ["sync", "export", "--peer", "笔记本", "--out", "包"]])
+                                     ["sync", "export", "--peer", "笔记本", "--out", "包"], ["sync", "conflicts"],
+                                     ["sync", "merge", "abcdefgh", "--keep", "mine"]])
 @pytest.mark.parametrize("state", ["missing", "empty", "folder", "random bytes", "foreign"])
 def test_no_command_makes_a_database_where_it_must_find_one(tmp_path, capsys, monkeypatch, command, state):
     monkeypatch.chdir(tmp_path)

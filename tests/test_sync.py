@@ -480,10 +480,16 @@ def test_cli_export_and_import(office, tmp_path, folder, capsys):
 # -- two PCs editing, deleting and exchanging in any order ------------------------------------------------
 
 
+# Two ID numbers both PCs may register (the same resident typed twice: a duplicate to merge).
+RESIDENT_IDS = ("11010519491231002X", "110101199003071233")
+DIBAO = "e37380af-7bad-56ab-93d2-65fa9a15f4d7"  # the built-in 低保 group, the same id on every PC
+
+
 class TwoPCs(RuleBasedStateMachine):
-    """Two databases edit, delete and exchange packages in random order (delivered late, twice,
-    or never until the end); once every package is delivered and the office has decided every
-    conflict ('take theirs'), both hold the same records."""
+    """Two databases edit, delete and exchange sealed packages in random order (delivered late,
+    twice, or never until the end), and register the same resident on both; once every package is
+    delivered and the office has decided every conflict ('take theirs', a duplicate resident
+    merged), both hold the same records."""
 
     def __init__(self):
         super().__init__()
@@ -548,6 +554,22 @@ class TwoPCs(RuleBasedStateMachine):
         if gone:
             self.sides[side].restore(table, data.draw(st.sampled_from(gone)))
 
+    @rule(side=st.sampled_from(["office", "laptop"]), id_number=st.sampled_from(RESIDENT_IDS))
+    def register_resident(self, side, id_number):
+        """A resident and her 低保 membership; the other PC may register her too (a duplicate)."""
+        store = self.sides[side]
+        if store.scalar("SELECT count(*) FROM people WHERE id_number = ?", [id_number]):
+            return
+        who = store.insert("people", person("赵六" if id_number == RESIDENT_IDS[0] else "钱七", id_number=id_number))
+        store.insert("care_members", {"person_id": who["id"], "group_id": DIBAO, "risk_level": "一般",
+                                      "status": "在册", "joined_on": "2026-11-01"})
+
+    @rule(keep=st.sampled_from(["mine", "theirs"]))
+    def office_merges(self, keep):
+        for conflict in sync.conflicts(self.office):
+            if conflict["can_merge"]:
+                sync.merge_duplicate(self.office, conflict["id"], keep)
+
     @rule(side=st.sampled_from(["office", "laptop"]))
     def make_package(self, side):
         other = "laptop" if side == "office" else "office"
@@ -573,13 +595,22 @@ class TwoPCs(RuleBasedStateMachine):
     @rule(choice=st.sampled_from(["mine", "theirs"]))
     def office_decides(self, choice):
         for conflict in sync.conflicts(self.office):
+            self._decide(conflict, choice)
+
+    def _decide(self, conflict: dict, choice: str) -> None:
+        if conflict["can_merge"]:
+            sync.merge_duplicate(self.office, conflict["id"], "mine" if choice == "mine" else "theirs")
+        elif conflict["kind"] == "duplicate" and choice == "theirs":
+            sync.resolve(self.office, conflict["id"], "mine")  # theirs still clashes here: keep mine
+        else:
             sync.resolve(self.office, conflict["id"], choice)
 
     @invariant()
     def nothing_is_parked_for_good(self):
         # A record waits only for a parent that exists on the other PC.
+        # (A resident's membership and a merge wait for a resident held as a duplicate until merged.)
         for waiting in queries.parked(self.office) + queries.parked(self.laptop):
-            assert waiting["table_name"] == "followups"
+            assert waiting["table_name"] in ("followups", "care_members", "person_merges")
 
     def teardown(self):
         try:
@@ -590,7 +621,7 @@ class TwoPCs(RuleBasedStateMachine):
                 send(self.office, self.laptop, "laptop", self.folder)
                 send(self.laptop, self.office, "office", self.folder)
                 for conflict in sync.conflicts(self.office):
-                    sync.resolve(self.office, conflict["id"], "theirs")
+                    self._decide(conflict, "theirs")
                 if (not sync.conflicts(self.office) and not sync.conflicts(self.laptop)
                         and records(self.office) == records(self.laptop)):
                     break

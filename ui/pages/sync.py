@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -66,6 +67,40 @@ class FieldsDialog(QDialog):
 
     def choice(self) -> dict[str, str]:
         return {name: box.currentData() for name, box in self.choices.items()}
+
+
+class MergeDialog(QDialog):
+    """A duplicate resident's two records side by side; the user picks the one to keep and 合并."""
+
+    def __init__(self, parent: QWidget, pair: dict):
+        super().__init__(parent)
+        self.setWindowTitle("合并重复的居民")
+        intro = QLabel("两台电脑登记了同一位居民。合并后只留一条记录：另一条的探访、服务记录、关爱对象、"
+                       "盖章登记等都转到留下的这条名下，它空着的栏目用另一条补上；另一条进回收站。"
+                       "其他电脑在下次交换同步包后同样合并。")
+        intro.setWordWrap(True)
+        self.table = QTableWidget(len(pair["fields"]), 3)
+        self.table.setHorizontalHeaderLabels(["栏目", "本机的记录", "对方的记录"])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        for row, field in enumerate(pair["fields"]):
+            for column, text in enumerate((field["label"], field["mine"] or "（空）", field["theirs"] or "（空）")):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+        self.keep_mine = QRadioButton(f"保留本机的记录（本机有 {pair['mine_records']} 条相关记录）")
+        self.keep_theirs = QRadioButton(f"保留对方的记录（对方有 {pair['theirs_waiting']} 条相关记录等待写入）")
+        self.keep_mine.setChecked(True)
+        buttons = _ok_cancel(self, "合并")
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table)
+        layout.addWidget(self.keep_mine)
+        layout.addWidget(self.keep_theirs)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(560)
+
+    def keep(self) -> str:
+        return "mine" if self.keep_mine.isChecked() else "theirs"
 
 
 class PreviewDialog(QDialog):
@@ -128,6 +163,9 @@ class SyncPage(QWidget):
         self.keep_button = QPushButton("保留本机")
         self.take_button = QPushButton("采用对方")
         self.fields_button = QPushButton("逐项选择…")
+        self.merge_button = QPushButton("合并…")
+        self.merge_button.setToolTip("同一位居民在两台电脑各登记了一次：合并为一人，记录都转过来")
+        self.merge_button.clicked.connect(self.merge_current)
         self.keep_button.clicked.connect(lambda: self.resolve_current("mine"))
         self.take_button.clicked.connect(lambda: self.resolve_current("theirs"))
         self.fields_button.clicked.connect(self.choose_fields)
@@ -136,8 +174,9 @@ class SyncPage(QWidget):
         self.conflict_title.setStyleSheet("font-weight: bold;")
         decide.addWidget(self.conflict_title)
         decide.addStretch()
-        for button in (self.keep_button, self.take_button, self.fields_button):
+        for button in (self.keep_button, self.take_button, self.fields_button, self.merge_button):
             decide.addWidget(button)
+        self.conflicts.itemSelectionChanged.connect(self._update_buttons)
 
         self.held_label = QLabel("")
         self.held_label.setWordWrap(True)
@@ -257,6 +296,8 @@ class SyncPage(QWidget):
         has = bool(self.conflict_rows)
         for button in (self.keep_button, self.take_button, self.fields_button):
             button.setEnabled(has)
+        current = self.current_conflict()
+        self.merge_button.setEnabled(bool(current and current.get("can_merge")))
 
     def current_conflict(self) -> dict | None:
         row = self.conflicts.currentRow()
@@ -342,6 +383,25 @@ class SyncPage(QWidget):
             self.reload()
 
         self.ops.run(sync.resolve, conflict["id"], choice, on_done=done)
+
+    def merge_current(self) -> None:
+        """A duplicate resident: both records side by side, then merge into the one chosen."""
+        conflict = self.current_conflict()
+        if conflict is None or not conflict.get("can_merge"):
+            return
+        self.ops.run(sync.duplicate_pair, conflict["id"], on_done=lambda pair: self._ask_merge(conflict, pair))
+
+    def _ask_merge(self, conflict: dict, pair: dict) -> None:
+        self.merge_dialog = MergeDialog(self, pair)
+
+        def done(_) -> None:
+            self.status.setText(f"已合并重复的居民“{conflict['label']}”：另一条记录的探访、服务记录等已转到保留的记录名下，"
+                                "下次交换同步包后其他电脑同样合并。")
+            self.reload()
+
+        self.merge_dialog.accepted.connect(
+            lambda: self.ops.run(sync.merge_duplicate, conflict["id"], self.merge_dialog.keep(), on_done=done))
+        self.merge_dialog.open()
 
     def choose_fields(self) -> None:
         conflict = self.current_conflict()
