@@ -1,10 +1,10 @@
 """Benchmark: how often the window dies at exit after file work on the second worker.
 
-Run (from the worktree root): PYTHON tests/benchmarks/exit_crashes.py [RUNS]
+Run (from the worktree root): PYTHON tests/benchmarks/exit_crashes.py [RUNS] [after|early]
 Each run is the real program (ui.main.open_window) on its own copy of the demo database,
 offscreen: it exports a month from the 台账导出 page and the 操作日志 from its page (both on
 Ops.run_files, the second worker) while the 居民 list searches on the database worker, closes
-the window when all is back, and exits the interpreter as the program does. A run counts as a
+the window when all is back (or, with `early`, at once: the close waits for the export), and exits the interpreter as the program does. A run counts as a
 crash when the process ends with anything but 0 ("Fatal Python error: none_dealloc" is
 PySide6 6.12.0's on Python < 3.12; pyproject.toml keeps it out there).
 Prints the Qt binding and Python versions, the runs and the crashes. Not collected by pytest.
@@ -49,11 +49,13 @@ def drive():
             window.close()
 
     window.ops.settled.connect(maybe_close)
+    if sys.argv[3] == "early":  # closed while the export runs: the close waits for it
+        QTimer.singleShot(0, window.close)
 
 
 QTimer.singleShot(0, drive)
 code = main.open_window(Path(sys.argv[1]))
-assert (out / "操作日志.xlsx").exists() and any((out / "month").glob("*.pdf")), "the exports were not written"
+assert (out / "操作日志.xlsx").exists() and any((out / "month").glob("*合订本.pdf")), "the exports were not written"
 sys.exit(code)
 """
 
@@ -70,14 +72,14 @@ def demo_database(folder: Path) -> Path:
     return path
 
 
-def run_once(template: Path, folder: Path) -> subprocess.CompletedProcess:
+def run_once(template: Path, folder: Path, close: str = "after") -> subprocess.CompletedProcess:
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
     db = folder / "ledger.db"
     shutil.copy(template, db)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(folder),
            "XDG_DATA_HOME": str(folder / "data"), "XDG_DOCUMENTS_DIR": str(folder / "docs")}
-    return subprocess.run([sys.executable, "-c", CHILD, str(db), str(folder / "out")], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-c", CHILD, str(db), str(folder / "out"), close], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -85,12 +87,13 @@ def main() -> int:
     import PySide6
 
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+    close = sys.argv[2] if len(sys.argv) > 2 else "after"  # "early": close the window during the export
     scratch = Path(tempfile.mkdtemp(prefix="exit-crashes-"))
     crashes: dict[str, int] = {}
     try:
         template = demo_database(scratch)
         for _ in range(runs):
-            done = run_once(template, scratch / "run")
+            done = run_once(template, scratch / "run", close)
             if done.returncode != 0:
                 fatal = [line for line in done.stderr.splitlines() if "Fatal Python error" in line or "Error" in line]
                 kind = (fatal[0] if fatal else f"exit {done.returncode}")[:100]
@@ -98,7 +101,7 @@ def main() -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     print(f"PySide6 {PySide6.__version__}, Python {sys.version.split()[0]}")
-    print(f"runs {runs}, crashes {sum(crashes.values())}")
+    print(f"runs {runs} (window closed {close} the export), crashes {sum(crashes.values())}")
     for kind, count in sorted(crashes.items(), key=lambda item: -item[1]):
         print(f"  {count:3d}  {kind}")
     return 0
