@@ -7,7 +7,6 @@ import json
 import sys
 from collections.abc import Sequence
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from app import logs
@@ -40,10 +39,25 @@ class ChineseArgumentParser(argparse.ArgumentParser):
 
 
 def program_version() -> str:
+    # importlib.metadata only when asked: it costs the window's start tens of milliseconds.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("community-ledger")
     except PackageNotFoundError:
         return "未安装"
+
+
+class VersionAction(argparse.Action):
+    """--version, as argparse's, but the version is looked up only when it is asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0,
+                         help=kwargs.get("help", "显示版本号并退出"))
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(f"社区台账 {program_version()}")
+        parser.exit()
 
 
 def build_parser() -> ChineseArgumentParser:
@@ -54,7 +68,7 @@ def build_parser() -> ChineseArgumentParser:
     parser.add_argument("--db", metavar="PATH", help="数据库文件（默认在用户数据目录）")
     parser.add_argument("--user", metavar="NAME",
                         help=f"启用账号后必填：用户名（密码取自环境变量 {PASSWORD_ENV}，没有时提示输入）")
-    parser.add_argument("--version", action="version", version=f"社区台账 {program_version()}")
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=ChineseArgumentParser)
     demo = sub.add_parser("demo", help="在新数据库中生成演示社区数据")
     demo.add_argument("--seed", type=int, default=2026, help="随机种子（默认 2026）")

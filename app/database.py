@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app import access
 from app.signing import make_key_if_missing
 from app.stamps import install_default_checklist
+from db import connection
 from db.clock import Clock
 from db.store import Store, open_store
 
@@ -24,7 +26,21 @@ def open_ledger(path: str | Path, *, author: str = "", clock: Clock | None = Non
 
 def database_file(store: Store) -> Path:
     """Where this ledger's records are kept."""
-    from db.connection import file_path
+    return Path(connection.file_path(store.db))
 
-    return Path(file_path(store.db))
 
+
+def open_beside(store: Store) -> Store:
+    """The same ledger through a second connection of its own, signed in as `store` is.
+
+    Long file work (a month's export, its preview and print, the 操作日志, a PDF) reads through
+    it on a worker of its own, so the one database worker stays free for lists and search:
+    WAL lets it read while the other connection writes. Not read-only: an export of full
+    numbers writes its audit row, which waits for the other connection's write (busy
+    timeout) like any second writer. No migration: `store` opened the file migrated.
+    """
+    beside = Store(connection.connect(database_file(store)), author=store.author, clock=store.clock)
+    signed_in = access.current(store)
+    if signed_in is not access.NOBODY:
+        access.sign_in(beside, signed_in.user, signed_in.role)
+    return beside

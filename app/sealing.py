@@ -26,12 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 from app.errors import UserError
 from db.backup import refuse_special_file
 
@@ -94,6 +88,8 @@ def derive_from_code(code: str, params: dict[str, Any]) -> bytes:
         ok = False
     if not ok:
         raise SealError("文件的加密参数无法识别，可能已被改动。")
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     return Scrypt(salt=salt, length=KEY_BYTES, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P).derive(
         normalize_code(code).encode("ascii", "replace"))
 
@@ -101,14 +97,16 @@ def derive_from_code(code: str, params: dict[str, Any]) -> bytes:
 def wrap(key: bytes, secret: bytes, aad: bytes) -> str:
     """`secret` encrypted under `key` (one AES-GCM message), as text for a header or meta."""
     nonce = secrets.token_bytes(12)
-    return b64_encode(nonce + AESGCM(key).encrypt(nonce, secret, aad))
+    return b64_encode(nonce + _aesgcm(key).encrypt(nonce, secret, aad))
 
 
 def unwrap(key: bytes, wrapped: str, aad: bytes) -> bytes | None:
     """The secret, or None when the key (the code typed) is not the one it was wrapped under."""
+    from cryptography.exceptions import InvalidTag
+
     try:
         raw = b64_decode(wrapped)
-        return AESGCM(key).decrypt(raw[:12], raw[12:], aad)
+        return _aesgcm(key).decrypt(raw[:12], raw[12:], aad)
     except (InvalidTag, ValueError, TypeError):
         return None
 
@@ -126,7 +124,7 @@ def seal(source: IO[bytes], dest: Path, key: bytes, header: dict[str, Any]) -> N
     refuse_special_file(dest)
     header = {**header, "sealed_format": FORMAT_VERSION, "key_id": key_id(key), "salt": b64_encode(secrets.token_bytes(16))}
     header_bytes = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    chunk_key = AESGCM(_hkdf(key, b64_decode(header["salt"]), b"community-ledger chunks", KEY_BYTES))
+    chunk_key = _aesgcm(_hkdf(key, b64_decode(header["salt"]), b"community-ledger chunks", KEY_BYTES))
     digest = hashlib.sha256(header_bytes).digest()
     part = dest.with_name(dest.name + ".part")
     try:
@@ -195,10 +193,12 @@ def chunks(sealed: Sealed, key: bytes) -> Iterator[bytes]:
     Raises SealError when a chunk fails, the file ends before its last chunk or goes on
     after it. A caller must not act on the content before the iterator is exhausted.
     """
+    from cryptography.exceptions import InvalidTag
+
     if sealed.header.get("key_id") != key_id(key):
         raise SealError("文件不是用本社区的密钥加密的（可能来自另一个社区，或被改动过），未做任何改动。")
     try:
-        chunk_key = AESGCM(_hkdf(key, b64_decode(sealed.header["salt"]), b"community-ledger chunks", KEY_BYTES))
+        chunk_key = _aesgcm(_hkdf(key, b64_decode(sealed.header["salt"]), b"community-ledger chunks", KEY_BYTES))
     except (KeyError, TypeError, ValueError):
         raise SealError(DAMAGED) from None
     digest = hashlib.sha256(sealed.header_bytes).digest()
@@ -245,7 +245,17 @@ def _nonce(number: int) -> bytes:
     return b"\x00\x00\x00\x00" + struct.pack(">Q", number)
 
 
+# cryptography is imported where it is used: the window opens without loading it (startup_ratio).
+def _aesgcm(key: bytes):
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
+
+
 def _hkdf(key: bytes, salt: bytes, info: bytes, length: int) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt or None, info=info).derive(key)
 
 

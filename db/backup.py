@@ -107,7 +107,7 @@ def check_file(path: Path, *, quick: bool = True) -> None:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     except sqlite3.DatabaseError:
         raise not_ours from None
-    db = sqlite_utils.Database(conn)
+    db = sqlite_utils.Database(conn, execute_plugins=False)
     try:
         try:
             tables = set(db.table_names())

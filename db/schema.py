@@ -817,7 +817,7 @@ def m015_person_merges(db: sqlite_utils.Database) -> None:
 
 def known_migrations() -> list[str]:
     """Names of the migrations this version of the program knows: all of them are pending on an empty database."""
-    return [m.name for m in migrations.pending(sqlite_utils.Database(memory=True))]
+    return [m.name for m in migrations.pending(sqlite_utils.Database(memory=True, execute_plugins=False))]
 
 
 def check_version(db: sqlite_utils.Database) -> None:
@@ -847,7 +847,7 @@ def _objects(db: sqlite_utils.Database) -> set[tuple[str, str, str]]:
 def schema_differences(db: sqlite_utils.Database) -> list[str]:
     """How a migrated file's tables and indexes differ from this version's (empty when they are
     ours exactly): a foreign file dressed up as ours, or a table altered by another program."""
-    fresh = sqlite_utils.Database(memory=True)
+    fresh = sqlite_utils.Database(memory=True, execute_plugins=False)
     try:
         migrate(fresh)
         expected = _objects(fresh)

@@ -356,10 +356,13 @@ class FormDialog(QDialog):
         keep_on_new: tuple[str, ...] | None = None,
         notice: Callable[[dict[str, Any]], str | None] | None = None,
         draft_key: str | None = None,
+        writes_file: bool = False,
     ):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.draft_key = draft_key
+        # save writes a file too (a certificate's PDF): on the file worker, so lists answer meanwhile
+        self.writes_file = writes_file
         self._quiet = False  # values set by the program (defaults, a restored draft) are not the user's edits
         self._edited = False
         self._draft_timer = QTimer(self, singleShot=True, interval=DRAFT_DELAY_MS)
@@ -725,7 +728,8 @@ class FormDialog(QDialog):
             return
         self._saving = True
         self.save_button.setEnabled(False)
-        self.ops.run(
+        run = self.ops.run_files if self.writes_file else self.ops.run
+        run(
             lambda store, values: self.save_fn(store, values),
             self.values(),
             on_done=lambda result: self._saved(result, again),

@@ -139,4 +139,4 @@ class AuditPage(RecordPage):
             self.status.setText("导出没有完成。")
             return False  # the window shows why
 
-        self.ops.run(audit.export_audit, path, chosen, today=self.ctx.today(), on_done=done, on_error=failed)
+        self.ops.run_files(audit.export_audit, path, chosen, today=self.ctx.today(), on_done=done, on_error=failed)

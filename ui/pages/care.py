@@ -505,4 +505,4 @@ class CarePage(RecordPage):
             return care_history.write_history(store, person_id, folder / f"{name}_探访记录_{today.isoformat()}.pdf",
                                               today=today)
 
-        self.ops.run(write, on_done=lambda path: self.announce(f"探访记录已保存在：\n{path}"))
+        self.ops.run_files(write, on_done=lambda path: self.announce(f"探访记录已保存在：\n{path}"))

@@ -156,7 +156,7 @@ class CertificateRegisterDialog(QDialog):
             stamp = str(year) if year else f"截至{self.ctx.today().isoformat()}"
             return documents.write_register(store, folder / f"证明登记簿_{stamp}.pdf", year)
 
-        self.ops.run(write, on_done=lambda path: self.status.setText(f"登记簿已保存在：{path}"))
+        self.ops.run_files(write, on_done=lambda path: self.status.setText(f"登记簿已保存在：{path}"))
 
     def verify(self) -> None:
         number = self.number.text().strip()

@@ -154,10 +154,11 @@ class ExportPage(QWidget):
         number = item.data(Qt.ItemDataRole.UserRole)
         year, month = self.period()
         folder = Path(self._scratch.name)
+        options = self._options()  # read here: the export runs off the GUI thread
         self.status.setText("正在生成预览…")
 
         def make(store):
-            export_month(store, year, month, folder, fmt="pdf", numbers=[number], **self._options())
+            export_month(store, year, month, folder, fmt="pdf", numbers=[number], **options)
             stem = dict((n, s) for n, s, _ in MONTHLY)[number]
             return folder / ledger_filename(number, stem, year, month, "pdf")
 
@@ -166,7 +167,7 @@ class ExportPage(QWidget):
             self._fit()
             self.status.setText(f"预览：{path.stem}（第一页）")
 
-        self.ops.run(make, on_done=show)
+        self.ops.run_files(make, on_done=show)
 
     def _fit(self) -> None:
         """The page scaled to the width shown, so its right side is never cut off."""
@@ -206,8 +207,9 @@ class ExportPage(QWidget):
             self.status.setText("导出没有完成。")
             return False
 
-        self.ops.run(lambda store: export_month(store, year, month, folder, fmt=fmt, numbers=numbers,
-                                                      **self._options()), on_done=done, on_error=failed)
+        options = self._options()
+        self.ops.run_files(lambda store: export_month(store, year, month, folder, fmt=fmt, numbers=numbers, **options),
+                           on_done=done, on_error=failed)
 
     def _ask_overwrite(self, there: list[Path]) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "台账导出",
@@ -228,12 +230,13 @@ class ExportPage(QWidget):
             return
         year, month = self.period()
         folder = Path(self._scratch.name) / "print"
+        options = self._options()
 
         def make(store):
-            return export_month(store, year, month, folder, fmt="pdf", numbers=numbers, **self._options())
+            return export_month(store, year, month, folder, fmt="pdf", numbers=numbers, **options)
 
         def ready(result) -> None:
             if print_pdf(self, result.combined):
                 self.status.setText("已发送到打印机。")
 
-        self.ops.run(make, on_done=ready)
+        self.ops.run_files(make, on_done=ready)

@@ -152,7 +152,7 @@ class TopicsPage(RecordPage):
             folder.mkdir(parents=True, exist_ok=True)
             return documents.write_minutes(store, meeting["id"], folder / f"{meeting['date']}_{meeting['form']}.pdf")
 
-        self.ops.run(write, on_done=lambda path: self.announce(f"会议记录和签到表已保存在：\n{path}"))
+        self.ops.run_files(write, on_done=lambda path: self.announce(f"会议记录和签到表已保存在：\n{path}"))
 
     def attendance(self, topic: dict, meeting: dict) -> FormDialog:
         """实到 of the latest meeting, counted from its signed 签到表: printed on the sheet from then on."""

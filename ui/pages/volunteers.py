@@ -95,7 +95,7 @@ class VolunteersPage(RecordPage):
 
         self.dialog = FormDialog(self, self.ops, f"开具志愿服务记录证明：{row['name']}", fields, validate=validate,
                                  save=save, values={"period_start": f"{today.year}-01-01",
-                                                    "period_end": today.isoformat()})
+                                                    "period_end": today.isoformat()}, writes_file=True)
         self.dialog.saved.connect(lambda result: self.announce(f"已开具证明 {result[0]['serial']}，保存在：\n{result[1]}"))
         self.dialog.open()
         return self.dialog
