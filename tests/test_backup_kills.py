@@ -8,8 +8,6 @@ import os
 import random
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,69 +18,17 @@ from app.people import add_person
 from db import backup as files
 from db import connection
 from tests.conftest import pinned_clock
+from tests.killer import Forker
 
-ROOT = Path(__file__).parent.parent
-
-# For each number N read from stdin, forks a child that runs one backup (or restore) through
-# the command line and SIGKILLs itself at the N-th line of the program's own code (app/, db/):
-# kills land between any two lines, without sleeps. Answers "killed", or "done CODE LINES".
-FORKER = r"""
-import os, signal, sys
-from pathlib import Path
+# Runs one backup (or restore) through the command line, to be killed at any line (tests/killer.py).
+RUN = r"""
 from app.cli import main
-
-root, action, db, source = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-ours = (str(root / "app") + os.sep, str(root / "db") + os.sep)
+action, db, source = args
 command = ["--db", db, "backup"] if action == "backup" else ["--db", db, "restore", source]
 
-for line in sys.stdin:
-    limit = int(line)
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(reader)
-        quiet = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(quiet, 1)
-        os.dup2(quiet, 2)
-        count = 0
-        def local(frame, event, arg):
-            global count
-            if event == "line":
-                count += 1
-                if count == limit:
-                    os.kill(os.getpid(), signal.SIGKILL)
-            return local
-        def tracer(frame, event, arg):
-            return local if frame.f_code.co_filename.startswith(ours) else None
-        sys.settrace(tracer)
-        code = main(command)
-        sys.settrace(None)
-        os.write(writer, f"{code} {count}".encode())
-        os._exit(0)
-    os.close(writer)
-    _, status = os.waitpid(pid, 0)
-    answer = os.read(reader, 100).decode()
-    os.close(reader)
-    print("killed" if os.WIFSIGNALED(status) else f"done {answer}", flush=True)
+def run():
+    return main(command)
 """
-
-
-class Forker:
-    def __init__(self, action: str, db: Path, source: Path):
-        self.child = subprocess.Popen([sys.executable, "-c", FORKER, str(ROOT), action, str(db), str(source)],
-                                      cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def run(self, limit: int) -> str:
-        self.child.stdin.write(f"{limit}\n")
-        self.child.stdin.flush()
-        answer = self.child.stdout.readline().strip()
-        assert answer, "the forking process stopped"
-        return answer
-
-    def close(self) -> None:
-        self.child.stdin.close()
-        self.child.wait()
-        self.child.stdout.close()
 
 
 @pytest.fixture
@@ -149,7 +95,7 @@ def state(db: Path) -> str:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (Linux, macOS)")
 def test_a_backup_killed_anywhere_leaves_its_file_and_audit_row_together_or_neither(scene):
     db, source, template = scene
-    forker = Forker("backup", db, source)
+    forker = Forker(RUN, "backup", db, source)
     try:
         reset(db, template)
         finished = forker.run(10**9)
@@ -194,7 +140,7 @@ def test_a_backup_killed_anywhere_leaves_its_file_and_audit_row_together_or_neit
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork (Linux, macOS)")
 def test_a_restore_killed_anywhere_leaves_no_half_built_file_after_the_next_start(scene):
     db, source, template = scene
-    forker = Forker("restore", db, source)
+    forker = Forker(RUN, "restore", db, source)
     try:
         reset(db, template)
         finished = forker.run(10**9)

@@ -7,8 +7,6 @@ import os
 import random
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,26 +17,21 @@ from app.people import add_person
 from db import connection, schema
 from db.backup import copy_file
 from tests.conftest import pinned_clock
+from tests.killer import Forker
 
-ROOT = Path(__file__).parent.parent
 ADMIN_PW = "admin-secret-1"
 
-# A process that has imported everything once and then, for each number N read from stdin,
-# forks a child that runs one restore and SIGKILLs itself at the N-th line of the program's
-# own code (app/, db/) that runs: kills land between any two lines of the restore, without
-# sleeps. It answers "killed", or "done LINES" when the restore ended before line N.
-FORKER = r"""
-import os, signal, sys
-from pathlib import Path
+# Runs one restore, from the command line or as the window does, to be killed at any line
+# (tests/killer.py): kills land between any two lines of the restore.
+RUN = r"""
 from app import accounts, backups
 from app.cli import main
 from app.database import open_ledger
 
-root, how, db, source = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-ours = (str(root / "app") + os.sep, str(root / "db") + os.sep)
+how, db, source = args
 os.environ["COMMUNITY_LEDGER_PASSWORD"] = "admin-secret-1"
 
-def restore():
+def run():
     if how == "cli":
         return main(["--db", db, "--user", "admin", "restore", source])
     store = open_ledger(db)
@@ -48,55 +41,7 @@ def restore():
     finally:
         store.close()
     return 0
-
-for line in sys.stdin:
-    limit = int(line)
-    reader, writer = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(reader)
-        quiet = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(quiet, 1)
-        os.dup2(quiet, 2)
-        count = 0
-        def local(frame, event, arg):
-            global count
-            if event == "line":
-                count += 1
-                if count == limit:
-                    os.kill(os.getpid(), signal.SIGKILL)
-            return local
-        def tracer(frame, event, arg):
-            return local if frame.f_code.co_filename.startswith(ours) else None
-        sys.settrace(tracer)
-        code = restore()
-        sys.settrace(None)
-        os.write(writer, f"{code} {count}".encode())
-        os._exit(0)
-    os.close(writer)
-    _, status = os.waitpid(pid, 0)
-    answer = os.read(reader, 100).decode()
-    os.close(reader)
-    print("killed" if os.WIFSIGNALED(status) else f"done {answer}", flush=True)
 """
-
-
-class Forker:
-    def __init__(self, how: str, db: Path, source: Path):
-        self.child = subprocess.Popen([sys.executable, "-c", FORKER, str(ROOT), how, str(db), str(source)],
-                                      cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-
-    def run(self, limit: int) -> str:
-        self.child.stdin.write(f"{limit}\n")
-        self.child.stdin.flush()
-        answer = self.child.stdout.readline().strip()
-        assert answer, "the forking process stopped"
-        return answer
-
-    def close(self) -> None:
-        self.child.stdin.close()
-        self.child.wait()
-        self.child.stdout.close()
 
 
 def names(db: sqlite3.Connection) -> list[str]:
@@ -152,7 +97,7 @@ def test_a_restore_killed_anywhere_leaves_the_old_or_the_new_database_with_this_
     old, ours = state_after(db)
     new = "张三丰,李四"
     assert old == "张三丰,李四,王五" and ours[0][1] == "admin"
-    forker = Forker(how, db, backup)
+    forker = Forker(RUN, how, db, backup)
     try:
         finished = forker.run(10**9)  # an unkilled restore: how many lines it runs
         assert finished.startswith("done 0 "), finished
