@@ -15,6 +15,7 @@ from app.database import open_ledger  # noqa: E402
 from db.clock import FixedClock  # noqa: E402
 
 TODAY = date(2026, 11, 23)
+CODE = "320505001001"  # the community code of 阳光社区, the community the sync tests share
 
 
 
@@ -34,6 +35,25 @@ def sqlite_error(kind: type[sqlite3.Error], message: str, code: int) -> sqlite3.
 @pytest.fixture
 def today() -> date:
     return TODAY
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """The USB stick packages travel on between PCs."""
+    path = tmp_path / "usb"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def office(tmp_path):
+    """The office PC of 阳光社区, on the pinned clock."""
+    from app import settings
+
+    store = open_ledger(tmp_path / "office.db", author="办公室", clock=pinned_clock())
+    settings.save(store, {"community_name": "阳光社区", "community_code": CODE})
+    yield store
+    store.close()
 
 
 @pytest.fixture

@@ -383,6 +383,8 @@ def makers(p: Places) -> dict[tuple[str, ...], object]:
         ("sync", "import"): lambda: ["sync", "import", p.infile(), *p.maybe("--code", TEXTS), *p.flag("--json")],
         ("sync", "preview"): lambda: ["sync", "preview", p.infile(), *p.flag("--json")],
         ("sync", "invite"): lambda: ["sync", "invite", "--peer", ch.choice(PEERS), "--out", p.out(), *p.flag("--json")],
+        ("sync", "conflicts"): lambda: ["sync", "conflicts", *p.flag("--json")],
+        ("sync", "merge"): lambda: ["sync", "merge", ch.choice(TEXTS), *p.maybe("--keep", ["mine", "theirs", "", "both"])],
         ("recovery-code",): lambda: ["recovery-code", *p.flag("--json"), *p.maybe("--pdf", [p.out()])],
         ("street", "export"): lambda: ["street", "export", "--month", ch.choice(MONTHS + ["2026-10"]), "--out", p.out()],
         ("street", "import"): lambda: ["street", "import", *[p.infile() for _ in range(ch.randint(1, 3))]],

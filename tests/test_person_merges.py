@@ -23,21 +23,6 @@ ID = "11010519491231002X"
 
 
 @pytest.fixture
-def folder(tmp_path):
-    path = tmp_path / "usb"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def office(tmp_path):
-    store = open_ledger(tmp_path / "office.db", author="办公室", clock=FixedClock.on(TODAY))
-    settings.save(store, {"community_name": "阳光社区", "community_code": CODE})
-    yield store
-    store.close()
-
-
-@pytest.fixture
 def laptop(tmp_path, office, folder):
     store = open_ledger(tmp_path / "laptop.db", author="村里", clock=FixedClock.on(TODAY))
     assert join(office, store, "笔记本", folder).adopted

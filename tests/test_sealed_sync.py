@@ -25,21 +25,6 @@ ID = "110101199003071233"  # a valid check digit
 
 
 @pytest.fixture
-def folder(tmp_path):
-    path = tmp_path / "usb"
-    path.mkdir()
-    return path
-
-
-@pytest.fixture
-def office(tmp_path):
-    store = open_ledger(tmp_path / "office.db", author="办公室", clock=FixedClock.on(TODAY))
-    settings.save(store, {"community_name": "阳光社区", "community_code": CODE})
-    yield store
-    store.close()
-
-
-@pytest.fixture
 def laptop(tmp_path, office, folder):
     store = open_ledger(tmp_path / "laptop.db", author="村里", clock=FixedClock.on(TODAY))
     assert join(office, store, "笔记本", folder).adopted

@@ -19,10 +19,10 @@ from app.database import open_ledger
 from app.sync import SyncError
 from db import schema
 from db import sync as queries
+from tests.conftest import CODE
 from tests.packages import reseal, rezip, unsealed
 
 TODAY = date(2026, 11, 23)
-CODE = "320505001001"
 
 
 def dump(store) -> dict[str, list]:
@@ -50,13 +50,6 @@ def join(office, store, peer: str, folder: Path):
     """A new PC joins the documented way: an invitation from the office and its one-time code."""
     invitation = sync.invite(office, peer, folder)
     return sync.join(store, invitation.path, invitation.code)
-
-
-@pytest.fixture
-def folder(tmp_path):
-    path = tmp_path / "usb"
-    path.mkdir()
-    return path
 
 
 @pytest.fixture
