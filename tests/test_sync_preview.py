@@ -11,7 +11,7 @@ from app.database import open_ledger
 from app.sync import SyncError
 from db.clock import FixedClock
 from tests.conftest import TODAY
-from tests.test_sealed_sync import ID, _resigned, folder, laptop, office  # noqa: F401 (fixtures)
+from tests.test_sealed_sync import ID, _resigned, laptop  # noqa: F401 (a fixture)
 from tests.test_sync import CODE, dump, join, person
 
 
