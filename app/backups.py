@@ -19,6 +19,7 @@ from app import community_key, sealed_backups
 from app.access import require_admin
 from app.database import database_file
 from app.logs import log
+from app.paths import refuse_other_file
 from db import accounts as account_queries
 from db import audit as audit_queries
 from db import backup as files
@@ -123,12 +124,13 @@ def save_copy(store: Store, out_file: str | Path) -> Path:
         out = out / f"{database_file(store).stem}-{store.clock.local_now():%Y%m%d-%H%M%S}{sealed_backups.SUFFIX}"
     if out.resolve() == database_file(store).resolve():
         raise StorageError("备份文件不能是正在使用的数据库本身，请换一个文件名。")
-    _write_sealed(store, out)
-    store.log_event("backup", detail={"file": out.name})
+    refuse_other_file(out, (sealed_backups.SUFFIX,), "加密备份文件")
+    # As make_backup: the audit row is committed on the finished file just before it takes its name.
+    _write_sealed(store, out, record=lambda: store.log_event("backup", detail={"file": out.name}))
     return out
 
 
-def _write_sealed(store: Store, out: Path) -> None:
+def _write_sealed(store: Store, out: Path, *, record: Callable[[], None] | None = None) -> None:
     """The checked copy is written in the data folder, sealed onto `out`, then deleted."""
     _check_writable(out)  # a refused destination leaves the database as it was (no key made)
     community_key.ensure_key(store)  # before any writing: a PC without a key is told so first
@@ -137,7 +139,7 @@ def _write_sealed(store: Store, out: Path) -> None:
         _write(store, plain)
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            sealed_backups.seal_copy(store, plain, out)
+            sealed_backups.seal_copy(store, plain, out, record)
         except OSError as exc:
             raise StorageError(f"无法写入备份“{out}”（{os_reason(exc)}），请检查磁盘空间和文件夹权限。") from None
     finally:

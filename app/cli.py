@@ -631,11 +631,8 @@ def cmd_recovery_code(args: argparse.Namespace, clock: Clock) -> int:
 
 
 def cmd_backup(args: argparse.Namespace, clock: Clock) -> int:
-    from app import backups, sealed_backups
-    from app.paths import refuse_other_file
+    from app import backups
 
-    if args.out:
-        refuse_other_file(args.out, (sealed_backups.SUFFIX,), "加密备份文件")
     with _opened(args, clock, must_exist=True) as store:
         out = backups.save_copy(store, args.out) if args.out else backups.backup_now(store).path
     print(f"已备份到：{out}")

@@ -7,7 +7,7 @@ The automatic backups in the data folder stay plain SQLite files: they sit besid
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,13 +23,13 @@ class RecoveryCodeNeeded(SealError):
     """A sealed backup of a community whose key this PC does not hold: the 恢复码 opens it."""
 
 
-def seal_copy(store: Store, plain: Path, out: Path) -> None:
-    """Seal the plain copy `plain` (just written and checked) into `out`."""
+def seal_copy(store: Store, plain: Path, out: Path, finished: Callable[[], None] | None = None) -> None:
+    """Seal the plain copy `plain` (just written and checked) into `out` (`finished`: see sealing.seal)."""
     key = community_key.ensure_key(store)
     header = {"format": FORMAT, "kind": "backup", "community_code": (store.setting("community_code") or "").strip(),
               "created_at": store.now(), "recovery": community_key.recovery_wrap(store)}
     with open(plain, "rb") as source:
-        sealing.seal(source, out, key, header)
+        sealing.seal(source, out, key, header, finished)
 
 
 def key_in(db_file: Path) -> bytes | None:

@@ -21,7 +21,7 @@ import json
 import os
 import secrets
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -119,8 +119,10 @@ def key_id(key: bytes) -> str:
 # -- writing -----------------------------------------------------------------------------------
 
 
-def seal(source: IO[bytes], dest: Path, key: bytes, header: dict[str, Any]) -> None:
-    """Encrypt everything read from `source` into `dest` (written beside it, then renamed)."""
+def seal(source: IO[bytes], dest: Path, key: bytes, header: dict[str, Any],
+         finished: Callable[[], None] | None = None) -> None:
+    """Encrypt everything read from `source` into `dest` (written beside it, then renamed);
+    `finished` runs on the complete file just before it takes its name."""
     refuse_special_file(dest)
     header = {**header, "sealed_format": FORMAT_VERSION, "key_id": key_id(key), "salt": b64_encode(secrets.token_bytes(16))}
     header_bytes = json.dumps(header, ensure_ascii=False, sort_keys=True).encode("utf-8")
@@ -141,6 +143,8 @@ def seal(source: IO[bytes], dest: Path, key: bytes, header: dict[str, Any]) -> N
                 number, block = number + 1, following
             out.flush()
             os.fsync(out.fileno())
+        if finished is not None:
+            finished()
         os.replace(part, dest)
     except BaseException:
         part.unlink(missing_ok=True)

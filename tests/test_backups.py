@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -14,6 +15,7 @@ import pytest
 from app import backups, startup
 from app.database import open_ledger
 from app.people import add_person, delete_person, update_person
+from app.errors import UserError
 from db.backup import check_file, write_copy
 from db.sync import next_seq
 from db.errors import (
@@ -166,6 +168,25 @@ def test_save_copy_writes_the_chosen_file(ledger, tmp_path, today):
     assert backups.save_copy(ledger, tmp_path).suffix == ".ledgerbackup"
     with pytest.raises(StorageError, match="正在使用的数据库"):
         backups.save_copy(ledger, ledger_path(ledger))
+
+
+def backup_rows(store) -> list[str]:
+    return [json.loads(r["after"])["file"] for r in store.query("SELECT after FROM audit WHERE action = 'backup'")]
+
+
+def test_a_copy_to_a_stick_is_recorded_with_its_name_and_leaves_no_part(ledger, tmp_path):
+    out = backups.save_copy(ledger, tmp_path / "U盘" / "备份.ledgerbackup")
+    assert backup_rows(ledger) == ["备份.ledgerbackup"]
+    assert sorted(p.name for p in out.parent.iterdir()) == ["备份.ledgerbackup"]
+
+
+def test_a_copy_over_a_file_that_is_not_a_backup_is_refused_and_writes_nothing(ledger, tmp_path):
+    report = tmp_path / "工作总结.docx"
+    report.write_bytes(b"a report someone picked by mistake")
+    with pytest.raises(UserError, match="工作总结.docx"):
+        backups.save_copy(ledger, report)
+    assert report.read_bytes() == b"a report someone picked by mistake"
+    assert backup_rows(ledger) == [] and not list(tmp_path.glob("*.part"))
 
 
 def ledger_path(store) -> Path:
