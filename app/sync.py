@@ -453,6 +453,9 @@ class _Merge:
         self.merged_away = merges.merged_away(store)
         self.person_columns = {t: [c for c, parent in self.parents[t] if parent == "people"] for t in self.tables}
         self.named_merged: set[str] = set()
+        # (table, id) of records known absent here, read for a chunk at once (look_ahead): most
+        # records of a first or a large package are new, and each saves its own lookup.
+        self.absent: set[tuple[str, str]] = set()
 
     def apply(self, table: str, vv: dict[str, int], row: Row, *, count: bool = True,
               why: Any = sync_checks.LATER) -> str:
@@ -465,7 +468,11 @@ class _Merge:
             raise SyncError("同步包由更新版本的社区台账制作（数据结构更新），请先升级本程序再导入。")
         self._check_version(table, vv, row)
         record_id = row["id"]
-        local, ours = queries.local_with_version(store, table, record_id)
+        if (table, record_id) in self.absent:
+            self.absent.discard((table, record_id))  # once: after this apply it may exist
+            local, ours = None, None
+        else:
+            local, ours = queries.local_with_version(store, table, record_id)
         if ours is not None and covers(ours, vv):
             return self._count("unchanged", count)
         forged = sync_checks.forged(table, row, self.community_code)
@@ -618,6 +625,15 @@ class _Merge:
             sender, self.sender = self.sender, pending["from_device"]
             self.apply("people", json.loads(pending["vv"]), theirs, count=False)
             self.sender = sender
+
+    def look_ahead(self, chunk: list[tuple[str, dict, Row]]) -> None:
+        """Note which records of the chunk about to be applied are not here (see self.absent)."""
+        wanted: dict[str, set[str]] = {}
+        for table, _, row in chunk:
+            if table in self.tables and isinstance(row, dict) and isinstance(row.get("id"), str):
+                wanted.setdefault(table, set()).add(row["id"])
+        self.absent = {(table, record_id) for table, ids in wanted.items()
+                       for record_id in ids - queries.existing_ids(self.store, table, ids)}
 
     def _merged_away(self, table: str, row: Row, local: Row | None) -> str | None:
         """A later edit of a person merged away here is not written onto a person who is gone."""
@@ -822,9 +838,11 @@ def _merge_package(store: Store, manifest: dict, scratch: IO[bytes], file_name: 
     result = merge.result
     result.package_id = manifest["package_id"]
     for chunk in _chunks(_records(scratch), CHECK_AHEAD):
+        merge.look_ahead(chunk)
         for (table, vv, row), why in zip(chunk, sync_checks.problems_ahead(store, chunk, merge.community_code)):
             merge.apply(table, vv, row, why=why)
             result.records += 1
+    merge.absent = set()
     merge.retry_parked()
     merge.follow_merges()
     merge.retry_parked()

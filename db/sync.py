@@ -117,6 +117,12 @@ def local_with_version(store: Store, table: str, record_id: str) -> tuple[Row | 
     return row, (json.loads(vv) if vv else None)
 
 
+def existing_ids(store: Store, table: str, ids: set[str]) -> set[str]:
+    """Which of `ids` (at most a few hundred) are in `table`, deleted or not."""
+    marks = ",".join("?" * len(ids))
+    return {r[0] for r in store.db.conn.execute(f"SELECT id FROM [{table}] WHERE id IN ({marks})", list(ids))}
+
+
 def max_seq(store: Store) -> int:
     return store.scalar("SELECT coalesce(max(seq), 0) FROM sync_records")
 

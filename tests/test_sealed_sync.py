@@ -205,8 +205,9 @@ def test_a_record_is_checked_against_the_records_before_it_in_the_package(office
     assert laptop.get("people", young["id"]) and not laptop.query("SELECT id FROM elders")
 
 
-def _resigned(package, key, dest, change_row, change_version=None):
-    """A key holder's package with rows (or versions) changed and every checksum recomputed."""
+def _resigned(package, key, dest, change_row, change_version=None, change_lines=None):
+    """A key holder's package with rows (or versions, or its list of lines) changed and every
+    checksum recomputed."""
     import hashlib
 
     header, content = unsealed(package, key)
@@ -219,10 +220,33 @@ def _resigned(package, key, dest, change_row, change_version=None):
         if change_version:
             item["v"] = change_version(item["v"])
         lines.append(json.dumps(item, ensure_ascii=False).encode())
+    if change_lines:
+        lines = change_lines(lines)
     new_body = b"\n".join(lines) + b"\n"
     digest = hashlib.sha256(new_body).hexdigest()
     return reseal(header, rezip(content, records=lambda b: new_body,
-                                manifest=lambda m: {**m, "records_sha256": digest}, resign=True), key, dest)
+                                manifest=lambda m: {**m, "records_sha256": digest, "records": len(lines)},
+                                resign=True), key, dest)
+
+
+def test_an_older_copy_of_a_record_later_in_the_same_package_changes_nothing(office, laptop, folder, tmp_path):
+    """The second copy finds the record the first one wrote (records are looked up ahead, a chunk at once)."""
+    resident = office.insert("people", person("王大爷", id_number=ID))
+    office.update("people", resident["id"], {"name": "王老伯"})
+    package = sync.export_package(office, "笔记本", folder).path
+
+    def older_after(lines):
+        """The person's line as it was before the office's edit (an older version), after it."""
+        items = [json.loads(line) for line in lines]
+        item = next(i for i in items if i["t"] == "people" and i["r"]["name"] == "王老伯")
+        older = {**item, "r": {**item["r"], "name": "王大爷"}, "v": {d: n - 1 for d, n in item["v"].items()}}
+        return [*lines, json.dumps(older, ensure_ascii=False).encode()]
+
+    twice = _resigned(package, community_key.key_of(office), tmp_path / "twice.ledgersync",
+                      lambda t, r: r, change_lines=older_after)
+    result = sync.import_package(laptop, twice)
+    assert result.conflicts == 0 and result.set_aside == []
+    assert [p["name"] for p in laptop.query("SELECT name FROM people WHERE id_number = ?", [ID])] == ["王老伯"]
 
 
 def test_a_settings_value_the_form_refuses_is_set_aside_and_a_community_code_change_refuses_all(
