@@ -397,7 +397,7 @@ def _records(scratch: IO[bytes]) -> Iterator[tuple[str, dict[str, int], Row]]:
             yield table, vv, row
 
 
-CHECK_AHEAD = 500  # records read, and checked, ahead of their merging
+CHECK_AHEAD = 100  # records read, and checked, ahead of their merging (as fast as 500, half the memory)
 
 
 def _chunks(items: Iterator, size: int) -> Iterator[list]:
