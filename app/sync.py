@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from app import community_key, merges, sealing, sync_checks
+from app import audit, community_key, merges, sealing, sync_checks
 from app.access import is_admin, require_admin
 from app.settings import label as settings_label
 from app.accounts import enabled as accounts_enabled
@@ -163,7 +163,7 @@ def _next_prefix(taken: set[str]) -> str:
 
 def _file_name(code: str, peer: str, now: str, package_id: str, suffix: str = SUFFIX) -> str:
     safe = re.sub(r'[\\/:*?"<>|\s]+', "_", peer).strip("_.") or "peer"
-    stamp = now[:19].replace("-", "").replace(":", "").replace("T", "-")
+    stamp = audit.local_time(now).replace("-", "").replace(":", "").replace(" ", "-")  # China time, as the clock on the wall
     kind = "邀请" if suffix == INVITE_SUFFIX else "同步"
     return f"社区台账{kind}_{code}_至{safe}_{stamp}_{package_id[:6]}{suffix}"
 

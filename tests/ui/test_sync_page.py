@@ -51,6 +51,9 @@ def test_make_a_package_into_a_folder_and_see_it_in_the_history(qtbot, window, t
     assert page.history.rowCount() == 1
     assert page.history.item(0, 1).text() == "制作" and page.history.item(0, 2).text() == "村委会笔记本"
     assert page.peer.findText("村委会笔记本") >= 0
+    # China time, as the clock on the wall says it (the pinned clock: 10:00 on 2026-11-23), in the list and the file name.
+    assert page.history.item(0, 0).text() == "2026-11-23 10:00:00"
+    assert "_20261123-100000_" in result.path.name
 
 
 def test_import_a_package_and_decide_its_conflicts(qtbot, window, tmp_path):

@@ -44,6 +44,9 @@ def test_delete_with_confirmation_then_restore(qtbot, window, page_name, table):
     trash = window.go("回收站")
     settle(qtbot, window)
     ids = [r["id"] for r in trash.model.rows()]
+    deleted = trash.model.index(ids.index(record_id), 2)
+    assert trash.model.headerData(2, Qt.Orientation.Horizontal) == "删除时间"
+    assert trash.model.data(deleted) == "2026-11-23 10:00:00"  # China time (the pinned clock's 10:00)
     trash.view.selectRow(ids.index(record_id))
     press(qtbot, trash.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, window)

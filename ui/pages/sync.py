@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import sync
+from app.audit import local_time
 from app.paths import documents_dir
 from ui.context import Context
 
@@ -32,7 +33,7 @@ DIRECTIONS = {"export": "制作", "import": "导入"}
 
 
 def _when(text: str | None) -> str:
-    return (text or "")[:19].replace("T", " ")
+    return local_time(text) if text else ""
 
 
 def _ok_cancel(dialog: QDialog, ok: str) -> QDialogButtonBox:

@@ -6,6 +6,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QPushButton
 
 from app import trash
+from app.audit import local_time
 from ui.pages.base import RecordPage
 from ui.table import Col
 
@@ -22,7 +23,7 @@ class TrashPage(RecordPage):
         return [
             Col("类别", lambda r: r["kind"], 90),
             Col("记录", lambda r: r.get("label"), 320),
-            Col("删除时间", lambda r: (r["deleted_at"] or "")[:19].replace("T", " "), 170),
+            Col("删除时间", lambda r: local_time(r["deleted_at"]) if r["deleted_at"] else "", 170),
         ]
 
     def extra_buttons(self):
