@@ -4,8 +4,10 @@ command has the database open.
 The lock belongs to the file, not to the name it was opened by: the lock file is named from the
 real path (a symlink, `./x.db` or `sub/../x.db` lead to the same one), and a second lock file
 named from the file's identity (device and inode number) stops a hard link from opening a second
-writer. The identity lock sits in the real file's folder, so it catches a hard link made in the
-same folder; it is removed when released (a restore gives the database a new identity).
+writer. The identity lock sits in one folder of the system's temporary folder shared by every
+database, so it catches a hard link in any folder (where that folder cannot be written, in the real
+file's folder: a hard link in the same folder); it is removed when released (a restore gives the
+database a new identity).
 
 The operating system drops the lock when the process ends, however it ends, so a killed
 program never leaves a stale lock. The lock file also remembers whether the last session
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import IO, Any
@@ -51,7 +54,20 @@ def identity_lock_path(db_file: str | Path) -> Path | None:
         return None
     if not info.st_ino:
         return None
-    return real.with_name(f".ledger-{info.st_dev:x}-{info.st_ino:x}.lock")
+    return _identity_folder(real.parent) / f".ledger-{info.st_dev:x}-{info.st_ino:x}.lock"
+
+
+def _identity_folder(beside: Path) -> Path:
+    """The folder every program of this computer looks in for identity locks, `beside` when it
+    cannot be used (each user's own temporary folder on Windows, one shared /tmp elsewhere)."""
+    shared = Path(tempfile.gettempdir()) / "community-ledger-locks"
+    try:
+        shared.mkdir(exist_ok=True)
+        if sys.platform != "win32" and shared.stat().st_uid == os.getuid():
+            shared.chmod(0o1777)  # as /tmp itself: every user may add a lock, none remove another's
+    except OSError:
+        return beside
+    return shared if os.access(shared, os.W_OK | os.X_OK) else beside
 
 
 def file_stamp(db_file: str | Path) -> dict[str, int] | None:
@@ -166,7 +182,10 @@ def _take_removable(path: Path) -> IO[str] | None:
 
     Whoever opened the file just before it was deleted locks a file no longer at the path,
     so the lock counts only when the path still names the locked file."""
-    handle = open(path, "a+", encoding="utf-8")
+    try:
+        handle = _open_shared(path)
+    except PermissionError:
+        return None  # another user's lock file that this user may not open: held by them
     try:
         _lock(handle)
     except OSError:
@@ -183,9 +202,23 @@ def _take_removable(path: Path) -> IO[str] | None:
     return handle
 
 
+def _open_shared(path: Path) -> IO[str]:
+    """Open (or create) a lock file that the other users of this computer may lock too."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o666)
+    try:
+        if sys.platform != "win32" and os.fstat(fd).st_uid == os.getuid():
+            os.fchmod(fd, 0o666)  # the umask took some bits away
+    except OSError:
+        pass
+    return os.fdopen(fd, "a+", encoding="utf-8")
+
+
 def _give_back_removable(path: Path, handle: IO[str]) -> None:
     if sys.platform != "win32":
-        path.unlink(missing_ok=True)  # while still locked: see _take_removable
+        try:
+            path.unlink(missing_ok=True)  # while still locked: see _take_removable
+        except OSError:
+            pass  # another user's file in the shared folder: left for its owner (unlocked, harmless)
     try:
         _unlock(handle)
     finally:

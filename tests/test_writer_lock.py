@@ -66,6 +66,9 @@ def other_names(db: Path, tmp_path: Path) -> list[tuple[str | Path, Path]]:
     """(name, working folder) pairs that all lead to `db`."""
     (tmp_path / "link.db").symlink_to(db)
     os.link(db, db.with_name("copy-by-link.db"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.link(db, elsewhere / "copy.db")
     (db.parent / "sub").mkdir()
     return [
         (tmp_path / "link.db", tmp_path),      # a symlink in another folder
@@ -73,6 +76,7 @@ def other_names(db: Path, tmp_path: Path) -> list[tuple[str | Path, Path]]:
         ("./ledger.db", db.parent),            # another spelling
         ("sub/../ledger.db", db.parent),
         (db.with_name("copy-by-link.db"), tmp_path),  # a hard link beside it
+        (elsewhere / "copy.db", tmp_path),     # a hard link in another folder
     ]
 
 
