@@ -620,7 +620,7 @@ def cmd_recovery_code(args: argparse.Namespace, clock: Clock) -> int:
         # One transaction: a sheet that cannot be written leaves no new key and no log line behind.
         sheet = community_key.recovery_sheet(store)
         if args.pdf:
-            community_key.print_recovery_sheet(store, args.pdf)
+            community_key.print_recovery_sheet(store, args.pdf, sheet)
     if args.json:
         print(json.dumps({"community_name": sheet.community_name, "community_code": sheet.community_code,
                           "recovery_code": sheet.code}, ensure_ascii=False))

@@ -98,12 +98,13 @@ def recovery_sheet(store: Store) -> RecoverySheet:
                          (store.setting("community_code") or "").strip(), code, sealing.key_id(key))
 
 
-def print_recovery_sheet(store: Store, path: str | Path) -> Path:
-    """Write the one-page 恢复码 sheet (管理员 only) as a PDF for the office's safe."""
+def print_recovery_sheet(store: Store, path: str | Path, sheet: RecoverySheet | None = None) -> Path:
+    """Write the one-page 恢复码 sheet (管理员 only) as a PDF for the office's safe; `sheet`: the
+    one just shown (its reveal is already in the log)."""
     from app.documents import write_safely
     from exports.recovery_sheet import recovery_sheet_pdf
 
-    sheet = recovery_sheet(store)
+    sheet = sheet or recovery_sheet(store)
     path = Path(path)
     write_safely(lambda: recovery_sheet_pdf(path, community_name=sheet.community_name,
                                             community_code=sheet.community_code, code=sheet.code,

@@ -206,6 +206,8 @@ def test_the_recovery_sheet_is_one_printed_page_with_the_community_the_date_and_
     assert len(reader.pages) == 1
     text = reader.pages[0].extract_text().replace(" ", "")
     assert "阳光社区" in text and code in text and "2026年11月23日" in text and "恢复码单" in text
+    # Shown and printed once: one line in the 操作日志.
+    assert office.scalar("SELECT count(*) FROM audit WHERE action = 'reveal'") == 1
 
 
 def test_only_an_administrator_prints_the_recovery_sheet(office, tmp_path):
