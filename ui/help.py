@@ -6,6 +6,8 @@ from importlib import resources
 
 from PySide6.QtWidgets import QDialog, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
 
+from ui.forms import resize_within_screen
+
 
 def guide_html() -> str:
     return resources.files("ui").joinpath("help/guide.html").read_text("utf-8")
@@ -19,7 +21,7 @@ class HelpDialog(QDialog):
         self.text.setHtml(guide_html())
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
-        self.resize(720, 600)
+        resize_within_screen(self, 720, 600)
 
 
 def about_box(parent: QWidget | None, version: str, database: str, data_folder: str) -> QMessageBox:

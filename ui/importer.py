@@ -22,6 +22,7 @@ from app.paths import documents_dir
 from app.rosters import KINDS, ImportReport, import_roster, write_template
 from exports.errors import RosterError
 from ui.context import Context
+from ui.forms import resize_within_screen
 
 
 class ImportDialog(QDialog):
@@ -52,7 +53,7 @@ class ImportDialog(QDialog):
         layout.addWidget(self.skip)
         layout.addWidget(self.rejected, 1)
         layout.addLayout(buttons)
-        self.resize(640, 420)
+        resize_within_screen(self, 640, 420)
         self.report: ImportReport | None = None
         self.check()
 

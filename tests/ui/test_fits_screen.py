@@ -49,3 +49,15 @@ def test_the_care_visit_dialog_fits_a_1366_screen_at_150_percent(qtbot, window):
     assert dialog.height() <= screen.height() - FRAME_ROOM and dialog.width() <= screen.width(), dialog.size()
     dialog.reject()
     settle(qtbot, window)
+
+
+def test_the_list_dialogs_and_the_guide_open_no_larger_than_their_screen(qtbot, window):
+    """The offscreen screen is 800 points wide: narrower than the size these dialogs ask for."""
+    screen = window.screen().availableGeometry()
+    page = window.go("志愿者")
+    settle(qtbot, window)
+    for dialog in (page.certificate_register(), window.show_help()):
+        settle(qtbot, window)
+        assert dialog.width() <= screen.width() and dialog.height() <= screen.height() - FRAME_ROOM, dialog.size()
+        dialog.reject()
+        settle(qtbot, window)

@@ -21,7 +21,7 @@ from app.errors import NotFound
 from app.paths import documents_dir
 from app.validation import Collector, required_text
 from ui.context import Context
-from ui.forms import Field, FormDialog
+from ui.forms import Field, FormDialog, resize_within_screen
 from ui.table import catalog_columns, cell_text, list_table
 
 ALL_YEARS = "全部年份"
@@ -107,7 +107,7 @@ class CertificateRegisterDialog(QDialog):
         layout.addWidget(self.verdict)
         layout.addWidget(self.status)
         layout.addLayout(bottom)
-        self.resize(1040, 520)
+        resize_within_screen(self, 1040, 520)
         self.reload()
 
     def chosen_year(self) -> int | None:

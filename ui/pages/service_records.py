@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from app import service, volunteers
 from app.timebank import hours_text
 from ui.context import Context
-from ui.forms import Field, FormDialog
+from ui.forms import Field, FormDialog, resize_within_screen
 from ui.table import catalog_columns, cell_text, list_table
 
 COLUMNS = catalog_columns("service_records", {
@@ -68,7 +68,7 @@ class RecordsDialog(QDialog):
                                 "Ctrl+N 补登漏记的志愿者。"))
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self.resize(760, 420)
+        resize_within_screen(self, 760, 420)
         self.reload()
 
     def reload(self) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 from app import timebank
 from app.timebank import hours_text
 from ui.context import Context
-from ui.forms import Field, FormDialog
+from ui.forms import Field, FormDialog, resize_within_screen
 from ui.table import list_table
 
 COLUMNS = ("日期", "摘要", "获得", "兑换", "余额")
@@ -54,7 +54,7 @@ class TimeBankDialog(QDialog):
         layout.addWidget(QLabel("只有已确认的服务时长计入时间银行；兑换不能超过余额。"))
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self.resize(640, 420)
+        resize_within_screen(self, 640, 420)
         self.reload()
 
     def reload(self) -> None:
