@@ -3,11 +3,9 @@ shown side by side, the one kept chosen, 合并."""
 
 from __future__ import annotations
 
-from app import sync
-from app.database import open_ledger
 from tests.test_sync import person
 from tests.ui.conftest import settle
-from tests.ui.test_sync_page import import_confirmed, make_package, open_page
+from tests.ui.test_sync_page import import_confirmed, laptop_answers, make_package, open_page
 
 ID = "11010519491231002X"
 
@@ -17,20 +15,14 @@ def test_a_duplicate_resident_is_merged_on_the_sync_page(qtbot, window, tmp_path
     office = window.store
     assert not office.scalar("SELECT count(*) FROM people WHERE id_number = ?", [ID])
     package = make_package(qtbot, window, page, "笔记本", tmp_path)
-    laptop = open_ledger(tmp_path / "laptop.db", clock=office.clock)
-    try:
-        invitation = sync.invite(office, "新笔记本", tmp_path)
-        sync.join(laptop, invitation.path, invitation.code)
-        sync.import_package(laptop, package.path)
-        theirs = laptop.insert("people", person("赵六", id_number=ID, phone="13812345678", note="村里登记"))
-        back = sync.export_package(laptop, "办公室", tmp_path)
-    finally:
-        laptop.close()
+    theirs: dict = {}
+    back = laptop_answers(office, package, tmp_path, lambda laptop: theirs.update(
+        laptop.insert("people", person("赵六", id_number=ID, phone="13812345678", note="村里登记"))))
     mine: dict = {}
     window.ops.run(lambda store: store.insert("people", person("赵六", id_number=ID)), on_done=mine.update)
     settle(qtbot, window)
 
-    import_confirmed(qtbot, window, page, back.path)
+    import_confirmed(qtbot, window, page, back)
     assert page.conflicts.rowCount() == 1 and page.conflicts.item(0, 0).text() == "居民"
     assert page.merge_button.isEnabled()
 
@@ -60,18 +52,10 @@ def test_an_edit_conflict_cannot_be_merged(qtbot, window, tmp_path):
     page = open_page(qtbot, window)
     office = window.store
     package = make_package(qtbot, window, page, "笔记本", tmp_path)
-    laptop = open_ledger(tmp_path / "laptop.db", clock=office.clock)
     target = office.query("SELECT id FROM people WHERE deleted_at IS NULL ORDER BY id LIMIT 1")[0]["id"]
-    try:
-        invitation = sync.invite(office, "新笔记本", tmp_path)
-        sync.join(laptop, invitation.path, invitation.code)
-        sync.import_package(laptop, package.path)
-        laptop.update("people", target, {"note": "村里"})
-        back = sync.export_package(laptop, "办公室", tmp_path)
-    finally:
-        laptop.close()
+    back = laptop_answers(office, package, tmp_path, lambda laptop: laptop.update("people", target, {"note": "村里"}))
     window.ops.run(lambda store: store.update("people", target, {"note": "办公室"}))
     settle(qtbot, window)
-    import_confirmed(qtbot, window, page, back.path)
+    import_confirmed(qtbot, window, page, back)
     assert page.conflicts.rowCount() == 1 and page.take_button.isEnabled()
     assert not page.merge_button.isEnabled()

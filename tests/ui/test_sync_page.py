@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtWidgets import QDialog, QMessageBox
 
 from app import sync
@@ -29,6 +31,20 @@ def make_package(qtbot, window, page, peer: str, folder) -> sync.ExportResult:
     page.export_button.click()
     settle(qtbot, window)
     return page.last_export
+
+
+def laptop_answers(office, package, folder, change) -> Path:
+    """A new laptop joins the office with an invitation, imports `package`, makes `change(laptop)`
+    and sends its own package back (returned)."""
+    laptop = open_ledger(folder / "laptop.db", clock=office.clock)
+    try:
+        invitation = sync.invite(office, "新笔记本", folder)
+        assert sync.join(laptop, invitation.path, invitation.code).adopted
+        sync.import_package(laptop, package.path)
+        change(laptop)
+        return sync.export_package(laptop, "办公室", folder).path
+    finally:
+        laptop.close()
 
 
 def import_confirmed(qtbot, window, page, path) -> None:
@@ -60,22 +76,15 @@ def test_import_a_package_and_decide_its_conflicts(qtbot, window, tmp_path):
     page = open_page(qtbot, window)
     office = window.store
     package = make_package(qtbot, window, page, "笔记本", tmp_path)
-    laptop = open_ledger(tmp_path / "laptop.db", clock=office.clock)
-    try:
-        invitation = sync.invite(office, "新笔记本", tmp_path)
-        assert sync.join(laptop, invitation.path, invitation.code).adopted
-        sync.import_package(laptop, package.path)
-        name = first_person(office)
-        target = person_id(office, name)
-        laptop.update("people", target, {"note": "村里写的备注", "phone": "13900000001"})
-        back = sync.export_package(laptop, "办公室", tmp_path)
-    finally:
-        laptop.close()
+    name = first_person(office)
+    target = person_id(office, name)
+    back = laptop_answers(office, package, tmp_path, lambda laptop: laptop.update(
+        "people", target, {"note": "村里写的备注", "phone": "13900000001"}))
     office_note = "办公室写的备注"
     window.ops.run(lambda store: store.update("people", target, {"note": office_note, "phone": "13900000002"}))
     settle(qtbot, window)
 
-    import_confirmed(qtbot, window, page, back.path)
+    import_confirmed(qtbot, window, page, back)
     assert "冲突 1 条" in page.status.text()
     assert page.conflicts.rowCount() == 1
     assert page.conflicts.item(0, 0).text() == "居民"
@@ -100,26 +109,18 @@ def test_take_theirs_and_a_refused_package(qtbot, window, tmp_path):
     page = open_page(qtbot, window)
     office = window.store
     package = make_package(qtbot, window, page, "笔记本", tmp_path)
-    laptop = open_ledger(tmp_path / "laptop.db", clock=office.clock)
-    try:
-        invitation = sync.invite(office, "新笔记本", tmp_path)
-        sync.join(laptop, invitation.path, invitation.code)
-        sync.import_package(laptop, package.path)
-        target = person_id(office, first_person(office))
-        laptop.update("people", target, {"note": "村里"})
-        back = sync.export_package(laptop, "办公室", tmp_path)
-    finally:
-        laptop.close()
+    target = person_id(office, first_person(office))
+    back = laptop_answers(office, package, tmp_path, lambda laptop: laptop.update("people", target, {"note": "村里"}))
     window.ops.run(lambda store: store.update("people", target, {"note": "办公室"}))
     settle(qtbot, window)
-    import_confirmed(qtbot, window, page, back.path)
+    import_confirmed(qtbot, window, page, back)
     page.take_button.click()
     settle(qtbot, window)
     assert office.get("people", target)["note"] == "村里"
     assert page.conflicts.rowCount() == 0
 
     damaged = tmp_path / "damaged.ledgersync"
-    damaged.write_bytes(back.path.read_bytes()[:100])
+    damaged.write_bytes(back.read_bytes()[:100])
     page.import_file(str(damaged))
     settle(qtbot, window)
     shown = [box.text() for box in window.findChildren(QMessageBox)]
